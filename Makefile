@@ -1,0 +1,23 @@
+# `make book` builds the whole site into _build/html; `make test` runs the test suite.
+# Both create and use the virtual environment .venv on first use (Python 3.11 and pip are all they need).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PROFILE ?= quick
+
+.PHONY: book test clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m lstmdyn book --profile $(PROFILE)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build book/generated

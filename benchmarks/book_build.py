@@ -1,0 +1,65 @@
+"""Time a clean build of the whole book at a profile (default quick), then an incremental rebuild.
+
+    .venv/bin/python benchmarks/book_build.py [--profile quick]
+
+The project's sources are copied to a temporary directory, so the checkout's own build is untouched.
+Prints the time of each notebook, of the site build, and the ratio of the rebuild (nothing changed, so
+no notebook executes) to the clean build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "generated", "cache", "__pycache__",
+                                ".pytest_cache", ".ruff_cache", "*.egg-info")
+
+
+def build(project: Path, profile: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "lstmdyn", "book", "--profile", profile], cwd=project,
+                            capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode:
+        sys.exit(result.stdout[-2000:] + result.stderr[-2000:])
+    return seconds, result.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick", choices=["smoke", "quick", "paper"])
+    profile = parser.parse_args().profile
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"torch {torch.__version__} with {torch.get_num_threads()} threads "
+          f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "project"
+        shutil.copytree(ROOT, project, ignore=IGNORE)
+        clean, log = build(project, profile)
+        executed = re.findall(r"^(\w+): executed in ([\d.]+) s$", log, re.M)
+        rebuild, log_again = build(project, profile)
+    notebooks = sum(float(s) for _, s in executed)
+    print(f"\nclean build at profile {profile}: {clean:.1f} s")
+    for name, seconds in executed:
+        print(f"  {name:<24}{float(seconds):8.1f} s")
+    print(f"  {'site build and checks':<24}{clean - notebooks:8.1f} s")
+    print(f"rebuild with nothing changed: {rebuild:.1f} s "
+          f"({log_again.count('up to date')} notebooks up to date, "
+          f"{log_again.count('executed in')} executed)")
+    print(f"ratio rebuild / clean build: {rebuild / clean:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from lstmdyn.cli import main
+
+raise SystemExit(main())

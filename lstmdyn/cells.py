@@ -1,0 +1,474 @@
+"""Recurrent cells (LSTM, GRU, vanilla RNN): one time step each, and the exact Jacobian of that step.
+
+This module is the one home of the cell equations. The equilibria of the autonomous LSTM, the Lyapunov
+spectrum and the chapters all build on it. Every function accepts numpy arrays or torch tensors, batched
+over leading dimensions (a state ``h`` of shape ``(..., n)``), and computes in the dtype it is given.
+
+The LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000), with gates in
+PyTorch's order i, f, g, o, recurrent weights ``W``, input weights ``U`` and bias ``b``::
+
+    i  = σ(W_i h + U_i x + b_i)        input gate
+    f  = σ(W_f h + U_f x + b_f)        forget gate
+    g  = tanh(W_g h + U_g x + b_g)     candidate cell input
+    o  = σ(W_o h + U_o x + b_o)        output gate
+    c⁺ = f ⊙ c + i ⊙ g                 the constant error carousel
+    h⁺ = o ⊙ tanh(c⁺)
+
+Without input it is eq. (1) of Amrouche et al. The state is ordered ``(c, h)`` as in that paper.
+
+Jacobians are built by scaling the rows of the weight matrices by gate derivatives (``diag(d) W`` is
+``d[..., :, None] * W``); no dense diagonal matrix is ever formed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from scipy.special import expit
+
+Array = np.ndarray | torch.Tensor
+
+__all__ = [
+    "Array",
+    "GRUParameters",
+    "LSTMJacobian",
+    "LSTMParameters",
+    "RNNParameters",
+    "relu",
+    "sigmoid",
+    "tanh",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Elementwise functions that work on numpy arrays and torch tensors alike
+
+
+def sigmoid(a: Array) -> Array:
+    """The logistic function σ(a) = 1 / (1 + e^(−a))."""
+    return torch.sigmoid(a) if isinstance(a, torch.Tensor) else expit(a)
+
+
+def tanh(a: Array) -> Array:
+    """The hyperbolic tangent."""
+    return torch.tanh(a) if isinstance(a, torch.Tensor) else np.tanh(a)
+
+
+def relu(a: Array) -> Array:
+    """max(a, 0)."""
+    return torch.relu(a) if isinstance(a, torch.Tensor) else np.maximum(a, 0.0)
+
+
+def _diag(v: Array) -> Array:
+    """Batched diagonal matrix with ``v`` (shape ``(..., n)``) on its diagonal."""
+    if isinstance(v, torch.Tensor):
+        return torch.diag_embed(v)
+    return v[..., :, None] * np.eye(v.shape[-1], dtype=v.dtype)
+
+
+def _rows(d: Array, W: Array) -> Array:
+    """``diag(d) @ W``, batched over the leading dimensions of ``d``."""
+    return d[..., :, None] * W
+
+
+def _input_term(U: Array | None, x: Array | None, b: Array) -> Array:
+    """``U x + b`` (just ``b`` for a cell without input weights)."""
+    if U is None:
+        if x is not None:
+            raise ValueError("this cell has no input weights U: it cannot take an input x")
+        return b
+    if x is None:
+        raise ValueError("this cell has input weights U: pass an input x")
+    return x @ U.T + b
+
+
+def _affine(W: Array, h: Array, b: Array, U: Array | None, x: Array | None) -> Array:
+    """Pre-activation ``W h + U x + b`` for a batch of row vectors ``h`` (and ``x``)."""
+    return h @ W.T + _input_term(U, x, b)
+
+
+def _relu_derivative(a: Array) -> Array:
+    return (a > 0).to(a.dtype) if isinstance(a, torch.Tensor) else (a > 0).astype(a.dtype)
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared parameter plumbing
+
+
+def _check_array(name: str, a: Array, shape: tuple[int, ...]) -> None:
+    if tuple(a.shape) != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {tuple(a.shape)}")
+    finite = torch.isfinite(a).all().item() if isinstance(a, torch.Tensor) else np.isfinite(a).all()
+    if not finite:
+        raise ValueError(f"{name} contains non-finite values")
+
+
+def _torch_layer(module: torch.nn.Module, layer: int, kind: str) -> dict[str, torch.Tensor | None]:
+    """Weights of one layer of ``nn.LSTM``/``nn.GRU``/``nn.RNN`` or of an ``nn.*Cell``, detached."""
+    cell_type = {"LSTM": torch.nn.LSTMCell, "GRU": torch.nn.GRUCell, "RNN": torch.nn.RNNCell}[kind]
+    layer_type = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "RNN": torch.nn.RNN}[kind]
+    if isinstance(module, cell_type):
+        suffix = ""
+    elif isinstance(module, layer_type):
+        if module.bidirectional:
+            raise ValueError(f"bidirectional {kind} modules are not supported")
+        if getattr(module, "proj_size", 0):
+            raise ValueError(f"{kind} modules with projections (proj_size > 0) are not supported")
+        if not 0 <= layer < module.num_layers:
+            raise ValueError(f"layer must be in [0, {module.num_layers - 1}], got {layer}")
+        suffix = f"_l{layer}"
+    else:
+        raise ValueError(f"expected nn.{kind} or nn.{kind}Cell, got {type(module).__name__}")
+
+    def get(name: str) -> torch.Tensor | None:
+        p = getattr(module, name + suffix, None)
+        return None if p is None else p.detach().clone()
+
+    return {"W": get("weight_hh"), "U": get("weight_ih"), "b_ih": get("bias_ih"),
+            "b_hh": get("bias_hh")}
+
+
+class _Parameters:
+    """Conversions shared by the parameter classes (all their array fields are converted)."""
+
+    def _map(self, fn):
+        changes = {f.name: fn(getattr(self, f.name)) for f in dataclasses.fields(self)
+                   if isinstance(getattr(self, f.name), np.ndarray | torch.Tensor)}
+        return dataclasses.replace(self, **changes)
+
+    def as_numpy(self, dtype: type = np.float64):
+        """A copy with every array as a numpy array of ``dtype`` (float64 for analysis)."""
+        def to_numpy(a: Array) -> np.ndarray:
+            if isinstance(a, torch.Tensor):
+                a = a.detach().cpu().numpy()
+            return np.asarray(a, dtype=dtype)
+        return self._map(to_numpy)
+
+    def as_torch(self, dtype: torch.dtype = torch.float64):
+        """A copy with every array as a torch tensor of ``dtype``."""
+        return self._map(lambda a: torch.as_tensor(a).to(dtype))
+
+
+class _HiddenStateCell(_Parameters):
+    """Iteration shared by the cells whose state is ``h`` alone (GRU, vanilla RNN)."""
+
+    def run(self, inputs: np.ndarray | None = None, *, T: int | None = None,
+            h0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Iterate over ``inputs`` of shape ``(..., T, m)``, or ``T`` steps without input.
+
+        Returns ``{"h": states}`` with the state after each step, shape ``(..., T, n)``.
+        """
+        xs, batch = _steps(inputs, T)
+        h = np.zeros((*batch, self.n)) if h0 is None else np.asarray(h0, dtype=float)
+        hs = []
+        for x in xs:
+            h = self.step(h, x)
+            hs.append(h)
+        return {"h": np.stack(hs, axis=-2)}
+
+
+def _steps(inputs: np.ndarray | None, T: int | None) -> tuple[list, tuple[int, ...]]:
+    """The per-step inputs and the batch shape of an iteration over ``inputs`` or ``T`` empty steps."""
+    if inputs is None:
+        if T is None:
+            raise ValueError("give either inputs or the number of steps T")
+        return [None] * T, ()
+    return list(np.moveaxis(inputs, -2, 0)), inputs.shape[:-2]
+
+
+# --------------------------------------------------------------------------------------------------
+# LSTM
+
+
+@dataclass(frozen=True)
+class LSTMGates:
+    """Gate activations of one LSTM step; ``a`` holds the stacked pre-activations (i, f, g, o)."""
+
+    i: Array
+    f: Array
+    g: Array
+    o: Array
+    a: Array
+
+
+@dataclass(frozen=True)
+class LSTMJacobian:
+    """The Jacobian of one LSTM step, ∂(c⁺, h⁺)/∂(c, h), by blocks.
+
+    The two blocks that are diagonal matrices are stored as their diagonals.
+    """
+
+    dc_dc: Array  #: diagonal of ∂c⁺/∂c, i.e. f; shape (..., n)
+    dc_dh: Array  #: ∂c⁺/∂h; shape (..., n, n)
+    dh_dc: Array  #: diagonal of ∂h⁺/∂c, i.e. o ⊙ (1 − tanh² c⁺) ⊙ f; shape (..., n)
+    dh_dh: Array  #: ∂h⁺/∂h with c held fixed; shape (..., n, n)
+
+    def dense(self) -> Array:
+        """The full ``(..., 2n, 2n)`` Jacobian in ``(c, h)`` order."""
+        top = (_diag(self.dc_dc), self.dc_dh)
+        bottom = (_diag(self.dh_dc), self.dh_dh)
+        if isinstance(self.dc_dh, torch.Tensor):
+            return torch.cat([torch.cat(top, -1), torch.cat(bottom, -1)], -2)
+        return np.concatenate([np.concatenate(top, -1), np.concatenate(bottom, -1)], -2)
+
+
+@dataclass(frozen=True)
+class LSTMParameters(_Parameters):
+    """Weights of one LSTM layer.
+
+    Parameters
+    ----------
+    W : (4n, n) array
+        Recurrent weights, row blocks in the gate order i, f, g, o (``W_i, W_f, W_g, W_o``).
+    b : (4n,) array
+        Biases in the same order. PyTorch's two biases are summed (``bias_ih + bias_hh``).
+    U : (4n, m) array, optional
+        Input weights; ``None`` for the autonomous LSTM.
+
+    Examples
+    --------
+    >>> import torch
+    >>> lstm = LSTMParameters.from_torch(torch.nn.LSTM(3, 5))
+    >>> lstm.n, lstm.input_size
+    (5, 3)
+    """
+
+    W: Array
+    b: Array
+    U: Array | None = None
+
+    def __post_init__(self) -> None:
+        if self.W.ndim != 2 or self.W.shape[0] != 4 * self.W.shape[1]:
+            raise ValueError(f"W must have shape (4n, n), got {tuple(self.W.shape)}")
+        n = self.W.shape[1]
+        _check_array("W", self.W, (4 * n, n))
+        _check_array("b", self.b, (4 * n,))
+        if self.U is not None:
+            _check_array("U", self.U, (4 * n, self.U.shape[-1]))
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module, layer: int = 0) -> LSTMParameters:
+        """Weights of ``nn.LSTMCell`` or of layer ``layer`` of ``nn.LSTM``, in the module's dtype."""
+        p = _torch_layer(module, layer, "LSTM")
+        b = p["b_ih"] + p["b_hh"] if p["b_ih"] is not None else torch.zeros_like(p["W"][:, 0])
+        return cls(W=p["W"], b=b, U=p["U"])
+
+    @classmethod
+    def random(cls, n: int, m: int = 0, *, rng: np.random.Generator, scale: float | None = None,
+               forget_bias: float = 0.0) -> LSTMParameters:
+        """Float64 weights uniform on ±scale (default 1/√n, PyTorch's initialisation).
+
+        ``forget_bias`` is added to ``b_f``; ``m = 0`` gives the autonomous LSTM.
+        """
+        scale = 1 / np.sqrt(n) if scale is None else scale
+        b = rng.uniform(-scale, scale, 4 * n)
+        b[n:2 * n] += forget_bias
+        return cls(W=rng.uniform(-scale, scale, (4 * n, n)), b=b,
+                   U=rng.uniform(-scale, scale, (4 * n, m)) if m else None)
+
+    @property
+    def n(self) -> int:
+        """Number of hidden units."""
+        return self.W.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        """Width of the input x (0 for the autonomous LSTM)."""
+        return 0 if self.U is None else self.U.shape[1]
+
+    def block(self, gate: Literal["i", "f", "g", "o"]) -> tuple[Array, Array | None, Array]:
+        """``(W_k, U_k, b_k)`` of one gate ``k``."""
+        s = slice("ifgo".index(gate) * self.n, ("ifgo".index(gate) + 1) * self.n)
+        return self.W[s], None if self.U is None else self.U[s], self.b[s]
+
+    def gates(self, h: Array, x: Array | None = None) -> LSTMGates:
+        """Gate activations for hidden state ``h`` and input ``x``."""
+        a = _affine(self.W, h, self.b, self.U, x)
+        n = self.n
+        return LSTMGates(i=sigmoid(a[..., :n]), f=sigmoid(a[..., n:2 * n]),
+                         g=tanh(a[..., 2 * n:3 * n]), o=sigmoid(a[..., 3 * n:]), a=a)
+
+    def step(self, c: Array, h: Array, x: Array | None = None) -> tuple[Array, Array]:
+        """One step ``(c, h) → (c⁺, h⁺)``."""
+        return self._update(self.gates(h, x), c)
+
+    @staticmethod
+    def _update(q: LSTMGates, c: Array) -> tuple[Array, Array]:
+        """``c⁺ = f ⊙ c + i ⊙ g`` and ``h⁺ = o ⊙ tanh(c⁺)`` from the gates of the step."""
+        c_next = q.f * c + q.i * q.g
+        return c_next, q.o * tanh(c_next)
+
+    def run(self, inputs: np.ndarray | None = None, *, T: int | None = None,
+            c0: np.ndarray | None = None, h0: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Iterate the cell over ``inputs`` of shape ``(..., T, m)``, or ``T`` steps without input.
+
+        Starts from ``(c0, h0)`` (default zero) and returns the states ``c``, ``h`` after each step and the
+        gates ``i``, ``f``, ``g``, ``o`` of each step, each of shape ``(..., T, n)`` (numpy arrays).
+        """
+        xs, batch = _steps(inputs, T)
+        c = np.zeros((*batch, self.n)) if c0 is None else np.asarray(c0, dtype=float)
+        h = np.zeros((*batch, self.n)) if h0 is None else np.asarray(h0, dtype=float)
+        out: dict[str, list] = {k: [] for k in ("c", "h", "i", "f", "g", "o")}
+        for x in xs:
+            q = self.gates(h, x)
+            c, h = self._update(q, c)
+            for k, v in (("c", c), ("h", h), ("i", q.i), ("f", q.f), ("g", q.g), ("o", q.o)):
+                out[k].append(v)
+        return {k: np.stack(v, axis=-2) for k, v in out.items()}
+
+    def jacobian(self, c: Array, h: Array, x: Array | None = None) -> LSTMJacobian:
+        """The exact Jacobian of :meth:`step` at ``(c, h)`` (and input ``x``).
+
+        With σ' = σ(1 − σ) and tanh' = 1 − tanh²::
+
+            ∂c⁺/∂c = diag(f)
+            ∂c⁺/∂h = diag(c σ'(a_f)) W_f + diag(g σ'(a_i)) W_i + diag(i tanh'(a_g)) W_g
+            ∂h⁺/∂c = diag(k f),   k = o tanh'(c⁺)
+            ∂h⁺/∂h = diag(tanh(c⁺) σ'(a_o)) W_o + diag(k) ∂c⁺/∂h
+        """
+        q = self.gates(h, x)
+        c_next, _ = self._update(q, c)
+        tanh_c = tanh(c_next)
+        k = q.o * (1 - tanh_c**2)
+        W_i, W_f, W_g, W_o = (self.W[j * self.n:(j + 1) * self.n] for j in range(4))
+        dc_dh = (_rows(c * q.f * (1 - q.f), W_f) + _rows(q.g * q.i * (1 - q.i), W_i)
+                 + _rows(q.i * (1 - q.g**2), W_g))
+        dh_dh = _rows(tanh_c * q.o * (1 - q.o), W_o) + k[..., :, None] * dc_dh
+        return LSTMJacobian(dc_dc=q.f, dc_dh=dc_dh, dh_dc=k * q.f, dh_dh=dh_dh)
+
+
+# --------------------------------------------------------------------------------------------------
+# GRU
+
+
+@dataclass(frozen=True)
+class GRUParameters(_HiddenStateCell):
+    """Weights of one GRU layer in PyTorch's convention (gate order r, z, n)::
+
+        r  = σ(W_r h + b_hr + U_r x + b_ir)         reset gate
+        z  = σ(W_z h + b_hz + U_z x + b_iz)         update gate
+        ñ  = tanh(U_n x + b_in + r ⊙ (W_n h + b_hn))  candidate
+        h⁺ = (1 − z) ⊙ ñ + z ⊙ h
+
+    The two biases stay separate because ``b_hn`` sits inside the reset gate's product.
+    """
+
+    W: Array
+    b_ih: Array
+    b_hh: Array
+    U: Array | None = None
+
+    def __post_init__(self) -> None:
+        if self.W.ndim != 2 or self.W.shape[0] != 3 * self.W.shape[1]:
+            raise ValueError(f"W must have shape (3n, n), got {tuple(self.W.shape)}")
+        n = self.W.shape[1]
+        _check_array("W", self.W, (3 * n, n))
+        _check_array("b_ih", self.b_ih, (3 * n,))
+        _check_array("b_hh", self.b_hh, (3 * n,))
+        if self.U is not None:
+            _check_array("U", self.U, (3 * n, self.U.shape[-1]))
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module, layer: int = 0) -> GRUParameters:
+        """Weights of ``nn.GRUCell`` or of layer ``layer`` of ``nn.GRU``."""
+        p = _torch_layer(module, layer, "GRU")
+        zeros = torch.zeros_like(p["W"][:, 0])
+        return cls(W=p["W"], U=p["U"], b_ih=zeros if p["b_ih"] is None else p["b_ih"],
+                   b_hh=zeros if p["b_hh"] is None else p["b_hh"])
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[1]
+
+    def _parts(self, h: Array, x: Array | None):
+        n = self.n
+        a_h = h @ self.W.T + self.b_hh
+        a_x = _input_term(self.U, x, self.b_ih)
+        r = sigmoid(a_x[..., :n] + a_h[..., :n])
+        z = sigmoid(a_x[..., n:2 * n] + a_h[..., n:2 * n])
+        m = a_h[..., 2 * n:]
+        n_tilde = tanh(a_x[..., 2 * n:] + r * m)
+        return r, z, m, n_tilde
+
+    def step(self, h: Array, x: Array | None = None) -> Array:
+        """One step ``h → h⁺``."""
+        _, z, _, n_tilde = self._parts(h, x)
+        return (1 - z) * n_tilde + z * h
+
+    def jacobian(self, h: Array, x: Array | None = None) -> Array:
+        """The exact Jacobian ∂h⁺/∂h::
+
+            diag(z) + diag((h − ñ) σ'(a_z)) W_z + diag((1 − z)(1 − ñ²) r) W_n
+                    + diag((1 − z)(1 − ñ²)(W_n h + b_hn) σ'(a_r)) W_r
+        """
+        r, z, m, n_tilde = self._parts(h, x)
+        n = self.n
+        W_r, W_z, W_n = self.W[:n], self.W[n:2 * n], self.W[2 * n:]
+        d_n = (1 - z) * (1 - n_tilde**2)
+        return (_diag(z) + _rows((h - n_tilde) * z * (1 - z), W_z) + _rows(d_n * r, W_n)
+                + _rows(d_n * m * r * (1 - r), W_r))
+
+
+# --------------------------------------------------------------------------------------------------
+# Vanilla RNN
+
+
+@dataclass(frozen=True)
+class RNNParameters(_HiddenStateCell):
+    """Weights of one vanilla RNN layer, ``h⁺ = φ(W h + U x + b)`` with φ = tanh or ReLU."""
+
+    W: Array
+    b: Array
+    U: Array | None = None
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+
+    def __post_init__(self) -> None:
+        if self.W.ndim != 2 or self.W.shape[0] != self.W.shape[1]:
+            raise ValueError(f"W must have shape (n, n), got {tuple(self.W.shape)}")
+        n = self.W.shape[0]
+        _check_array("W", self.W, (n, n))
+        _check_array("b", self.b, (n,))
+        if self.U is not None:
+            _check_array("U", self.U, (n, self.U.shape[-1]))
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module, layer: int = 0) -> RNNParameters:
+        """Weights of ``nn.RNNCell`` or of layer ``layer`` of ``nn.RNN``."""
+        p = _torch_layer(module, layer, "RNN")
+        b = p["b_ih"] + p["b_hh"] if p["b_ih"] is not None else torch.zeros_like(p["W"][:, 0])
+        return cls(W=p["W"], b=b, U=p["U"], nonlinearity=module.nonlinearity)
+
+    @classmethod
+    def random(cls, n: int, m: int = 0, *, rng: np.random.Generator, gain: float = 1.0,
+               input_scale: float = 1.0, nonlinearity: Literal["tanh", "relu"] = "tanh"
+               ) -> RNNParameters:
+        """Float64 weights of the random network ``h⁺ = φ(g W h + U x)`` (no bias).
+
+        ``W`` has independent N(0, 1/n) entries and is multiplied by the gain ``g``: for large n, the
+        autonomous tanh network is stable for g < 1 and chaotic for g > 1 (Sompolinsky et al. 1988).
+        ``U`` has N(0, input_scale²/m) entries.
+        """
+        W = gain * rng.normal(0.0, 1 / np.sqrt(n), (n, n))
+        U = rng.normal(0.0, input_scale / np.sqrt(m), (n, m)) if m else None
+        return cls(W=W, b=np.zeros(n), U=U, nonlinearity=nonlinearity)
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[0]
+
+    def step(self, h: Array, x: Array | None = None) -> Array:
+        """One step ``h → φ(W h + U x + b)``."""
+        a = _affine(self.W, h, self.b, self.U, x)
+        return tanh(a) if self.nonlinearity == "tanh" else relu(a)
+
+    def jacobian(self, h: Array, x: Array | None = None) -> Array:
+        """The exact Jacobian ``diag(φ'(a)) W``."""
+        a = _affine(self.W, h, self.b, self.U, x)
+        d = 1 - tanh(a) ** 2 if self.nonlinearity == "tanh" else _relu_derivative(a)
+        return _rows(d, self.W)

@@ -1,0 +1,43 @@
+"""The parameter profiles of the notebooks, in one table.
+
+- ``smoke``: seconds per notebook; the tests execute every notebook with it.
+- ``quick``: minutes; the website that CI builds. These are the defaults written in each notebook's
+  ``parameters`` cell, so a notebook opened by hand runs in reasonable time.
+- ``paper``: the sizes of the papers, for readers with time or a GPU.
+
+For each notebook: the overrides of ``smoke`` and ``paper`` (``quick`` has none), the admissible range of
+numeric parameters (inclusive; ``None`` for no bound) and the admissible values of string parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PROFILES = ("smoke", "quick", "paper")
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """Profiles and admissible values for the parameters of one notebook."""
+
+    smoke: Mapping[str, Any]
+    paper: Mapping[str, Any]
+    limits: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def profile(self, name: str) -> Mapping[str, Any]:
+        """The overrides of profile ``name`` (empty for ``quick``)."""
+        return {"smoke": self.smoke, "quick": {}, "paper": self.paper}[name]
+
+
+NOTEBOOKS: dict[str, NotebookSpec] = {
+    "lstm_model": NotebookSpec(
+        smoke={"n": 16, "T": 40, "seeds": 2, "T_check": 5},
+        paper={"n": 128, "T": 300, "seeds": 20, "T_check": 200},
+        limits={"n": (2, 2048), "T": (10, 100_000), "seeds": (1, 1000), "seed": (0, None),
+                "T_check": (1, 10_000), "spectral_radii": (0.0, 10.0), "gains": (0.0, 10.0),
+                "forget_biases": (-20.0, 20.0), "scalar_weights": (-10.0, 10.0)},
+    ),
+}

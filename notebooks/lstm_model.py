@@ -1,0 +1,272 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The LSTM model
+#
+# Why do recurrent networks forget, why do their gradients vanish or explode, and how does the LSTM
+# cell get around it? This chapter answers with small experiments: linear recursions, where the largest
+# eigenvalue decides everything; recursions through sigmoid, tanh and ReLU, which saturate, linger or blow
+# up; gradients as products of Jacobians; and the LSTM cell with its constant error carousel, whose code
+# the rest of the book reuses and which we check here against PyTorch. It follows lecture notes on
+# *stability analysis and LSTMs* and the classic analyses of {cite:t}`bengio1994` and {cite:t}`pascanu2013`;
+# the LSTM is that of {cite:t}`hochreiter1997` with the forget gate of {cite:t}`gers2000`.
+
+# %% tags=["parameters"]
+seed = 0  # random seed of every network and input on this page
+n = 64  # hidden units of the vector recursions and of the random networks
+T = 100  # time steps of the recursions and of the gradient products
+spectral_radii = [0.9, 1.0, 1.1]  # largest |eigenvalue| of the linear recursions
+scalar_weights = [-1.0, 0.5, 0.9, 1.0, 1.1, 2.0]  # weights w of the scalar recursions h ← φ(w h)
+gains = [0.5, 1.0, 2.0, 4.0]  # gains g of the random tanh networks h ← tanh(g W h + U x)
+forget_biases = [-2.0, 0.0, 2.0, 5.0]  # added to the forget-gate bias of the random LSTMs
+seeds = 5  # random networks per setting in the gradient figure
+T_check = 50  # time steps of the comparison with PyTorch
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from lstmdyn.carousel import memory_inputs, memory_unit, plot_memory
+from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters, sigmoid
+from lstmdyn.gradients import jacobian_product_norms, trajectory_jacobians
+from lstmdyn.page import glue_numbers
+from lstmdyn.plotting import median_band, save, use_style
+from lstmdyn.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
+
+use_style()
+rng = np.random.default_rng(seed)
+torch.manual_seed(seed)
+t = np.arange(T + 1)
+glue_numbers(n=n, T=T, seeds=seeds, T_check=T_check)
+
+# %% [markdown]
+# ## Linear recursions: the largest eigenvalue decides
+#
+# Strip a recurrent layer down to its linear part, $h_t = W h_{t-1} + C x_t$, and feed it a single input
+# at $t = 0$. Every later state is the response to that input, $h_t = W^t C x_0$. For a scalar weight this
+# is $w^t$: it blows up for $|w| > 1$ and dies for $|w| < 1$. For a matrix, write $C x_0$ in the
+# eigenvectors of $W$: each component is multiplied by its eigenvalue at every step, so for large $t$ the
+# length $\|h_t\|$ grows or shrinks like $|\lambda_{\max}|^t$, the power of the spectral radius.
+#
+# Below, a scalar recursion and an {glue:text}`n`-dimensional one whose random Gaussian matrix is rescaled to
+# each spectral radius $\rho$. Look for straight lines on the logarithmic axis, with slope $\log\rho$.
+
+# %%
+h0 = rng.normal(size=n)
+h0 /= np.linalg.norm(h0)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+rates = []
+for rho in spectral_radii:
+    W = matrix_with_spectral_radius(n, rho, rng)
+    norms = np.linalg.norm(linear_recursion(W, h0, T), axis=1)
+    line, = axes[1].semilogy(t, norms, label=rf"$\rho(W) = {rho}$")
+    axes[1].semilogy(t, rho**t, ls=":", color=line.get_color())
+    axes[0].semilogy(t, np.abs(linear_recursion(rho, [1.0], T)[:, 0]), label=f"$w = {rho}$")
+    rates.append({"spectral radius ρ": rho,
+                  "measured (‖h_T‖/‖h_T/2‖)^(2/T)": (norms[-1] / norms[T // 2]) ** (2 / T)})
+axes[0].set(title=r"scalar: $h_t = w\, h_{t-1}$", xlabel="time step $t$", ylabel=r"$|h_t|$ (log scale)")
+axes[1].set(title=rf"vector, $n = {n}$: $h_t = W h_{{t-1}}$ (dotted: $\rho^t$)", xlabel="time step $t$",
+            ylabel=r"$\|h_t\|$")
+for ax in axes:
+    ax.legend()
+save(fig, "lstm_model/linear_recursions")
+pd.DataFrame(rates).style.format({"spectral radius ρ": "{:g}"}, precision=4).hide(axis="index")
+
+# %% [markdown]
+# The vector norms follow $\rho^t$ after a short transient (the dotted lines; the transient comes from
+# the other eigenvalues, which die out relative to the largest), and the measured growth rate per step
+# over the second half of the run matches $\rho$. Nothing else about $W$ matters in the long run: a
+# linear recurrent network either forgets its input exponentially fast or amplifies it without bound, and
+# only $\rho = 1$ exactly keeps it.
+#
+# ## Saturating recursions: sigmoid, tanh and ReLU
+#
+# A real layer squashes: $h_t = \varphi(w\, h_{t-1})$. We start a single unit at $h_0 = 1$ (the response to
+# one input) and follow it for several weights $w$. Look at where each curve ends and how fast it gets
+# there.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+for ax, activation in zip(axes, ["sigmoid", "tanh", "relu"], strict=True):
+    for w in scalar_weights:
+        h = scalar_recursion(activation, w, T)
+        dead = activation == "relu" and h[-1] == 0
+        ax.plot(t, np.where(h > 0, h, np.nan) if activation == "relu" else h,
+                label=f"$w = {w}$" + (" (0 from $t = 1$)" if dead else ""))
+    ax.set(title=rf"$h_t = \mathrm{{{activation}}}(w\, h_{{t-1}})$", xlabel="time step $t$", ylabel="$h_t$")
+axes[2].set(yscale="log", ylabel="$h_t$ (log scale)")
+fig.legend(*axes[2].get_legend_handles_labels(), loc="outside lower center", ncols=len(scalar_weights))
+save(fig, "lstm_model/saturating_recursions")
+
+# %% [markdown]
+# - **Sigmoid** forgets the input within a few steps, whatever the weight: every curve settles on the
+#   fixed point $h^* = \sigma(w h^*)$, which depends on $w$ alone (the table below), never on what was fed in.
+# - **Tanh** has the fixed point $0$ for $|w| \le 1$ and decays towards it like $w^t$, slowest near
+#   $|w| = 1$, where the decay becomes algebraic. For $w > 1$ it saturates on a nonzero fixed point; a
+#   negative weight makes the state alternate in sign. Weights near 1 keep a memory longest, but still
+#   only for a while.
+# - **ReLU** is linear for positive states: it decays for $w < 1$, holds for $w = 1$ and grows
+#   exponentially for $w > 1$ (straight lines on the logarithmic axis); for a negative weight the unit is
+#   dead after one step, which a logarithmic axis cannot show.
+
+# %%
+rows = []
+for w in scalar_weights:
+    h = scalar_recursion("sigmoid", w, 200)
+    rows.append({"w": w, "h* = σ(w h*)": h[-1],
+                 "steps to |h_t − h*| < 1e-6": int(np.argmax(np.abs(h - h[-1]) < 1e-6)),
+                 "residual |σ(w h*) − h*|": abs(sigmoid(w * h[-1]) - h[-1])})
+formats = {"w": "{:g}", "h* = σ(w h*)": "{:.4f}", "residual |σ(w h*) − h*|": "{:.1e}"}
+pd.DataFrame(rows).style.format(formats).hide(axis="index")
+
+# %% [markdown]
+# ## Vanishing and exploding gradients: products of Jacobians
+#
+# Backpropagation through time sends the error at step $t$ back to step 0 through
+# $\partial h_t / \partial h_0 = J_t J_{t-1} \cdots J_1$, the product of the Jacobians of the state update
+# along the trajectory. For the vanilla network $h_t = \tanh(g W h_{t-1} + U x_t)$ each factor is
+# $J_t = \mathrm{diag}(1 - h_t^2)\, g W$: the derivative of tanh is at most 1 and shrinks the product, the
+# weight matrix stretches it along directions where its singular values exceed 1. Which wins decides whether
+# the gradient vanishes or explodes {cite:p}`bengio1994,pascanu2013`.
+#
+# We drive random networks ($W$ with $\mathcal N(0, 1/n)$ entries, {glue:text}`seeds` networks per setting,
+# Gaussian inputs) and measure the spectral norm of the product. On the right, the same for random LSTMs
+# (uniform weights on $\pm 1/\sqrt n$, PyTorch's initialisation) whose forget-gate bias is shifted by
+# $b$: there the state is $(c, h)$ and the Jacobian is the full $2n \times 2n$ one. Look at the slopes:
+# they are the exponential rates at which gradients shrink or grow.
+
+# %%
+m = 8  # input width
+inputs = rng.normal(size=(seeds, T, m))  # one input sequence per random network
+rnn_norms = {g: np.stack([jacobian_product_norms(trajectory_jacobians(
+    RNNParameters.random(n, m, rng=rng, gain=g), x_s)) for x_s in inputs]) for g in gains}
+lstm_norms = {b: np.stack([jacobian_product_norms(trajectory_jacobians(
+    LSTMParameters.random(n, m, rng=rng, forget_bias=b), x_s)) for x_s in inputs]) for b in forget_biases}
+
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+for key, norms in rnn_norms.items():
+    median_band(axes[0], t[1:], norms, label=f"$g = {key}$")
+for key, norms in lstm_norms.items():
+    median_band(axes[1], t[1:], norms, label=f"$b = {key:+}$")
+axes[0].set(title=r"tanh RNN: $\|\partial h_t / \partial h_0\|_2$",
+            ylabel="spectral norm of the Jacobian product")
+axes[1].set(title=r"LSTM, forget bias shifted by $b$: $\|\partial (c_t, h_t) / \partial (c_0, h_0)\|_2$")
+for ax in axes:
+    ax.set(xlabel="time step $t$", yscale="log")
+    ax.legend()
+save(fig, "lstm_model/jacobian_products")
+rate = {g: np.median(np.log(v[:, -1]) / T) for g, v in rnn_norms.items()}
+lstm_rate = {b: np.median(np.log(v[:, -1]) / T) for b, v in lstm_norms.items()}
+glue_numbers(rate_small_gain=rate[min(gains)], rate_large_gain=rate[max(gains)],
+             lstm_open_forget=np.median(lstm_norms[max(forget_biases)][:, -1]),
+             lstm_rate_open=lstm_rate[max(forget_biases)], lstm_rate_closed=lstm_rate[min(forget_biases)])
+
+# %% [markdown]
+# Lines show the median over networks, bands the 10–90 % range. In the tanh network the product shrinks at
+# a rate of {glue:text}`rate_small_gain:.2f` per step (natural log) for the smallest gain and changes by
+# {glue:text}`rate_large_gain:+.2f` per step for the largest: the gradient vanishes for small gains and explodes
+# once the network is chaotic. The slopes are the largest Lyapunov exponents of the driven networks, the
+# subject of the book's last part. In the LSTM the forget gate sets the slope: the product shrinks by
+# {glue:text}`lstm_rate_closed:.2f` per step with the smallest bias shift, while with the largest it changes by
+# only {glue:text}`lstm_rate_open:+.3f` per step (norm {glue:text}`lstm_open_forget:.2g` after {glue:text}`T`
+# steps), because the cell state is carried from step to step by a multiplication with $f \approx 1$ alone.
+#
+# ## The LSTM cell
+#
+# The LSTM {cite:p}`hochreiter1997` separates *what is remembered* from *how it is shown*. A cell state
+# $c$ is carried from step to step by a multiplication and an addition only; gates, sigmoid units with
+# values in $(0, 1)$ computed from the input $x_t$ and the previous output $h_{t-1}$, decide what passes:
+#
+# $$
+# \begin{aligned}
+# i_t &= \sigma(W_i h_{t-1} + U_i x_t + b_i) && \text{input gate: is the new content worth storing?}\\
+# f_t &= \sigma(W_f h_{t-1} + U_f x_t + b_f) && \text{forget gate: how much of the old memory to keep}\\
+# g_t &= \tanh(W_g h_{t-1} + U_g x_t + b_g) && \text{candidate content, in } (-1, 1)\\
+# o_t &= \sigma(W_o h_{t-1} + U_o x_t + b_o) && \text{output gate: is the memory worth showing now?}\\
+# c_t &= f_t \odot c_{t-1} + i_t \odot g_t && \text{the constant error carousel}\\
+# h_t &= o_t \odot \tanh(c_t).
+# \end{aligned}
+# $$
+#
+# With $f_t = 1$ and $i_t = 0$ the cell holds its value exactly, and the error flowing back through it,
+# $\partial c_t / \partial c_{t-1} = \mathrm{diag}(f_t)$, is neither squashed by an activation derivative
+# nor stretched by a weight matrix: this is the *constant error carousel*. The original LSTM had no forget
+# gate ($f \equiv 1$); {cite:t}`gers2000` added it so that a cell can also be emptied. *Peephole*
+# connections {cite:p}`gers2000peephole` let the gates look at the raw memory too, with diagonal weights
+# $p_i, p_f, p_o$: $i_t = \sigma(\dots + p_i \odot c_{t-1})$, $f_t = \sigma(\dots + p_f \odot c_{t-1})$,
+# $o_t = \sigma(\dots + p_o \odot c_t)$. PyTorch's `nn.LSTM` and both papers this book reproduces use
+# the cell without peepholes, and so does this book.
+#
+# The **GRU** {cite:p}`cho2014` merges the forget and input gates into one update gate $z$ (what is
+# written replaces what was there) and keeps no separate cell state:
+#
+# $$
+# \begin{aligned}
+# r_t &= \sigma(W_r h_{t-1} + U_r x_t + b_r), \qquad z_t = \sigma(W_z h_{t-1} + U_z x_t + b_z),\\
+# \tilde n_t &= \tanh\!\big(U_n x_t + b^{x}_n + r_t \odot (W_n h_{t-1} + b^{h}_n)\big),\qquad
+# h_t = (1 - z_t) \odot \tilde n_t + z_t \odot h_{t-1}.
+# \end{aligned}
+# $$
+#
+# To see the carousel at work, here is a single LSTM unit wired by hand (`lstmdyn.carousel.memory_unit`):
+# its gates listen only to the input, which has four channels: a *value*, and *write*, *erase* and
+# *read* pulses. Look at the cell state between the pulses.
+
+# %%
+T_demo = 60
+x = memory_inputs(T_demo, writes={5: 0.6, 32: -0.4}, reads=[15, 25, 40, 50], erases=[45])
+run = memory_unit().run(x)
+fig = plot_memory(x, run)
+save(fig, "lstm_model/carousel")
+glue_numbers(held_fraction=run["c"][30, 0] / run["c"][5, 0])
+
+# %% [markdown]
+# The write at $t = 6$ stores $\tanh(2 \cdot 0.6)$ in the cell; the reads at $t = 16$ and $26$ show it in
+# $h$, and between them the output is closed while the cell keeps its value: after 25 steps it retains a
+# fraction {glue:text}`held_fraction:.4f` of it, the product of the idle forget gates. The second write adds to
+# what is stored, the erase closes the forget gate and the read after it finds the cell empty.
+#
+# ## The package's cells agree with PyTorch
+#
+# Every later chapter evaluates LSTMs, GRUs and vanilla RNNs through `lstmdyn.cells`, with PyTorch's weight
+# layout (gate order $i, f, g, o$; the two biases summed). We take random `torch.nn` modules in float64,
+# run both implementations over the same random input sequences for {glue:text}`T_check` steps, and record the
+# largest difference between their hidden states at each step. Agreement means a difference of the order of
+# float64 round-off, $\approx 10^{-16}$, at every step.
+
+# %%
+x = torch.randn(4, T_check, m, dtype=torch.float64)
+modules = {"LSTM": (torch.nn.LSTM, LSTMParameters), "GRU": (torch.nn.GRU, GRUParameters),
+           "RNN (tanh)": (torch.nn.RNN, RNNParameters)}
+fig, ax = plt.subplots(figsize=(7, 3.2))
+for name, (module_type, parameters_type) in modules.items():
+    module = module_type(m, n, batch_first=True).double()
+    reference = module(x)[0].detach().numpy()
+    ours = parameters_type.from_torch(module).as_numpy().run(x.numpy())["h"]
+    difference = np.abs(ours - reference).max(axis=(0, 2))
+    ax.semilogy(np.arange(1, T_check + 1), np.maximum(difference, 1e-18), marker=".",
+                label=f"{name} (largest: {difference.max():.1e})")
+ax.axhline(np.finfo(np.float64).eps, color="grey", ls="--", label="float64 machine epsilon")
+ax.set(xlabel="time step $t$", ylabel=r"$\max |h_t^{\mathrm{lstmdyn}} - h_t^{\mathrm{torch}}|$",
+       title="hidden states, package vs torch.nn (float64)")
+ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+ax.legend()
+save(fig, "lstm_model/torch_agreement")
+
+# %% [markdown]
+# The two implementations agree to round-off over the whole sequence: the package's cell equations are
+# PyTorch's. The test suite asserts the same to $10^{-12}$, and checks the analytic Jacobians used above
+# against `torch.autograd`.

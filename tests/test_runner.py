@@ -1,0 +1,154 @@
+"""The notebook runner and the book build, exercised end to end on a copy of the project."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import jupytext
+import nbformat
+import pytest
+from conftest import ROOT, copy_project, lstmdyn
+
+from lstmdyn.cli import _parser
+from lstmdyn.parameters import declared_parameters, resolve
+from lstmdyn.profiles import NOTEBOOKS, NotebookSpec
+from lstmdyn.runner import NotebookError, Project, problems, rerun_command, run_notebook, scan_site
+
+MIN_FIGURES = {"lstm_model": 5}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return copy_project(tmp_path_factory.mktemp("runner") / "project")
+
+
+def _declared():
+    return declared_parameters(jupytext.read(ROOT / "notebooks" / "lstm_model.py"))
+
+
+def _figures(notebook: nbformat.NotebookNode) -> int:
+    return sum("image/png" in out.get("data", {}) for cell in notebook.cells
+               for out in cell.get("outputs", []))
+
+
+def test_unknown_parameter_fails_before_any_work(project):
+    result = lstmdyn("run", "lstm_model", "-p", "no_such_param", "1", "--profile", "smoke", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1  # one line, no traceback
+    assert "no_such_param" in result.stderr and "valid names: seed, n, T" in result.stderr
+    assert not (project / "book" / "generated" / "lstm_model.ipynb").exists()
+
+
+def test_out_of_range_value_fails_naming_the_parameter(project):
+    result = lstmdyn("run", "lstm_model", "-p", "n", "0", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: parameter n must be between 2 and 2048, got 0"
+
+
+def test_unknown_notebook_lists_the_known_ones(project):
+    result = lstmdyn("run", "no_such_chapter", cwd=project)
+    assert result.returncode == 1 and "known: lstm_model" in result.stderr
+
+
+def test_changed_parameter_shows_on_the_page_and_reruns_are_incremental(project):
+    output = project / "book" / "generated" / "lstm_model.ipynb"
+    first = lstmdyn("run", "lstm_model", "--profile", "smoke", "-p", "seed", "3", cwd=project)
+    assert first.returncode == 0, first.stderr
+    assert "executed" in first.stdout
+    page = nbformat.read(output, as_version=4)
+    note = next(c.source for c in page.cells if "lstmdyn-provenance" in c.metadata.get("tags", []))
+    assert "**smoke** profile" in note
+    assert "| `seed` | `3` | `0` |" in note  # the value, and the notebook default it replaces
+    assert "-p seed 3" in note  # the command that reproduces the page
+    assert _figures(page) >= MIN_FIGURES["lstm_model"]
+    assert (project / "book" / "generated" / "figures" / "lstm_model" / "carousel.png").is_file()
+
+    mtime = output.stat().st_mtime_ns
+    again = lstmdyn("run", "lstm_model", "--profile", "smoke", "-p", "seed", "3", cwd=project)
+    assert again.returncode == 0 and "up to date" in again.stdout
+    assert output.stat().st_mtime_ns == mtime
+
+    forced = lstmdyn("run", "lstm_model", "--profile", "smoke", "-p", "seed", "3", "--force",
+                     cwd=project)
+    assert forced.returncode == 0 and "executed" in forced.stdout
+    assert output.stat().st_mtime_ns != mtime
+
+
+def test_a_failing_cell_is_reported_with_its_error_and_not_marked_up_to_date(project, monkeypatch):
+    (project / "notebooks" / "broken.py").write_text(
+        '# %% tags=["parameters"]\nvalue = 1  # a value\n\n# %%\nraise ValueError(f"boom {value}")\n')
+    monkeypatch.setitem(NOTEBOOKS, "broken", NotebookSpec(smoke={}, paper={}))
+    expected = ('broken: the cell In [3] starting `raise ValueError(f"boom {value}")` '
+                "raised ValueError: boom 1")
+    with pytest.raises(NotebookError, match=re.escape(expected)):
+        run_notebook("broken", "smoke", project=Project(project), progress=False)
+    assert not (project / "book" / "generated" / "broken.key").exists()
+    (project / "notebooks" / "broken.py").unlink()
+
+
+def test_warnings_written_by_a_cell_are_problems():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text="100%|###| 3/3\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="a.py:1: RuntimeWarning: overflow\n")])])
+    assert problems(nb) == ["cell 0 wrote to stderr: a.py:1: RuntimeWarning: overflow"]
+
+
+def test_site_scan_finds_tracebacks(tmp_path):
+    (tmp_path / "_static" / "mathjax").mkdir(parents=True)
+    (tmp_path / "_static" / "mathjax" / "tex-chtml.js").write_text("")
+    (tmp_path / "page.html").write_text("<pre>Traceback (most recent call last):</pre>")
+    assert scan_site(tmp_path) == ["page.html: Traceback (most recent call last)"]
+
+
+# ---- the whole book at the smoke profile
+
+
+def test_book_builds_at_smoke_profile_with_warnings_as_errors(smoke_book):
+    project, result = smoke_book
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (project / "_build" / "html" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("chapter", sorted(MIN_FIGURES))
+def test_each_chapter_page_shows_its_figures_and_how_it_was_made(smoke_book, chapter):
+    project, _ = smoke_book
+    page = nbformat.read(project / "book" / "generated" / f"{chapter}.ipynb", as_version=4)
+    assert _figures(page) >= MIN_FIGURES[chapter]
+    html = (project / "_build" / "html" / "book" / "generated" / f"{chapter}.html").read_text()
+    assert "How this page was produced" in html and "<strong>smoke</strong> profile" in html
+    assert html.count("<img") >= MIN_FIGURES[chapter]
+
+
+def test_chapters_of_the_toc_all_have_profiles(smoke_book):
+    project, _ = smoke_book
+    assert set(Project(project).chapters()) <= set(NOTEBOOKS)
+    assert set(Project(project).chapters()) == set(MIN_FIGURES)
+
+
+def test_site_has_no_error_output_and_serves_mathjax_locally(smoke_book):
+    project, _ = smoke_book
+    html = project / "_build" / "html"
+    assert scan_site(html) == []
+    page = (html / "book" / "generated" / "lstm_model.html").read_text()
+    assert "_static/mathjax/tex-chtml.js" in page
+    assert "cdn.jsdelivr.net/npm/mathjax" not in page
+
+
+def test_second_book_build_executes_no_notebook(smoke_book):
+    project, _ = smoke_book
+    keys = {p.name: p.read_text() for p in (project / "book" / "generated").glob("*.key")}
+    result = lstmdyn("book", "--profile", "smoke", cwd=project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "executed" not in result.stdout
+    assert result.stdout.count("up to date") == len(MIN_FIGURES)
+    assert {p.name: p.read_text() for p in (project / "book" / "generated").glob("*.key")} == keys
+
+
+def test_rerun_command_on_the_page_reproduces_the_values_through_the_shell():
+    overrides = {"gains": [0.5, 1.0], "seed": 3}
+    command = rerun_command("lstm_model", "smoke", overrides)
+    args = _parser().parse_args(shlex.split(command)[3:])  # what the shell hands to the program
+    assert args.profile == "smoke"
+    assert resolve("lstm_model", _declared(), "smoke", dict(args.parameter))["gains"] == [0.5, 1.0]
+    assert resolve("lstm_model", _declared(), "smoke", dict(args.parameter))["seed"] == 3
