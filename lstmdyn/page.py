@@ -1,19 +1,28 @@
-"""What a chapter page shows besides figures: numbers computed by the notebook, glued into its prose."""
+"""What a chapter page shows besides figures: numbers and sentences computed by the notebook, glued into
+its prose with ``{glue:text}`name:format``` and ``{glue:md}`name```."""
 
 from __future__ import annotations
 
 from numbers import Integral, Real
 
+from IPython.display import Markdown
 from myst_nb import glue
 
-__all__ = ["glue_numbers"]
+__all__ = ["glue_numbers", "glue_text"]
 
 
 def glue_numbers(**values: Real) -> None:
-    """Make each value available to the page's prose as ``{glue:text}`name:format```.
+    """Make each number available to the page's prose as ``{glue:text}`name:format```.
 
     numpy scalars are converted to Python numbers first: the page formats the stored text, and
     ``np.float64(0.5)`` is not a number to it.
     """
     for name, value in values.items():
         glue(name, int(value) if isinstance(value, Integral) else float(value), display=False)
+
+
+def glue_text(**texts: str) -> None:
+    """Make each Markdown text available to the page's prose as ``{glue:md}`name```, for statements that
+    depend on the computed results."""
+    for name, text in texts.items():
+        glue(name, Markdown(text), display=False)

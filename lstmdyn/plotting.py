@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-__all__ = ["median_band", "save", "use_style"]
+__all__ = ["eigenvalue_plane", "homotopy_path", "median_band", "save", "use_style"]
 
 
 def use_style() -> None:
@@ -33,3 +33,25 @@ def median_band(ax: plt.Axes, x, samples, label: str, quantiles: tuple[float, fl
     lo, hi = np.quantile(samples, quantiles, axis=0)
     ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
     return line
+
+
+def eigenvalue_plane(ax: plt.Axes, eigenvalues: np.ndarray, label: str | None = None, **style) -> None:
+    """Eigenvalues in the complex plane with the unit circle, on equal axes."""
+    theta = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(theta), np.sin(theta), color="grey", lw=1, ls="--")
+    ax.scatter(eigenvalues.real, eigenvalues.imag, s=style.pop("s", 12), label=label, **style)
+    ax.set(xlabel=r"Re $\lambda$", ylabel=r"Im $\lambda$", aspect="equal")
+
+
+def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) -> None:
+    """A followed homotopy path: t and ‖x‖ against arclength, turning points marked with crosses."""
+    line, = ax_t.plot(path.s, path.t, label=label, **style)
+    if path.turning_points:
+        s, t = zip(*path.turning_points, strict=True)
+        ax_t.plot(s, t, "x", color=line.get_color(), ms=8, mew=2)
+    ax_norm.plot(path.s, path.norm, color=line.get_color(), label=label, **style)
+    for ax in (ax_t, ax_norm):
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")
+    ax_t.set_ylabel("$t$")
+    ax_norm.set(ylabel=r"$\|x\|$", yscale="log")

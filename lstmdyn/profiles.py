@@ -40,4 +40,12 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "T_check": (1, 10_000), "spectral_radii": (0.0, 10.0), "gains": (0.0, 10.0),
                 "forget_biases": (-20.0, 20.0), "scalar_weights": (-10.0, 10.0)},
     ),
+    "equilibria": NotebookSpec(
+        smoke={"n": 10, "sizes": [4], "scales": [4.0], "networks": 3, "max_steps": 500, "starts": 2,
+               "forget_biases": [0.0]},
+        paper={"n": 200, "sizes": [4, 10, 30, 100], "networks": 50, "max_steps": 5000, "starts": 20},
+        limits={"seed": (0, None), "n": (1, 2000), "scale": (0.0, 100.0), "sizes": (1, 1000),
+                "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
+                "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
+    ),
 }

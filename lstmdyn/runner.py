@@ -3,8 +3,8 @@
 A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebook` resolves and checks
 its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
 ``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
-Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters and package
-code are unchanged is skipped. :func:`build_book` runs every chapter of ``_toc.yml`` in order, then builds
+Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code
+and data registry are unchanged is skipped. :func:`build_book` runs every chapter of ``_toc.yml`` in order, then builds
 the site with warnings as errors and scans the pages for error output.
 """
 
@@ -110,10 +110,13 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
-def cache_key(source: str, profile: str, parameters: Mapping[str, Any]) -> str:
-    """The key of one run: the notebook source, the profile, the parameters and the package code."""
+def cache_key(source: str, profile: str, parameters: Mapping[str, Any], project: Project) -> str:
+    """The key of one run: the notebook source, the profile, the parameters, the package code and the
+    data registry."""
+    registry = project.root / "data" / "registry.toml"
     payload = json.dumps({"source": source, "profile": profile, "parameters": parameters,
-                          "package": package_digest()}, sort_keys=True)
+                          "package": package_digest(),
+                          "data": registry.read_text() if registry.exists() else ""}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -193,7 +196,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     declared = declared_parameters(nb)
     parameters = resolve(name, declared, profile, overrides)
     explicit = {k: parameters[k] for k in overrides}
-    key = cache_key(source, profile, parameters)
+    key = cache_key(source, profile, parameters, project)
 
     project.generated.mkdir(parents=True, exist_ok=True)
     output = project.generated / f"{name}.ipynb"

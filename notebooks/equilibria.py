@@ -1,0 +1,326 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Equilibria by homotopy
+#
+# Without input, an LSTM is a discrete dynamical system on its state $(c, h)$. {cite:t}`amrouche2019`
+# compute its nonzero equilibria by following a homotopy path, and read the network's stability off the
+# eigenvalues of the linearised map there. This chapter derives their construction (sections 2–3 of the
+# paper, eqs. 1–5), shows where it breaks down and how the fixed-point homotopy of
+# {cite:t}`zangwill1981` avoids that, and applies both to the authors' own trained Penn Treebank network,
+# comparing the result with their statement about its eigenvalues. The engine is `lstmdyn.equilibria`.
+
+# %% tags=["parameters"]
+seed = 0  # random seed of the example networks
+n = 50  # hidden units of the example network
+scale = 1.0  # its weights are uniform on ±scale/√n
+sizes = [4, 10, 30]  # hidden units of the networks in the comparison of the two homotopies
+scales = [2.0, 4.0, 6.0]  # weight scales (times 1/√n) in that comparison
+networks = 12  # random networks per size and scale
+max_steps = 2000  # predictor-corrector steps before a path is abandoned
+starts = 6  # start states in the search for several equilibria of the PTB network
+forget_biases = [0.0, 1.0]  # added to the PTB network's forget gate; the first is the main case
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from lstmdyn.data.weights import amrouche_ptb_weights
+from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
+from lstmdyn.page import glue_numbers, glue_text
+from lstmdyn.plotting import eigenvalue_plane, homotopy_path, save, use_style
+
+use_style()
+glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 1)
+
+# %% [markdown]
+# ## The autonomous LSTM and its equilibria
+#
+# Setting the input to zero in the LSTM leaves the map of eq. (1) of the paper,
+#
+# $$
+# \begin{aligned}
+# c(k+1) &= \sigma(W_f h(k) + b_f) \odot c(k) + \sigma(W_i h(k) + b_i) \odot \tanh(W_g h(k) + b_g),\\
+# h(k+1) &= \sigma(W_o h(k) + b_o) \odot \tanh(c(k+1)),
+# \end{aligned}
+# $$
+#
+# which we write $x^+ = \Phi(x)$ for the stacked state $x = (c, h) \in \mathbb R^{2n}$. An equilibrium is a
+# fixed point $x^* = \Phi(x^*)$. If $b_g = 0$ the origin is one; otherwise the equations are transcendental
+# and have to be solved numerically. Near $x^*$, small deviations evolve by the $2n \times 2n$ Jacobian
+# $J = \partial\Phi/\partial x\,(x^*)$, and the equilibrium is stable when every eigenvalue of $J$ lies
+# inside the unit circle.
+#
+# **The paper's homotopy.** Shift the hidden state, $h = q + q_c$, by a vector with $W_g q_c + b_g = 0$. In
+# $x = (c, q)$ the map becomes $x^+ = F(x) + x_c$, where $F$ is the LSTM with new biases
+# $\bar b_j = b_j + W_j q_c$ and no candidate bias, so that $F(0) = 0$ (eq. 2). The homotopy (eq. 3)
+#
+# $$
+# H(t, x) = x - F(x) - t\, x_c
+# $$
+#
+# has the known root $x = 0$ at $t = 0$, and its roots at $t = 1$ are the equilibria. If the Jacobian
+# $[\partial H/\partial x \;\; \partial H/\partial t]$ has full rank along the way, the roots form smooth
+# curves $(x(\theta), t(\theta))$ with $\frac{\partial H}{\partial x}\dot x + \frac{\partial H}{\partial t}\dot t = 0$
+# (eq. 5). Where the rank drops, Sard's theorem lets us solve $H = \epsilon$ for a tiny $\epsilon$ instead.
+# Two practical details: when $b_g$ is not in the range of $W_g$ we take the least-squares $q_c$ and fold
+# the remainder into $x_c = G(0)$, the shifted map at the origin, which keeps $F(0) = 0$ exact; and the
+# retry after a singular Jacobian starts from a point moved by $\epsilon = 10^{-6}$ in a random direction.
+#
+# **The fixed-point homotopy.** {cite:t}`zangwill1981` deform the identity into the map itself:
+#
+# $$
+# H(t, x) = x - t\,\Phi(x) - (1 - t)\, x_0 ,
+# $$
+#
+# starting from any state $x_0$ (the zero state by default). Since $\Phi$ maps into a bounded set
+# ($|h| < 1$, and $c$ bounded as long as the forget gates stay below 1), every root for $t \in [0, 1]$ lies
+# in a bounded set too, and $\partial H / \partial x = I$ at the start is never singular. This is the
+# homotopy of the solver published by the paper's first author, and the package's default.
+#
+# **Following the path.** `lstmdyn.equilibria.follow_path` is a predictor–corrector method
+# {cite:p}`allgower1990`: a step along the unit tangent (the kernel of $DH$), Newton corrections back to
+# the curve on the hyperplane orthogonal to the previous tangent, and a step length adapted to how hard the
+# correction was. The tangent's orientation is carried over from the previous point, never fixed by
+# requiring $dt/d\theta > 0$: where the curve turns back in $t$ (a *turning point*) the method follows it.
+# When a step crosses $t = 1$ it lands exactly there and polishes the equilibrium with Newton's method on
+# $\Phi(x) = x$. An equilibrium is reported as converged only if $\|\Phi(x) - x\| < 10^{-9}$.
+#
+# ## One network, two paths
+#
+# A random network with {glue:text}`n` units, its weights uniform on $\pm$scale$/\sqrt n$ (scale 1 is
+# PyTorch's initialisation). We follow both homotopies from their natural starts; look at how directly each
+# path gets from $t = 0$ to $t = 1$.
+
+# %%
+lstm = AutonomousLSTM.random(n, rng=np.random.default_rng(seed), scale=scale / np.sqrt(n))
+example = {h: find_equilibrium(lstm, h, max_steps=max_steps) for h in ("convex", "paper")}
+
+
+def summary(results, reference):
+    return pd.DataFrame([{
+        "method": name, "status": r.status, "steps": r.steps, "turning points": len(r.turning_points),
+        "seconds": r.seconds, "residual ‖Φ(x)−x‖": r.residual, "spectral radius": r.spectral_radius,
+        "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()]
+    ).style.format(precision=3).format({"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"}
+                                       ).hide(axis="index")
+
+
+summary(example, example["convex"].x)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+for name, r in example.items():
+    homotopy_path(axes[0], axes[1], r.path, label=f"{name}: {r.status}")
+axes[0].axhline(1.0, color="grey", lw=0.8)
+axes[0].legend()
+fig.suptitle(f"homotopy paths of a random network, n = {n} (crosses: turning points)")
+save(fig, "equilibria/example_paths")
+convex, paper = example["convex"], example["paper"]
+glue_text(example_outcome=(
+    f"The fixed-point path reached *t* = 1 in {convex.steps} steps"
+    + (" without turning back." if not convex.turning_points else f", turning back {len(convex.turning_points)} times.")
+    + (f" The paper's path also arrived, after {paper.steps} steps and {len(paper.turning_points)} turning points, "
+       + ("at the same equilibrium." if np.linalg.norm(paper.x - convex.x) < 1e-8 else "at a different equilibrium.")
+       if paper.converged else
+       f" The paper's path did not: it ended *{paper.status}* after {paper.steps} steps, having turned back in *t* "
+       f"{len(paper.turning_points)} times.")))
+
+# %% [markdown]
+# {glue:md}`example_outcome` Below, the eigenvalues of the linearisation at the fixed-point homotopy's
+# equilibrium, with the unit circle.
+
+# %%
+fig, ax = plt.subplots(figsize=(4.6, 4.6))
+eigenvalue_plane(ax, convex.eigenvalues)
+ax.set_title(f"eigenvalues at the equilibrium, n = {n}")
+save(fig, "equilibria/example_eigenvalues")
+glue_numbers(example_radius=convex.spectral_radius)
+glue_text(example_stability="the equilibrium is stable." if convex.stable else
+          "the equilibrium is unstable: the free-running network moves away from it.")
+
+# %% [markdown]
+# All $2n$ eigenvalues lie within radius {glue:text}`example_radius:.3f` of the origin:
+# {glue:md}`example_stability`
+#
+# ## When the paper's homotopy fails
+#
+# How often does each homotopy get to $t = 1$? We take {glue:text}`networks` random networks for each size
+# and weight scale below, and follow both paths from their natural start with at most
+# {glue:text}`max_steps` steps. A path is *diverged* when $\|x\|$ exceeds $10^4$, *singular* when the
+# Jacobian is singular at the start even after three perturbed restarts, or when the step length collapses.
+
+# %%
+rows, pairs = [], []
+for size in sizes:
+    for w in scales:
+        for k in range(networks):
+            net = AutonomousLSTM.random(size, rng=np.random.default_rng([seed, size, k]), scale=w / np.sqrt(size))
+            pair = {h: find_equilibrium(net, h, max_steps=max_steps) for h in ("convex", "paper")}
+            rows += [{"n": size, "scale": w, "homotopy": h, "status": r.status} for h, r in pair.items()]
+            pairs.append((size, w, net, pair))
+outcomes = pd.DataFrame(rows)
+pd.crosstab([outcomes["homotopy"], outcomes["status"]], outcomes["n"], margins=True, margins_name="all")
+
+# %%
+counts = outcomes.groupby("homotopy")["status"].value_counts().unstack(fill_value=0)
+glue_numbers(total=len(pairs), convex_ok=counts.loc["convex"].get("converged", 0),
+             paper_ok=counts.loc["paper"].get("converged", 0))
+failures = [(size, w, pair) for size, w, _, pair in pairs if pair["convex"].converged and not pair["paper"].converged]
+if failures:
+    size, w, pair = failures[0]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, r in pair.items():
+        homotopy_path(axes[0], axes[1], r.path, label=f"{name}: {r.status}")
+    axes[0].axhline(1.0, color="grey", lw=0.8)
+    axes[0].legend()
+    fig.suptitle(f"the first network of the comparison where the paper's path fails (n = {size}, scale {w}/√n)")
+    save(fig, "equilibria/failure_paths")
+
+# %% [markdown]
+# Of {glue:text}`total` networks, the fixed-point homotopy reached an equilibrium in
+# {glue:text}`convex_ok` cases and the paper's in {glue:text}`paper_ok`. The figure above (drawn whenever
+# the comparison contains such a network) shows a failure: the paper's path turns back in $t$ and escapes
+# to infinity or wanders, while the fixed-point path runs almost straight to $t = 1$. The reason is
+# structural. The roots of $x - F(x) - t x_c$ for $t \in [0, 1]$ need not stay bounded, because the
+# shifted state $q = h - q_c$ is not confined, so a path can leave for infinity before it reaches $t = 1$.
+# The fixed-point homotopy's roots are convex combinations of $x_0$ and values of $\Phi$, which are bounded,
+# so its path cannot escape.
+#
+# ## The paper's ODE against predictor–corrector steps
+#
+# The paper writes the path as the solution of the ODE (5). Integrating it with an adaptive Runge–Kutta
+# method (`method="ode"`, scipy's `solve_ivp`) follows the same curve, but every stage needs a tangent, that
+# is, a linear solve, and nothing pulls the numerical solution back onto the curve. We compare the two on
+# the first network of the comparison where the paper's homotopy succeeded.
+
+# %%
+solved = [(size, w, net, pair) for size, w, net, pair in pairs if pair["paper"].converged]
+if solved:
+    size, w, net, pair = solved[0]
+    ode = find_equilibrium(net, "paper", method="ode", max_steps=20 * max_steps)
+    display(summary({"paper, predictor-corrector": pair["paper"], "paper, ODE (eq. 5)": ode,
+                     "convex, predictor-corrector": pair["convex"]}, pair["paper"].x))
+    glue_text(ode_outcome=f"On this network (n = {size}, scale {w}/√n) the ODE needed {ode.steps} tangent "
+              f"evaluations and {ode.seconds:.2f} s, the predictor–corrector method {pair['paper'].steps} steps "
+              f"and {pair['paper'].seconds:.2f} s.")
+else:
+    glue_text(ode_outcome="No network of the comparison let the paper's homotopy succeed, so there is nothing to "
+              "compare at this profile.")
+
+# %% [markdown]
+# {glue:md}`ode_outcome` The performance page compares both with Newton's method, fixed-point iteration,
+# scipy's `fsolve` and a scheme modelled on the authors' published solver, on networks of 128 and 200 units.
+#
+# ## The authors' trained PTB network
+#
+# The paper's section 4.2 trains a single-layer LSTM with 200 units on Penn Treebank words and reports that
+# at its equilibrium "two eigenvalues have a magnitude of ∼0.99", with real parts also near 0.99, which made
+# their solver slow because $\dot t(\theta)$ was nearly zero. The first author published the weights of
+# such a network beside the solver (`amrouche_ptb_weights` in the data registry). They are TensorFlow
+# `BasicLSTMCell` arrays; TensorFlow adds a constant `forget_bias` (1 by default) inside the forget gate at
+# run time, which the arrays do not contain, and the published solver builds the autonomous map without it.
+# We follow the solver (forget bias {glue:text}`fb0:g`) and show the other choice for comparison.
+
+# %%
+kernel, bias = amrouche_ptb_weights()
+ptb = {fb: AutonomousLSTM.from_tf_kernel(kernel, bias, forget_bias=fb) for fb in forget_biases}
+main = ptb[forget_biases[0]]
+shifted = PaperHomotopy(main)
+ptb_results = {(fb, h): find_equilibrium(net, h, max_steps=5 * max_steps) for fb, net in ptb.items()
+               for h in ("paper", "convex")}
+pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "steps": r.steps, "seconds": r.seconds,
+               "residual": r.residual, "spectral radius": r.spectral_radius, "max Re λ": r.max_real,
+               "min |dt/dθ|": r.min_abs_dt} for (fb, h), r in ptb_results.items()]).style.format(
+    precision=4).format({"forget bias": "{:g}", "residual": "{:.1e}", "min |dt/dθ|": "{:.1e}"}).hide(axis="index")
+
+# %%
+result = ptb_results[(forget_biases[0], "convex")]
+moduli = np.abs(result.eigenvalues)
+glue_numbers(fb0=forget_biases[0], qc_norm=np.linalg.norm(shifted.q_c), ptb_residual=result.residual,
+             ptb_steps=result.steps, ptb_seconds=result.seconds, ptb_min_dt=result.min_abs_dt,
+             mod1=moduli[0], mod2=moduli[1], mod3=moduli[2], mod4=moduli[3],
+             re1=result.eigenvalues[0].real, ptb_h_norm=np.linalg.norm(result.h))
+fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+homotopy_path(axes[0, 0], axes[0, 1], result.path, label="convex")
+axes[0, 0].set_title("the fixed-point path: $t$")
+axes[0, 1].set_title(r"the fixed-point path: $\|x\|$")
+eigenvalue_plane(axes[1, 0], result.eigenvalues)
+axes[1, 0].set_title("eigenvalues at the equilibrium")
+axes[1, 1].stem(np.arange(1, 21), moduli[:20])
+axes[1, 1].axhline(0.99, color="C3", ls="--", label="0.99, the paper's value")
+axes[1, 1].axhline(1.0, color="grey", lw=0.8)
+axes[1, 1].set(xlabel="rank", ylabel=r"$|\lambda|$", title="the 20 largest moduli", ylim=(0.8, None))
+axes[1, 1].legend(loc="upper right")
+save(fig, "equilibria/ptb")
+
+# %% [markdown]
+# With the shift of the paper, $\|q_c\|$ = {glue:text}`qc_norm:.1f`: the shifted origin drives the gates
+# deep into saturation, $I - \partial F/\partial x$ is numerically singular at the start, and the paper's
+# homotopy cannot begin even from perturbed points (the table above). The fixed-point homotopy reaches an
+# equilibrium in {glue:text}`ptb_steps` steps ({glue:text}`ptb_seconds:.2f` s) with residual
+# {glue:text}`ptb_residual:.1e`. Near its end $t$ creeps towards 1 (the smallest $|dt/d\theta|$ is
+# {glue:text}`ptb_min_dt:.1e`), the slow convergence the paper describes.
+#
+# The four largest eigenvalue moduli at this equilibrium are {glue:text}`mod1:.4f`,
+# {glue:text}`mod2:.4f`, {glue:text}`mod3:.4f` and {glue:text}`mod4:.4f`. {glue:md}`verdict`
+#
+# Is this the only equilibrium? We start the fixed-point homotopy from the zero state and from
+# {glue:text}`other_starts` states visited by the free-running network, and merge what they find.
+
+# %%
+several = find_equilibria(main, starts=starts, seed=seed)
+pd.DataFrame([{"equilibrium": k + 1, "‖h‖": np.linalg.norm(e.h), "residual": e.residual,
+               "spectral radius": e.spectral_radius, "stable": e.stable} for k, e in enumerate(several)]
+             ).style.format(precision=4).format({"residual": "{:.1e}"}).hide(axis="index")
+
+# %%
+deviation = np.linalg.norm(iterate_map(main, result.x + 1e-9 * np.random.default_rng(seed).normal(size=400), 120)
+                           - result.x, axis=1)
+fig, ax = plt.subplots(figsize=(6, 3.2))
+ax.semilogy(np.arange(1, 121), deviation, label="free-running network")
+ax.semilogy(np.arange(1, 121), deviation[0] * moduli[0] ** np.arange(120), ls="--",
+            label=rf"$\rho(J)^k$, $\rho(J) = {moduli[0]:.3f}$")
+ax.set(xlabel="step $k$", ylabel="distance from the equilibrium", title="a perturbation of $10^{-9}$")
+ax.legend()
+save(fig, "equilibria/ptb_instability")
+if result.stable:
+    stability = "stable: every eigenvalue lies inside the unit circle"
+else:
+    stability = (f"unstable: the largest modulus is {moduli[0]:.3f} > 1, and a perturbation of the equilibrium "
+                 "grows by that factor per step (figure below)")
+agree = bool(abs(moduli[0] - 0.99) < 0.01 and abs(moduli[1] - 0.99) < 0.01)
+near = [f"{m:.3f}" for m in moduli[2:6] if abs(m - 0.99) < 0.01]
+comparison = ("**agrees** with that statement." if agree else
+              "**does not agree** with that statement"
+              + (f" (the next largest, {' and '.join(near)}, are the ones near 0.99)" if near else "")
+              + ". The published weights may not be the checkpoint of the paper's figure, or the paper's solver "
+              "may have reached another equilibrium.")
+glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenvalues of modulus about 0.99 as "
+          f"the largest; here the two largest moduli are {moduli[0]:.3f} and {moduli[1]:.3f}, which "
+          + comparison)
+
+# %% [markdown]
+# ## Summary
+#
+# - The two homotopies find the same kind of object, equilibria of eq. (1), but the paper's shifted
+#   homotopy is fragile: its paths may turn back and escape to infinity, and on trained weights the shift
+#   saturates the gates so badly that the path cannot start. The fixed-point homotopy's paths stay bounded
+#   and started from the zero state it reached an equilibrium for every network tried here.
+# - Predictor–corrector continuation that orients the tangent by continuity passes turning points, which
+#   forcing $dt/d\theta > 0$ would not; the performance page compares its cost with other methods.
+# - For the authors' PTB network the computed equilibrium and its spectrum are reported as they are,
+#   beside the paper's statement.

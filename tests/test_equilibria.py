@@ -1,0 +1,200 @@
+"""The autonomous LSTM, its Jacobian, and the homotopy engine that finds its equilibria."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lstmdyn.equilibria import (
+    AutonomousLSTM,
+    ConvexHomotopy,
+    PaperHomotopy,
+    find_equilibria,
+    find_equilibrium,
+    follow_path,
+    iterate_map,
+    newton,
+)
+
+
+def _random(n=6, seed=0, scale=None, forget_bias=0.0) -> AutonomousLSTM:
+    return AutonomousLSTM.random(n, rng=np.random.default_rng(seed), scale=scale, forget_bias=forget_bias)
+
+
+def test_jacobian_matches_autograd_to_round_off():
+    lstm = _random(7, seed=1, scale=1.5)
+    rng = np.random.default_rng(2)
+    c, h = rng.normal(size=7), rng.uniform(-1, 1, 7)
+    W = {k: torch.from_numpy(lstm.weights(k)[0]) for k in "figo"}
+    b = {k: torch.from_numpy(lstm.weights(k)[1]) for k in "figo"}
+
+    def eq1(x):  # eq. (1) of the paper, written out independently of the package
+        c, h = x[:7], x[7:]
+        c_next = (torch.sigmoid(W["f"] @ h + b["f"]) * c
+                  + torch.sigmoid(W["i"] @ h + b["i"]) * torch.tanh(W["g"] @ h + b["g"]))
+        return torch.cat([c_next, torch.sigmoid(W["o"] @ h + b["o"]) * torch.tanh(c_next)])
+
+    x = torch.from_numpy(np.concatenate([c, h]))
+    np.testing.assert_allclose(lstm.Phi(x.numpy()), eq1(x).numpy(), rtol=0, atol=1e-15)
+    expected = torch.autograd.functional.jacobian(eq1, x).numpy()
+    np.testing.assert_allclose(lstm.jacobian(c, h), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("homotopy", "n", "seed"), [("convex", 20, 0), ("convex", 50, 1),
+                                                      ("paper", 20, 0), ("paper", 50, 1)])
+def test_every_returned_equilibrium_is_a_fixed_point(homotopy, n, seed):
+    lstm = _random(n, seed)
+    result = find_equilibrium(lstm, homotopy)
+    assert result.converged
+    assert lstm.residual(result.x) == result.residual < 1e-9
+    np.testing.assert_allclose(np.concatenate(lstm.step(result.c, result.h)), result.x, atol=1e-12)
+
+
+def test_zero_candidate_bias_gives_the_origin():
+    lstm = _random(10, seed=3, scale=1.0)
+    W, b = {k: lstm.weights(k)[0] for k in "figo"}, {k: lstm.weights(k)[1] for k in "figo"}
+    b["g"] = np.zeros(10)
+    origin = AutonomousLSTM(**{f"W_{k}": W[k] for k in "figo"}, **{f"b_{k}": b[k] for k in "figo"})
+    for homotopy in ("convex", "paper"):
+        result = find_equilibrium(origin, homotopy)
+        assert result.converged and np.abs(result.x).max() < 1e-14
+
+
+def test_homotopy_agrees_with_newton_where_newton_from_zero_converges():
+    lstm = _random(40, seed=4)
+    x_newton, ok = newton(lstm, np.zeros(80))
+    assert ok
+    for homotopy in ("convex", "paper"):
+        np.testing.assert_allclose(find_equilibrium(lstm, homotopy).x, x_newton, atol=1e-10)
+
+
+def test_a_path_with_turning_points_is_followed_to_t_equal_one():
+    lstm = _random(4, seed=5, scale=2.0)  # found by a scan: the convex path turns back twice
+    result = find_equilibrium(lstm, "convex")
+    assert len(result.turning_points) >= 2
+    assert result.converged and result.path.t[-1] == 1.0
+    assert min(result.path.t) >= 0.0 and max(result.path.t) <= 1.0 + 1e-12
+
+
+def test_forcing_dt_positive_would_stop_at_the_first_turning_point():
+    lstm = _random(4, seed=5, scale=2.0)
+    path = follow_path(ConvexHomotopy(lstm)).path
+    s_turn = path.turning_points[0][0]
+    after = [t for s, t in zip(path.s, path.t, strict=True) if s > s_turn][:3]
+    assert after[0] < path.turning_points[0][1] + 1e-12  # t decreases after the first turning point
+
+
+def test_ode_form_reaches_the_same_equilibrium():
+    lstm = _random(15, seed=6)
+    pc, ode = find_equilibrium(lstm, "paper"), find_equilibrium(lstm, "paper", method="ode")
+    assert pc.converged and ode.converged
+    np.testing.assert_allclose(ode.x, pc.x, atol=1e-10)
+
+
+def test_singular_candidate_weights_use_least_squares_and_still_converge():
+    lstm = _random(12, seed=7)
+    W, b = {k: lstm.weights(k)[0] for k in "figo"}, {k: lstm.weights(k)[1] for k in "figo"}
+    W["g"] = W["g"].copy()
+    W["g"][:, -3:] = 0.0  # rank 9: b_g is not in the range of W_g
+    singular = AutonomousLSTM(**{f"W_{k}": W[k] for k in "figo"}, **{f"b_{k}": b[k] for k in "figo"})
+    H = PaperHomotopy(singular)
+    assert H.remainder > 1e-3
+    np.testing.assert_allclose(H._value(np.zeros(24), 0.0), 0.0, atol=1e-15)  # F(0) = 0 exactly
+    for homotopy in ("paper", "convex"):
+        assert find_equilibrium(singular, homotopy).residual < 1e-9
+
+
+def test_a_singular_start_is_retried_from_a_perturbed_point():
+    lstm = _random(6, seed=8)
+    W, b = {k: lstm.weights(k)[0] for k in "figo"}, {k: lstm.weights(k)[1] for k in "figo"}
+    b["f"] = np.full(6, 40.0)  # f = 1 to machine precision: I − J has a zero block at the start
+    b["i"] = np.full(6, -40.0)
+    saturated = AutonomousLSTM(**{f"W_{k}": W[k] for k in "figo"}, **{f"b_{k}": b[k] for k in "figo"})
+    result = find_equilibrium(saturated, "paper", retries=2)
+    assert result.status == "singular" and result.retries == 2
+    assert find_equilibrium(saturated, "paper", retries=0).retries == 0
+
+
+def test_find_equilibria_merges_duplicates_and_labels_stability():
+    lstm = _random(8, seed=9, scale=1.0)
+    found = find_equilibria(lstm, starts=5)
+    assert len(found) >= 1
+    for e in found:
+        assert e.residual < 1e-9
+        assert e.stable == (np.abs(e.eigenvalues).max() < 1)
+    distances = [np.linalg.norm(a.x - b.x) for i, a in enumerate(found) for b in found[i + 1:]]
+    assert all(d > 1e-6 for d in distances)
+
+
+def test_a_stable_equilibrium_attracts_the_free_running_network():
+    lstm = _random(10, seed=10)
+    result = find_equilibrium(lstm)
+    assert result.stable
+    last = iterate_map(lstm, result.x + 1e-3, 300)[-1]
+    np.testing.assert_allclose(last, result.x, atol=1e-10)
+
+
+@pytest.mark.parametrize("module", [torch.nn.LSTM(3, 5), torch.nn.LSTMCell(3, 5)])
+def test_from_torch_reproduces_the_module_with_zero_input(module):
+    module = module.double()
+    lstm = AutonomousLSTM.from_torch(module)
+    h, c = torch.randn(1, 5, dtype=torch.float64), torch.randn(1, 5, dtype=torch.float64)
+    x = torch.zeros(1, 3, dtype=torch.float64)
+    if isinstance(module, torch.nn.LSTM):
+        _, (h_ref, c_ref) = module(x[None], (h[None], c[None]))
+    else:
+        h_ref, c_ref = module(x, (h, c))
+    c_ours, h_ours = lstm.step(c[0].numpy(), h[0].numpy())
+    np.testing.assert_allclose(c_ours, c_ref.detach().numpy().ravel(), atol=1e-14)
+    np.testing.assert_allclose(h_ours, h_ref.detach().numpy().ravel(), atol=1e-14)
+
+
+@pytest.mark.parametrize("forget_bias", [0.0, 1.0])
+def test_from_tf_kernel_reproduces_basic_lstm_cell_with_zero_input(forget_bias):
+    rng = np.random.default_rng(11)
+    m, n = 3, 5
+    kernel, bias = rng.normal(size=(m + n, 4 * n)), rng.normal(size=4 * n)
+    c, h = rng.normal(size=n), rng.normal(size=n)
+    # TensorFlow's BasicLSTMCell: i, j, f, o = split([x, h] @ kernel + bias)
+    z = np.concatenate([np.zeros(m), h]) @ kernel + bias
+    i, j, f, o = np.split(z, 4)
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    c_tf = c * sig(f + forget_bias) + sig(i) * np.tanh(j)
+    h_tf = np.tanh(c_tf) * sig(o)
+    c_ours, h_ours = AutonomousLSTM.from_tf_kernel(kernel, bias, forget_bias).step(c, h)
+    np.testing.assert_allclose(c_ours, c_tf, atol=1e-14)
+    np.testing.assert_allclose(h_ours, h_tf, atol=1e-14)
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ({"W_g": np.zeros((4, 3))}, "W_g"), ({"b_o": np.zeros(3)}, "b_o"),
+    ({"W_i": np.full((4, 4), np.inf)}, "W_i"), ({"W_f": np.zeros(4)}, "W_f")])
+def test_bad_weights_are_rejected_by_name(change, named):
+    arrays = {f"W_{k}": np.zeros((4, 4)) for k in "figo"} | {f"b_{k}": np.zeros(4) for k in "figo"}
+    with pytest.raises(ValueError, match=rf"^{named} "):
+        AutonomousLSTM(**(arrays | change))
+
+
+def test_bad_homotopy_and_method_names_are_rejected():
+    lstm = _random(3)
+    with pytest.raises(ValueError, match="homotopy must be"):
+        find_equilibrium(lstm, "newton")
+    with pytest.raises(ValueError, match="method must be"):
+        find_equilibrium(lstm, method="rk4")
+
+
+@pytest.mark.parametrize("make", [lambda lstm, e: ConvexHomotopy(lstm, perturbation=e),
+                                  lambda lstm, e: PaperHomotopy(lstm, perturbation=e)])
+def test_a_perturbed_start_is_a_root_at_t_zero_and_leaves_t_one_unchanged(make):
+    lstm = _random(5, seed=12)
+    e = 1e-3 * np.random.default_rng(13).normal(size=10)
+    plain, moved = make(lstm, None), make(lstm, e)
+    np.testing.assert_allclose(moved.start, plain.start + e)
+    np.testing.assert_allclose(moved.value(moved.start, 0.0), 0.0, atol=1e-15)
+    x = np.random.default_rng(14).normal(size=10)
+    np.testing.assert_allclose(moved.value(x, 1.0), plain.value(x, 1.0), atol=1e-15)
+    H, H_x, H_t = moved.derivatives(x, 0.3)
+    step = 1e-7
+    np.testing.assert_allclose(H_t, (moved.value(x, 0.3 + step) - moved.value(x, 0.3 - step)) / (2 * step),
+                               atol=1e-7)
