@@ -5,6 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROFILE ?= quick
+# Local copies of the data sets: $LSTMDYN_DATA if set, else ../shared/data beside the checkout if it
+# exists; otherwise the files are downloaded (and verified) into data/cache/ on first use.
+export LSTMDYN_DATA ?= $(abspath $(wildcard ../shared/data))
 
 .PHONY: book test clean
 

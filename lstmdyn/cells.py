@@ -36,11 +36,16 @@ __all__ = [
     "Array",
     "GRUParameters",
     "LSTMJacobian",
+    "LSTMLinearisation",
     "LSTMParameters",
     "RNNParameters",
+    "add_diag",
+    "gate_sum",
+    "gate_sum_columns",
     "relu",
     "sigmoid",
     "tanh",
+    "transposed_blocks",
 ]
 
 
@@ -73,6 +78,55 @@ def _diag(v: Array) -> Array:
 def _rows(d: Array, W: Array) -> Array:
     """``diag(d) @ W``, batched over the leading dimensions of ``d``."""
     return d[..., :, None] * W
+
+
+def _stack(arrays: list[Array]) -> Array:
+    """Stack along a new second-to-last axis."""
+    if isinstance(arrays[0], torch.Tensor):
+        return torch.stack(arrays, dim=-2)
+    return np.stack(arrays, axis=-2)
+
+
+def gate_sum(S: Array, M: Array) -> Array:
+    """``Σ_g diag(S[..., g, :]) M_g``: the blocks ``M_g`` of rows of ``M``, each row-scaled, summed.
+
+    ``S`` has shape ``(..., G, n)`` and ``M`` shape ``(G·n, m)``; the result ``(..., n, m)``. This is how
+    every Jacobian of a gated cell is built: a sum over gates of row-scaled weight matrices.
+    """
+    G, n = S.shape[-2], S.shape[-1]
+    blocks = M.reshape(G, n, M.shape[-1])
+    if isinstance(S, torch.Tensor):
+        return torch.einsum("...gn,gnm->...nm", S, blocks)
+    return np.einsum("...gn,gnm->...nm", S, blocks)
+
+
+def transposed_blocks(M: torch.Tensor, gates: int) -> torch.Tensor:
+    """The row blocks of ``M`` (``gates·n × m``), each transposed: ``(gates, m, n)``, contiguous."""
+    n = M.shape[0] // gates
+    return M.reshape(gates, n, M.shape[-1]).transpose(1, 2).contiguous()
+
+
+def gate_sum_columns(S: torch.Tensor, blocks_t: torch.Tensor) -> torch.Tensor:
+    """:func:`gate_sum` for torch, with the blocks given by :func:`transposed_blocks`.
+
+    The result has the same values but is laid out column by column, as LAPACK stores matrices, so that
+    a QR factorisation or a product with Householder reflectors takes it without a copy. Worth it when
+    the same weights serve many steps, as in the Lyapunov spectrum.
+    """
+    out = torch.empty(S.shape[:-2] + blocks_t.shape[1:], dtype=S.dtype)
+    torch.mul(blocks_t[0], S[..., 0, None, :], out=out)
+    for g in range(1, blocks_t.shape[0]):
+        out.addcmul_(blocks_t[g], S[..., g, None, :])
+    return out.transpose(-2, -1)
+
+
+def add_diag(J: Array, v: Array) -> Array:
+    """``J + diag(v)``, batched, in place."""
+    if isinstance(J, torch.Tensor):
+        J.diagonal(dim1=-2, dim2=-1).add_(v)
+    else:
+        np.einsum("...ii->...i", J)[...] += v
+    return J
 
 
 def _input_term(U: Array | None, x: Array | None, b: Array) -> Array:
@@ -320,25 +374,51 @@ class LSTMParameters(_Parameters):
                 out[k].append(v)
         return {k: np.stack(v, axis=-2) for k, v in out.items()}
 
-    def jacobian(self, c: Array, h: Array, x: Array | None = None) -> LSTMJacobian:
-        """The exact Jacobian of :meth:`step` at ``(c, h)`` (and input ``x``).
+    def linearise(self, c: Array, h: Array, x: Array | None = None) -> LSTMLinearisation:
+        """One step from ``(c, h)`` with input ``x``, and the row scales of its derivatives.
 
-        With σ' = σ(1 − σ) and tanh' = 1 − tanh²::
+        With σ' = σ(1 − σ), tanh' = 1 − tanh² and ``k = o tanh'(c⁺)``, for v = h (weights W) or v = x
+        (weights U)::
 
-            ∂c⁺/∂c = diag(f)
-            ∂c⁺/∂h = diag(c σ'(a_f)) W_f + diag(g σ'(a_i)) W_i + diag(i tanh'(a_g)) W_g
-            ∂h⁺/∂c = diag(k f),   k = o tanh'(c⁺)
-            ∂h⁺/∂h = diag(tanh(c⁺) σ'(a_o)) W_o + diag(k) ∂c⁺/∂h
+            ∂c⁺/∂v = diag(g σ'(a_i)) M_i + diag(c σ'(a_f)) M_f + diag(i tanh'(a_g)) M_g
+            ∂h⁺/∂v = diag(k) ∂c⁺/∂v + diag(tanh(c⁺) σ'(a_o)) M_o
+            ∂c⁺/∂c = diag(f),   ∂h⁺/∂c = diag(k f)
         """
         q = self.gates(h, x)
-        c_next, _ = self._update(q, c)
+        c_next, h_next = self._update(q, c)
         tanh_c = tanh(c_next)
         k = q.o * (1 - tanh_c**2)
-        W_i, W_f, W_g, W_o = (self.W[j * self.n:(j + 1) * self.n] for j in range(4))
-        dc_dh = (_rows(c * q.f * (1 - q.f), W_f) + _rows(q.g * q.i * (1 - q.i), W_i)
-                 + _rows(q.i * (1 - q.g**2), W_g))
-        dh_dh = _rows(tanh_c * q.o * (1 - q.o), W_o) + k[..., :, None] * dc_dh
-        return LSTMJacobian(dc_dc=q.f, dc_dh=dc_dh, dh_dc=k * q.f, dh_dh=dh_dh)
+        zero = 0 * q.o
+        S_c = _stack([q.g * q.i * (1 - q.i), c * q.f * (1 - q.f), q.i * (1 - q.g**2), zero])
+        S_h = _stack([k * S_c[..., 0, :], k * S_c[..., 1, :], k * S_c[..., 2, :], tanh_c * q.o * (1 - q.o)])
+        return LSTMLinearisation(c=c_next, h=h_next, S_c=S_c, S_h=S_h, dc_dc=q.f, dh_dc=k * q.f)
+
+    def jacobian(self, c: Array, h: Array, x: Array | None = None) -> LSTMJacobian:
+        """The exact Jacobian of :meth:`step` at ``(c, h)`` (and input ``x``); see :meth:`linearise`."""
+        lin = self.linearise(c, h, x)
+        return LSTMJacobian(dc_dc=lin.dc_dc, dc_dh=gate_sum(lin.S_c, self.W), dh_dc=lin.dh_dc,
+                            dh_dh=gate_sum(lin.S_h, self.W))
+
+    def input_jacobian(self, c: Array, h: Array, x: Array) -> tuple[Array, Array]:
+        """``(∂c⁺/∂x, ∂h⁺/∂x)``, each of shape ``(..., n, m)``."""
+        lin = self.linearise(c, h, x)
+        return gate_sum(lin.S_c, self.U), gate_sum(lin.S_h, self.U)
+
+
+@dataclass(frozen=True)
+class LSTMLinearisation:
+    """The result of :meth:`LSTMParameters.linearise`: the next state and its derivatives' row scales.
+
+    ``S_c`` and ``S_h`` have shape ``(..., 4, n)``, gates in the order i, f, g, o: ``∂c⁺/∂h`` is
+    ``Σ_g diag(S_c[g]) W_g`` and ``∂c⁺/∂x`` is ``Σ_g diag(S_c[g]) U_g`` (likewise ``S_h`` for ``h⁺``).
+    """
+
+    c: Array  #: c⁺
+    h: Array  #: h⁺
+    S_c: Array
+    S_h: Array
+    dc_dc: Array  #: diagonal of ∂c⁺/∂c (the forget gate f)
+    dh_dc: Array  #: diagonal of ∂h⁺/∂c
 
 
 # --------------------------------------------------------------------------------------------------
@@ -384,7 +464,14 @@ class GRUParameters(_HiddenStateCell):
     def n(self) -> int:
         return self.W.shape[1]
 
-    def _parts(self, h: Array, x: Array | None):
+    def linearise(self, h: Array, x: Array | None = None) -> tuple[Array, Array, Array, Array]:
+        """``(h⁺, S_W, S_U, z)``: one step and the row scales of its derivatives (gate order r, z, n)::
+
+            ∂h⁺/∂h = diag(z) + Σ_g diag(S_W[g]) W_g,     ∂h⁺/∂x = Σ_g diag(S_U[g]) U_g,
+
+        with d = (1 − z)(1 − ñ²) and m = W_n h + b_hn: ``S_W = (d m σ'(a_r), (h − ñ) σ'(a_z), d r)`` and
+        ``S_U = (d m σ'(a_r), (h − ñ) σ'(a_z), d)``.
+        """
         n = self.n
         a_h = h @ self.W.T + self.b_hh
         a_x = _input_term(self.U, x, self.b_ih)
@@ -392,25 +479,23 @@ class GRUParameters(_HiddenStateCell):
         z = sigmoid(a_x[..., n:2 * n] + a_h[..., n:2 * n])
         m = a_h[..., 2 * n:]
         n_tilde = tanh(a_x[..., 2 * n:] + r * m)
-        return r, z, m, n_tilde
+        h_next = (1 - z) * n_tilde + z * h
+        d = (1 - z) * (1 - n_tilde**2)
+        reset, update = d * m * r * (1 - r), (h - n_tilde) * z * (1 - z)
+        return h_next, _stack([reset, update, d * r]), _stack([reset, update, d]), z
 
     def step(self, h: Array, x: Array | None = None) -> Array:
         """One step ``h → h⁺``."""
-        _, z, _, n_tilde = self._parts(h, x)
-        return (1 - z) * n_tilde + z * h
+        return self.linearise(h, x)[0]
 
     def jacobian(self, h: Array, x: Array | None = None) -> Array:
-        """The exact Jacobian ∂h⁺/∂h::
+        """The exact Jacobian ∂h⁺/∂h (see :meth:`linearise`)."""
+        _, S_W, _, z = self.linearise(h, x)
+        return add_diag(gate_sum(S_W, self.W), z)
 
-            diag(z) + diag((h − ñ) σ'(a_z)) W_z + diag((1 − z)(1 − ñ²) r) W_n
-                    + diag((1 − z)(1 − ñ²)(W_n h + b_hn) σ'(a_r)) W_r
-        """
-        r, z, m, n_tilde = self._parts(h, x)
-        n = self.n
-        W_r, W_z, W_n = self.W[:n], self.W[n:2 * n], self.W[2 * n:]
-        d_n = (1 - z) * (1 - n_tilde**2)
-        return (_diag(z) + _rows((h - n_tilde) * z * (1 - z), W_z) + _rows(d_n * r, W_n)
-                + _rows(d_n * m * r * (1 - r), W_r))
+    def input_jacobian(self, h: Array, x: Array) -> Array:
+        """The exact Jacobian ∂h⁺/∂x, shape ``(..., n, m)``."""
+        return gate_sum(self.linearise(h, x)[2], self.U)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -462,13 +547,35 @@ class RNNParameters(_HiddenStateCell):
     def n(self) -> int:
         return self.W.shape[0]
 
+    def to_module(self, dtype: torch.dtype = torch.float64) -> torch.nn.RNN:
+        """An equivalent single-layer ``nn.RNN`` (``batch_first=True``) in ``dtype``."""
+        if self.U is None:
+            raise ValueError("a torch.nn.RNN needs input weights U")
+        module = torch.nn.RNN(self.U.shape[1], self.n, nonlinearity=self.nonlinearity, batch_first=True)
+        module = module.to(dtype)  # before the copy, so that float64 weights are not rounded to float32
+        with torch.no_grad():
+            for name, value in (("weight_hh_l0", self.W), ("weight_ih_l0", self.U), ("bias_ih_l0", self.b)):
+                getattr(module, name).copy_(torch.as_tensor(value))
+            module.bias_hh_l0.zero_()
+        return module
+
     def step(self, h: Array, x: Array | None = None) -> Array:
         """One step ``h → φ(W h + U x + b)``."""
+        return self.linearise(h, x)[0]
+
+    def linearise(self, h: Array, x: Array | None = None) -> tuple[Array, Array]:
+        """``(h⁺, φ'(a))``: one step, and the row scale of ``∂h⁺/∂h = diag(φ'(a)) W`` and
+        ``∂h⁺/∂x = diag(φ'(a)) U``."""
         a = _affine(self.W, h, self.b, self.U, x)
-        return tanh(a) if self.nonlinearity == "tanh" else relu(a)
+        if self.nonlinearity == "tanh":
+            h_next = tanh(a)
+            return h_next, 1 - h_next**2
+        return relu(a), _relu_derivative(a)
 
     def jacobian(self, h: Array, x: Array | None = None) -> Array:
         """The exact Jacobian ``diag(φ'(a)) W``."""
-        a = _affine(self.W, h, self.b, self.U, x)
-        d = 1 - tanh(a) ** 2 if self.nonlinearity == "tanh" else _relu_derivative(a)
-        return _rows(d, self.W)
+        return _rows(self.linearise(h, x)[1], self.W)
+
+    def input_jacobian(self, h: Array, x: Array) -> Array:
+        """The exact Jacobian ``diag(φ'(a)) U``."""
+        return _rows(self.linearise(h, x)[1], self.U)

@@ -48,4 +48,13 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
                 "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
     ),
+    "lyapunov": NotebookSpec(
+        smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,
+               "lengths": [10, 20], "qr_intervals": [1, 5], "cost_sizes": [32]},
+        paper={"n_rnn": 200, "n": 512, "warmup": 500, "lengths": [10, 25, 50, 100, 200, 400, 1000],
+               "cost_sizes": [128, 256, 512]},
+        limits={"seed": (0, None), "batch": (2, 10_000), "T": (1, 1_000_000), "n_rnn": (2, 4096),
+                "gains": (0.0, 100.0), "n": (2, 4096), "init": (0.0, 10.0), "warmup": (1, 1_000_000),
+                "lengths": (1, 1_000_000), "qr_intervals": (1, 10_000), "cost_sizes": (2, 4096)},
+    ),
 }

@@ -4,8 +4,8 @@ A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebo
 its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
 ``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
 Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code
-and data registry are unchanged is skipped. :func:`build_book` runs every chapter of ``_toc.yml`` in order, then builds
-the site with warnings as errors and scans the pages for error output.
+and data registry are unchanged is skipped. :func:`build_book` runs every chapter of ``_toc.yml`` in
+order, then builds the site with warnings as errors and scans the pages for error output.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from IPython.display import display
 
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
-from lstmdyn.page import glue_numbers, glue_text
+from lstmdyn.page import glue_numbers, glue_text, table
 from lstmdyn.plotting import eigenvalue_plane, homotopy_path, save, use_style
 
 use_style()
@@ -111,12 +111,11 @@ example = {h: find_equilibrium(lstm, h, max_steps=max_steps) for h in ("convex",
 
 
 def summary(results, reference):
-    return pd.DataFrame([{
+    frame = pd.DataFrame([{
         "method": name, "status": r.status, "steps": r.steps, "turning points": len(r.turning_points),
         "seconds": r.seconds, "residual ‖Φ(x)−x‖": r.residual, "spectral radius": r.spectral_radius,
-        "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()]
-    ).style.format(precision=3).format({"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"}
-                                       ).hide(axis="index")
+        "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()])
+    return table(frame, {"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"})
 
 
 summary(example, example["convex"].x)
@@ -242,10 +241,10 @@ main = ptb[forget_biases[0]]
 shifted = PaperHomotopy(main)
 ptb_results = {(fb, h): find_equilibrium(net, h, max_steps=5 * max_steps) for fb, net in ptb.items()
                for h in ("paper", "convex")}
-pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "steps": r.steps, "seconds": r.seconds,
-               "residual": r.residual, "spectral radius": r.spectral_radius, "max Re λ": r.max_real,
-               "min |dt/dθ|": r.min_abs_dt} for (fb, h), r in ptb_results.items()]).style.format(
-    precision=4).format({"forget bias": "{:g}", "residual": "{:.1e}", "min |dt/dθ|": "{:.1e}"}).hide(axis="index")
+table(pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "steps": r.steps, "seconds": r.seconds,
+                     "residual": r.residual, "spectral radius": r.spectral_radius, "max Re λ": r.max_real,
+                     "min |dt/dθ|": r.min_abs_dt} for (fb, h), r in ptb_results.items()]),
+      {"forget bias": "{:g}", "residual": "{:.1e}", "min |dt/dθ|": "{:.1e}"}, precision=4)
 
 # %%
 result = ptb_results[(forget_biases[0], "convex")]
@@ -283,9 +282,9 @@ save(fig, "equilibria/ptb")
 
 # %%
 several = find_equilibria(main, starts=starts, seed=seed)
-pd.DataFrame([{"equilibrium": k + 1, "‖h‖": np.linalg.norm(e.h), "residual": e.residual,
-               "spectral radius": e.spectral_radius, "stable": e.stable} for k, e in enumerate(several)]
-             ).style.format(precision=4).format({"residual": "{:.1e}"}).hide(axis="index")
+table(pd.DataFrame([{"equilibrium": k + 1, "‖h‖": np.linalg.norm(e.h), "residual": e.residual,
+                     "spectral radius": e.spectral_radius, "stable": e.stable} for k, e in enumerate(several)]),
+      {"residual": "{:.1e}"}, precision=4)
 
 # %%
 deviation = np.linalg.norm(iterate_map(main, result.x + 1e-9 * np.random.default_rng(seed).normal(size=400), 120)

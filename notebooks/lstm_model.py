@@ -42,7 +42,7 @@ import torch
 from lstmdyn.carousel import memory_inputs, memory_unit, plot_memory
 from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters, sigmoid
 from lstmdyn.gradients import jacobian_product_norms, trajectory_jacobians
-from lstmdyn.page import glue_numbers
+from lstmdyn.page import glue_numbers, table
 from lstmdyn.plotting import median_band, save, use_style
 from lstmdyn.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
 
@@ -83,7 +83,7 @@ axes[1].set(title=rf"vector, $n = {n}$: $h_t = W h_{{t-1}}$ (dotted: $\rho^t$)",
 for ax in axes:
     ax.legend()
 save(fig, "lstm_model/linear_recursions")
-pd.DataFrame(rates).style.format({"spectral radius ρ": "{:g}"}, precision=4).hide(axis="index")
+table(pd.DataFrame(rates), {"spectral radius ρ": "{:g}"}, precision=4)
 
 # %% [markdown]
 # The vector norms follow $\rho^t$ after a short transient (the dotted lines; the transient comes from
@@ -130,7 +130,7 @@ for w in scalar_weights:
                  "steps to |h_t − h*| < 1e-6": int(np.argmax(np.abs(h - h[-1]) < 1e-6)),
                  "residual |σ(w h*) − h*|": abs(sigmoid(w * h[-1]) - h[-1])})
 formats = {"w": "{:g}", "h* = σ(w h*)": "{:.4f}", "residual |σ(w h*) − h*|": "{:.1e}"}
-pd.DataFrame(rows).style.format(formats).hide(axis="index")
+table(pd.DataFrame(rows), formats)
 
 # %% [markdown]
 # ## Vanishing and exploding gradients: products of Jacobians

@@ -132,3 +132,20 @@ def test_an_input_for_a_cell_without_input_weights_is_an_error():
 def test_unsupported_modules_are_rejected(module):
     with pytest.raises(ValueError, match="bidirectional|proj_size|expected nn.LSTM"):
         LSTMParameters.from_torch(module)
+
+
+def test_column_major_gate_sum_equals_gate_sum():
+    from lstmdyn.cells import gate_sum, gate_sum_columns, transposed_blocks
+    S, M = torch.randn(3, 4, 5, dtype=torch.float64), torch.randn(20, 7, dtype=torch.float64)
+    columns = gate_sum_columns(S, transposed_blocks(M, 4))
+    torch.testing.assert_close(columns, gate_sum(S, M), rtol=0, atol=1e-14)
+    assert columns.stride()[-2] == 1  # column-major, as LAPACK stores matrices
+
+
+def test_rnn_parameters_round_trip_through_a_torch_module():
+    cell = RNNParameters.random(N, M, rng=np.random.default_rng(9), gain=1.5)
+    x = np.random.default_rng(10).normal(size=(2, T, M))
+    module_h = cell.to_module()(torch.from_numpy(x))[0].detach().numpy()
+    np.testing.assert_allclose(module_h, cell.run(x)["h"], rtol=0, atol=1e-12)
+    back = RNNParameters.from_torch(cell.to_module()).as_numpy()
+    np.testing.assert_array_equal(back.W, cell.W)

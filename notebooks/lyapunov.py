@@ -1,0 +1,291 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The Lyapunov spectrum
+#
+# A recurrent network driven by its inputs stretches some small perturbations of its state and squeezes
+# others. The Lyapunov exponents are the long-run rates of that stretching, one per direction, and together
+# they form the Lyapunov spectrum. {cite:t}`vogt2022` compute it for trained RNNs with the QR algorithm of
+# {cite:t}`benettin1980` and use it as a readout of training. This chapter implements their Algorithm 1
+# (`lstmdyn.lyapunov`), shows the three regimes of a driven vanilla RNN (their Fig. 1), the spectrum of an
+# LSTM (Fig. 2), the effect of a warm-up and of taking the QR step only every few steps (appendix C and
+# Fig. 6), the difference between the paper's choice of state, $h$ alone, and the full state $(h, c)$, and
+# what a spectrum costs compared with training (section 5.3, Table 1).
+
+# %% tags=["parameters"]
+seed = 0  # random seed of networks and inputs
+batch = 10  # input sequences per spectrum
+T = 100  # time steps per spectrum, after the warm-up
+n_rnn = 100  # units of the vanilla RNN
+gains = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0]  # gains g of the vanilla RNN h ← tanh(g W h + U x)
+n = 64  # units of the LSTM
+init = 0.3  # the LSTM's weights are uniform on ±init (Vogt's initialisation parameter p)
+warmup = 100  # warm-up steps where one is used
+lengths = [10, 25, 50, 100, 200, 400]  # spectrum lengths in the warm-up comparison
+qr_intervals = [1, 5, 10, 20]  # steps between QR factorisations
+cost_sizes = [128, 256]  # LSTM sizes in the cost table
+
+# %%
+import inspect
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+import lstmdyn.lyapunov
+from lstmdyn.cells import RNNParameters
+from lstmdyn.costs import char_rnn_epoch_seconds, spectrum_seconds
+from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.page import glue_numbers, glue_text, table
+from lstmdyn.plotting import median_band, save, use_style
+
+use_style()
+torch.manual_seed(seed)
+generator = torch.Generator().manual_seed(seed)
+m = 10  # input width of the vanilla RNN and the LSTM
+inputs = torch.randn(batch, warmup + max(lengths), m, dtype=torch.float64, generator=generator)
+glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
+
+# %% [markdown]
+# ## The algorithm
+#
+# Driven by the input sequence, the state evolves as $s_t = F(s_{t-1}, x_t)$, and an infinitesimal
+# perturbation $\delta s$ as $\delta s_t = J_t\, \delta s_{t-1}$ with the Jacobian $J_t = \partial s_t / \partial s_{t-1}$.
+# After $T$ steps a $k$-dimensional volume of perturbations has been multiplied by the product
+# $J_T \cdots J_1$; the exponents are the growth rates of such volumes, dimension by dimension. Multiplying
+# the Jacobians out would overflow or underflow within a few dozen steps, so the QR algorithm keeps an
+# orthonormal frame $Q$ instead: at every step it applies the Jacobian, $Q \leftarrow J_t Q$, and
+# re-orthonormalises, $Q, R \leftarrow \mathrm{qr}(Q)$. The diagonal of $R$ holds the stretching factors of
+# the successive directions, and
+#
+# $$
+# \lambda_i = \frac{1}{T} \sum_{t=1}^{T} \log |R^{(t)}_{ii}| \qquad \text{(eq. 5 of the paper)}.
+# $$
+#
+# The package follows the paper's conventions: zero initial state, $Q = I$, tangent vectors evolved by
+# $J_t$ (not its transpose), one spectrum per input sequence computed in parallel for the whole batch, and
+# analytic Jacobians (appendix B of the paper) built by scaling rows of the weight matrices by gate
+# derivatives. Options: a warm-up that evolves state and frame before counting, a QR only every
+# `qr_every` steps (always also at the last step), and the choice of state. The heart of
+# `lstmdyn.lyapunov`:
+
+# %%
+print(inspect.getsource(lstmdyn.lyapunov._benettin))
+
+# %% [markdown]
+# ## Three regimes of a driven vanilla RNN
+#
+# The network $h_{t+1} = \tanh(g W h_t + U x_{t+1})$ with $W_{ij} \sim \mathcal N(0, 1/n)$ is a classic
+# model: without input it is quiet for gains $g < 1$ and chaotic for $g > 1$. Input shifts the transition
+# to larger gains. We scan the gain and measure the largest exponent (mean over {glue:text}`batch` input
+# sequences of {glue:text}`T` steps after a warm-up of {glue:text}`warmup`).
+
+# %%
+def vanilla(gain):
+    return RNNParameters.random(n_rnn, m, rng=np.random.default_rng(seed), gain=gain)
+
+
+spectra = {g: lyapunov_spectrum(vanilla(g).to_module(), inputs[:, :warmup + T], warmup=warmup) for g in gains}
+largest = np.array([s[:, 0].mean().item() for s in spectra.values()])
+crossing = np.flatnonzero(np.diff(np.sign(largest)) > 0)
+g_marginal = (float(np.interp(0.0, largest[crossing[0]:crossing[0] + 2], gains[crossing[0]:crossing[0] + 2]))
+              if len(crossing) else float(gains[int(np.argmin(np.abs(largest)))]))
+regimes = {"stable": gains[0], "marginal": g_marginal, "chaotic": gains[-1]}
+spectra[g_marginal] = lyapunov_spectrum(vanilla(g_marginal).to_module(), inputs[:, :warmup + T], warmup=warmup)
+fig, ax = plt.subplots(figsize=(6, 3.2))
+ax.plot(gains, largest, "o-")
+ax.axhline(0, color="grey", lw=0.8)
+ax.axvline(g_marginal, color="C3", ls="--", label=f"λ₁ = 0 at g ≈ {g_marginal:.2f}")
+ax.set(xlabel="gain $g$", ylabel=r"largest exponent $\lambda_1$ (per step)", title=f"driven tanh RNN, n = {n_rnn}")
+ax.legend()
+save(fig, "lyapunov/largest_vs_gain")
+glue_numbers(g_marginal=g_marginal, g_stable=gains[0], g_chaotic=gains[-1])
+
+# %% [markdown]
+# The largest exponent crosses zero near $g \approx$ {glue:text}`g_marginal:.2f`. We take three networks:
+# $g$ = {glue:text}`g_stable:g` (stable), the crossing (marginally stable) and $g$ = {glue:text}`g_chaotic:g`
+# (chaotic), and drive each from five nearby initial states with the same input. Look at whether the
+# trajectories of one unit merge or stay apart, and at the whole spectrum below them.
+
+# %%
+starts = np.random.default_rng(seed).normal(0, 0.5, (5, n_rnn))
+shown = min(60, warmup + T)  # steps of the trajectories shown
+x_drive = np.broadcast_to(inputs[0, :shown].numpy(), (5, shown, m))
+fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharey="row")
+for column, (regime, g) in enumerate(regimes.items()):
+    traces = vanilla(g).run(x_drive, h0=starts)["h"][:, :shown, 0]
+    axes[0, column].plot(np.arange(1, shown + 1), traces.T, lw=1)
+    axes[0, column].set(title=f"{regime}: g = {g:.2f}", xlabel="time step $t$")
+    median_band(axes[1, column], np.arange(1, n_rnn + 1), spectra[g].numpy(), label=regime)
+    axes[1, column].axhline(0, color="grey", lw=0.8)
+    axes[1, column].set(xlabel="exponent index $i$")
+axes[0, 0].set_ylabel("$h_t$ of unit 1, five initial states")
+axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
+save(fig, "lyapunov/regimes")
+
+# %% [markdown]
+# In the stable network the five trajectories collapse onto one within a few steps: the state forgets where
+# it started and follows the input alone, and every exponent is negative. At the crossing they merge
+# slowly, and the largest exponent is near zero: some perturbations neither grow nor shrink, the regime in
+# which gradients can travel far back in time. In the chaotic network the trajectories never agree, however
+# long the common input lasts, and the spectrum starts with positive exponents. (Lines: median over the
+# input sequences; bands: 10–90 %.)
+#
+# ## The spectrum of an LSTM
+#
+# An LSTM with {glue:text}`n` units and weights uniform on $\pm p$ (the *initialisation parameter* of the
+# paper's experiments), driven by the same Gaussian inputs. Following the paper, the state is $h$ and the
+# Jacobian is $\partial h_t / \partial h_{t-1}$ with the cell state held fixed.
+
+# %%
+torch.manual_seed(seed)
+lstm = torch.nn.LSTM(m, n, batch_first=True).double()
+with torch.no_grad():
+    for p in lstm.parameters():
+        p.uniform_(-init, init)
+x = inputs[:, :warmup + T]
+lstm_h = lyapunov_spectrum(lstm, x, warmup=warmup)
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+median_band(ax, np.arange(1, n + 1), lstm_h.numpy(), label="median over sequences")
+ax.axhline(0, color="grey", lw=0.8)
+ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (per step)", title=f"LSTM, n = {n}, p = {init}")
+ax.legend()
+save(fig, "lyapunov/lstm_spectrum")
+glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item(),
+             lstm_spread=lstm_h[:, 0].std().item())
+
+# %% [markdown]
+# The largest exponent is {glue:text}`lstm_max:.3f` and the mean {glue:text}`lstm_mean:.3f` per step; across
+# input sequences the largest varies with a standard deviation of {glue:text}`lstm_spread:.3f`, the spread
+# that averaging over the batch removes. These are the two statistics the paper correlates with
+# performance: the largest exponent for the character-level model, the mean one for motion capture.
+#
+# ## Warm-up
+#
+# The state starts at zero, off the network's attractor, and the first steps measure a transient. We estimate
+# the largest and the mean exponent from spectra of increasing length $T$, with no warm-up and with
+# {glue:text}`warmup` warm-up steps.
+
+# %%
+rows = []
+for length in lengths:
+    for w in (0, warmup):
+        s = lyapunov_spectrum(lstm, inputs[:, :w + length], warmup=w)
+        rows.append({"T": length, "warm-up": w, "largest": s[:, 0].mean().item(), "mean": s.mean().item()})
+estimates = pd.DataFrame(rows)
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+for w, group in estimates.groupby("warm-up"):
+    axes[0].plot(group["T"], group["largest"], "o-", label=f"warm-up {w}")
+    axes[1].plot(group["T"], group["mean"], "o-", label=f"warm-up {w}")
+for ax, what in zip(axes, ["largest exponent", "mean exponent"], strict=True):
+    ax.set(xscale="log", xlabel="steps counted $T$", ylabel=f"{what} (per step)")
+    ax.legend()
+save(fig, "lyapunov/warmup")
+longest = estimates[estimates["T"] == max(lengths)].set_index("warm-up")
+shortest = estimates[estimates["T"] == min(lengths)].set_index("warm-up")
+bias_cold = shortest.loc[0, "largest"] - longest.loc[warmup, "largest"]
+bias_warm = shortest.loc[warmup, "largest"] - longest.loc[warmup, "largest"]
+glue_numbers(bias_cold=bias_cold, bias_warm=bias_warm, T_short=min(lengths))
+glue_text(warmup_effect="removes most of that bias" if abs(bias_warm) < 0.5 * abs(bias_cold) else
+          "reduces that bias" if abs(bias_warm) < abs(bias_cold) else "does not reduce that bias here")
+
+# %% [markdown]
+# Over {glue:text}`T_short` steps the largest exponent without warm-up is off by {glue:text}`bias_cold:+.3f`
+# from the longest warmed-up estimate, and by {glue:text}`bias_warm:+.3f` with the warm-up. The start from
+# the zero state biases short estimates; the warm-up {glue:md}`warmup_effect`, at the price of steps that are
+# computed but not counted. Both estimates converge as $T$ grows.
+#
+# ## QR every k steps
+#
+# The QR step is the expensive part of the algorithm. Taking it only every $k$ steps lets the frame
+# stretch and shrink for $k$ steps in between: the leading directions are fine, but the trailing ones shrink
+# by $e^{k \lambda_i}$ and drown in rounding errors, which flattens the tail of the spectrum (appendix C
+# and Fig. 6 of the paper). In float32 that happens much sooner than in float64.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+tails = {}
+for ax, dtype in zip(axes, (torch.float32, torch.float64), strict=True):
+    for k in qr_intervals:
+        s = lyapunov_spectrum(lstm.to(dtype), x.to(dtype), warmup=warmup, qr_every=k).double().mean(0)
+        ax.plot(np.arange(1, n + 1), s.numpy(), label=f"QR every {k}")
+        tails[(str(dtype)[6:], k)] = (s[0].item(), s[-1].item())
+    ax.set(title=str(dtype)[6:], xlabel="exponent index $i$")
+    ax.legend()
+axes[0].set_ylabel(r"$\lambda_i$ (mean over sequences)")
+lstm.double()
+save(fig, "lyapunov/qr_interval")
+table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tail}
+                    for (d, k), (head, tail) in tails.items()]), precision=4)
+
+# %% [markdown]
+# The largest exponents do not move with $k$; the smallest ones do, once the $i$-th column of the frame has
+# shrunk, relative to the first, by more than the floating-point precision between two QR steps:
+# $k(\lambda_1 - \lambda_i) \gtrsim \ln(1/\varepsilon)$, about 16 in float32 and 36 in float64. If only the head of the spectrum
+# matters, as for the paper's largest-exponent readout, QR every 5 or 10 steps is safe and several times
+# cheaper (see the cost table below and the performance page).
+#
+# ## The state: $h$ alone, or $(h, c)$
+#
+# The paper treats the hidden state $h$ as the LSTM's state and holds the cell state fixed when it
+# differentiates, which gives $n$ exponents. The LSTM's actual state is $(h, c)$, with $2n$ exponents.
+
+# %%
+lstm_hc = lyapunov_spectrum(lstm, x, warmup=warmup, state="hc")
+fig, ax = plt.subplots(figsize=(6.5, 3.4))
+ax.plot(np.arange(1, 2 * n + 1), lstm_hc.mean(0).numpy(), label="state (h, c): 2n exponents")
+ax.plot(np.arange(1, n + 1), lstm_h.mean(0).numpy(), label="state h, c held fixed: n exponents")
+ax.axhline(0, color="grey", lw=0.8)
+ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (mean over sequences)", title=f"LSTM, n = {n}")
+ax.legend()
+save(fig, "lyapunov/h_versus_hc")
+glue_numbers(hc_max=lstm_hc[:, 0].mean().item(), h_max=lstm_h[:, 0].mean().item(),
+             forget_log=np.log(torch.sigmoid(torch.tensor(0.0)).item()))
+glue_text(hc_comparison="larger than" if lstm_hc[:, 0].mean() > lstm_h[:, 0].mean() else "smaller than or equal to")
+
+# %% [markdown]
+# With the full state the largest exponent is {glue:text}`hc_max:.3f`, {glue:md}`hc_comparison` the
+# {glue:text}`h_max:.3f` of the paper's choice. The difference is the cell state: its own Jacobian block is
+# $\mathrm{diag}(f_t)$, so it contributes slow directions whose rates are averages of $\log f_t$ (for an
+# untrained network with gates near $\sigma(0)$, about {glue:text}`forget_log:.2f` per step). They are the
+# memory of the constant error carousel, and the $h$-only spectrum does not see them: holding $c$ fixed cuts
+# the path through which a perturbation of $h$ is stored in $c$ and returns later. For the readouts of the
+# paper (largest and mean exponent of trained networks) the choice matters wherever the forget gates are
+# open; the package offers both.
+#
+# ## What a spectrum costs
+#
+# The paper reports that a spectrum (10 sequences of 100 steps) costs a small fraction of training. We time
+# a float32 spectrum against one epoch of the paper's CharRNN task for LSTMs of the sizes below, in the same
+# run (the epoch is scaled from three timed training batches of 100 sequences of 100 characters).
+
+# %%
+rows = []
+for size in cost_sizes:
+    model = torch.nn.LSTM(82, size, batch_first=True)
+    sequences = torch.randn(10, 100, 82, generator=generator)
+    spectrum, every10 = spectrum_seconds(model, sequences), spectrum_seconds(model, sequences, qr_every=10)
+    epoch = char_rnn_epoch_seconds(size, seed=seed)
+    rows.append({"n": size, "spectrum (s)": spectrum, "spectrum, QR every 10 (s)": every10,
+                 "one training epoch (s)": epoch, "spectrum / epoch": spectrum / epoch})
+costs = pd.DataFrame(rows)
+glue_numbers(threads=torch.get_num_threads(), worst_fraction=costs["spectrum / epoch"].max())
+table(costs, {"spectrum / epoch": "{:.4f}"}, precision=2)
+
+# %% [markdown]
+# With {glue:text}`threads` threads, a spectrum costs at most {glue:text}`worst_fraction:.3f` of one
+# training epoch here, and trained networks need tens of epochs, so computing spectra at every checkpoint of
+# a training run adds little. The performance page has the single-thread benchmark against autograd
+# Jacobians and a straightforward implementation.

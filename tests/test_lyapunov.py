@@ -1,0 +1,192 @@
+"""The Lyapunov spectrum: Jacobians against autograd, maps with known exponents, a slow reference."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+import torch
+
+from lstmdyn.lyapunov import NetworkDynamics, lyapunov_spectrum, map_spectrum, spectrum_mean_std
+
+M, N = 3, 5
+
+
+def _module(kind: str, layers: int = 1) -> torch.nn.Module:
+    torch.manual_seed(0)
+    if kind == "rnn_relu":
+        return torch.nn.RNN(M, N, num_layers=layers, nonlinearity="relu", batch_first=True).double()
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind]
+    module = cls(M, N, num_layers=layers, batch_first=True).double()
+    with torch.no_grad():  # larger weights than the default, so that gates are not all near 0.5
+        for p in module.parameters():
+            p.mul_(3.0)
+    return module
+
+
+def _reference_step(module: torch.nn.Module, state: str, x: torch.Tensor):
+    """The flat state map of one step, through the module's own forward (for autograd)."""
+    L, is_lstm = module.num_layers, isinstance(module, torch.nn.LSTM)
+
+    def step(s: torch.Tensor, c_fixed: torch.Tensor) -> torch.Tensor:
+        if not is_lstm:
+            return module(x[None, None], s.view(L, 1, N))[1].reshape(-1)
+        if state == "h":
+            return module(x[None, None], (s.view(L, 1, N), c_fixed))[1][0].reshape(-1)
+        hc = s.view(L, 2, N)  # per layer: (h_l, c_l)
+        h, c = module(x[None, None], (hc[:, 0:1], hc[:, 1:2]))[1]
+        return torch.stack([h[:, 0], c[:, 0]], 1).reshape(-1)
+
+    return step
+
+
+@pytest.mark.parametrize(("kind", "state", "layers"), [
+    ("lstm", "h", 1), ("lstm", "hc", 1), ("gru", "h", 1), ("rnn", "h", 1), ("rnn_relu", "h", 1),
+    ("lstm", "h", 3), ("lstm", "hc", 2), ("gru", "h", 2), ("rnn", "h", 3)])
+def test_jacobian_matches_autograd_of_the_module_itself(kind, state, layers):
+    module = _module(kind, layers)
+    dynamics = NetworkDynamics(module, state)
+    torch.manual_seed(1)
+    h, c, x = (torch.randn(layers, N, dtype=torch.float64), torch.randn(layers, N, dtype=torch.float64),
+               torch.randn(M, dtype=torch.float64))
+    states = [(c[l][None], h[l][None]) for l in range(layers)]
+    J, _ = dynamics.step(states, x[None])
+    s = torch.stack([h, c], 1).reshape(-1) if state == "hc" else h.reshape(-1)
+    expected = torch.autograd.functional.jacobian(
+        lambda s: _reference_step(module, state, x)(s, c[:, None]), s)
+    torch.testing.assert_close(J[0], expected, rtol=0, atol=1e-12)
+
+
+def _slow_spectrum(module: torch.nn.Module, state: str, inputs: torch.Tensor) -> torch.Tensor:
+    """Algorithm 1 unbatched: autograd Jacobians, one sequence at a time, QR at every step."""
+    spectra = []
+    L, is_lstm = module.num_layers, isinstance(module, torch.nn.LSTM)
+    for sequence in inputs:
+        h, c = torch.zeros(L, 1, N, dtype=torch.float64), torch.zeros(L, 1, N, dtype=torch.float64)
+        dim = L * N * (2 if state == "hc" else 1)
+        Q, total = torch.eye(dim, dtype=torch.float64), torch.zeros(dim, dtype=torch.float64)
+        for x in sequence:
+            s = torch.stack([h[:, 0], c[:, 0]], 1).reshape(-1) if state == "hc" else h.reshape(-1)
+            J = torch.autograd.functional.jacobian(partial(_reference_step(module, state, x), c_fixed=c), s)
+            Q, R = torch.linalg.qr(J @ Q)
+            total += torch.log(torch.diagonal(R).abs())
+            if is_lstm:
+                h, c = module(x[None, None], (h, c))[1]
+            else:
+                h = module(x[None, None], h)[1]
+        spectra.append(torch.sort(total / len(sequence), descending=True).values)
+    return torch.stack(spectra).detach()
+
+
+@pytest.mark.parametrize(("kind", "state", "layers"), [
+    ("lstm", "h", 1), ("lstm", "hc", 1), ("lstm", "h", 2), ("lstm", "hc", 2), ("gru", "h", 2)])
+def test_spectrum_agrees_with_a_slow_unbatched_autograd_reference(kind, state, layers):
+    module = _module(kind, layers)
+    inputs = torch.randn(2, 30, M, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(lyapunov_spectrum(module, inputs, state=state),
+                               _slow_spectrum(module, state, inputs), rtol=0, atol=1e-10)
+
+
+def test_linear_map_gives_the_logarithms_of_its_eigenvalue_moduli():
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(6, 6))
+    eigenvalues = np.array([1.3, -0.9, 0.7, 0.5, -0.2, 0.05])
+    W = V @ np.diag(eigenvalues) @ np.linalg.inv(V)
+    # the state is renormalised so that it does not overflow; the Jacobian is W wherever it is taken
+    exponents = map_spectrum(lambda x: W @ x / np.linalg.norm(W @ x), lambda x: W, rng.normal(size=6), 20_000)
+    np.testing.assert_allclose(exponents, np.sort(np.log(np.abs(eigenvalues)))[::-1], atol=1e-3)
+
+
+@pytest.mark.parametrize("qr_every", [1, 3, 7])
+def test_diagonal_map_is_exact_for_any_qr_interval(qr_every):
+    d = np.array([0.5, 2.0, 0.9, 1.1])
+    exponents = map_spectrum(lambda x: d * x, lambda x: np.diag(d), np.ones(4), 20, qr_every=qr_every)
+    np.testing.assert_allclose(exponents, np.log([2.0, 1.1, 0.9, 0.5]), rtol=0, atol=1e-14)
+
+
+def test_henon_map_has_its_known_exponents():
+    a, b = 1.4, 0.3
+    exponents = map_spectrum(lambda x: np.array([1 - a * x[0] ** 2 + x[1], b * x[0]]),
+                             lambda x: np.array([[-2 * a * x[0], 1.0], [b, 0.0]]),
+                             np.array([0.1, 0.1]), 50_000, warmup=1000)
+    np.testing.assert_allclose(exponents, [0.4192, -1.6232], atol=2e-3)
+    assert exponents.sum() == pytest.approx(np.log(b), abs=1e-10)  # the Jacobian's determinant is −b
+
+
+def test_batched_map_spectrum_equals_one_sequence_at_a_time():
+    W = np.array([[0.9, 0.4], [-0.3, 0.8]])
+    x0 = np.random.default_rng(4).normal(size=(3, 2))
+    batched = map_spectrum(lambda x: x @ W.T, lambda x: np.broadcast_to(W, (3, 2, 2)), x0, 50)
+    for b in range(3):
+        np.testing.assert_allclose(batched[b], map_spectrum(lambda x: W @ x, lambda x: W, x0[b], 50),
+                                   atol=1e-14)
+
+
+def test_qr_interval_leaves_the_leading_exponents_unchanged_in_float64():
+    module = _module("lstm")
+    inputs = torch.randn(3, 60, M, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    every_step = lyapunov_spectrum(module, inputs)
+    for qr_every in (5, 10):
+        torch.testing.assert_close(lyapunov_spectrum(module, inputs, qr_every=qr_every)[:, :3],
+                                   every_step[:, :3], rtol=0, atol=1e-9)
+
+
+def test_warmup_steps_are_not_counted():
+    module = _module("gru")
+    inputs = torch.randn(2, 40, M, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
+    warm = lyapunov_spectrum(module, inputs, warmup=15)
+    assert not torch.allclose(warm, lyapunov_spectrum(module, inputs))
+    # the same as running the last 25 steps from the state the first 15 lead to, frame included
+    whole = lyapunov_spectrum(module, inputs) * 40
+    first = lyapunov_spectrum(module, inputs[:, :15]) * 15
+    assert torch.all(warm.sum(1) * 25 - (whole.sum(1) - first.sum(1)) < 1e-8)
+
+
+def test_subset_k_gives_the_leading_part_of_the_full_spectrum():
+    module = _module("lstm")
+    inputs = torch.randn(2, 50, M, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+    full = lyapunov_spectrum(module, inputs)
+    torch.testing.assert_close(lyapunov_spectrum(module, inputs, k=2), full[:, :2], rtol=0, atol=1e-12)
+
+
+def test_float32_is_computed_in_float32_and_close_to_float64():
+    module = _module("lstm")
+    inputs = torch.randn(2, 50, M, dtype=torch.float64, generator=torch.Generator().manual_seed(8))
+    single = lyapunov_spectrum(module.float(), inputs.float())
+    assert single.dtype == torch.float32
+    torch.testing.assert_close(single[:, :3].double(), lyapunov_spectrum(module.double(), inputs)[:, :3],
+                               rtol=0, atol=1e-4)
+
+
+def test_mean_and_std_are_over_the_batch():
+    spectra = torch.tensor([[1.0, -1.0], [3.0, -3.0]])
+    mean, std = spectrum_mean_std(spectra)
+    torch.testing.assert_close(mean, torch.tensor([2.0, -2.0]))
+    torch.testing.assert_close(std, torch.tensor([np.sqrt(2.0), np.sqrt(2.0)], dtype=torch.float32))
+
+
+@pytest.mark.parametrize(("module", "inputs", "options", "message"), [
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M + 1), {}, r"shape \(batch, T, 3\)"),
+    (torch.nn.LSTM(M, N, batch_first=True, bidirectional=True), torch.randn(2, 10, M), {}, "bidirectional"),
+    (torch.nn.LSTM(M, N, batch_first=True, proj_size=2), torch.randn(2, 10, M), {}, "proj_size"),
+    (torch.nn.LSTM(M, N), torch.randn(2, 10, M), {}, "batch_first=True"),
+    (torch.nn.Linear(M, N), torch.randn(2, 10, M), {}, "unsupported module Linear"),
+    (torch.nn.GRU(M, N, batch_first=True), torch.randn(2, 10, M), {"state": "hc"}, "needs an LSTM"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"warmup": 10}, "no time step left"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"qr_every": 0}, "qr_every must be"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"k": 6}, "k must be between 1 and 5"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M).double(), {}, "inputs are torch.float64"),
+])
+def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, message):
+    with pytest.raises(ValueError, match=message):
+        lyapunov_spectrum(module, inputs, **options)
+
+
+def test_non_finite_values_are_reported_with_their_time_step():
+    module = torch.nn.RNN(M, N, nonlinearity="relu", batch_first=True).double()
+    with torch.no_grad():
+        module.weight_hh_l0.copy_(1e150 * torch.eye(N, dtype=torch.float64))
+        module.bias_ih_l0.fill_(1.0)
+    with pytest.raises(FloatingPointError, match="at time step 3"):  # h: 1, 1e150, 1e300, inf
+        lyapunov_spectrum(module, torch.zeros(1, 10, M, dtype=torch.float64))
