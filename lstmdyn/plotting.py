@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-__all__ = ["eigenvalue_plane", "homotopy_path", "median_band", "save", "use_style"]
+__all__ = ["eigenvalue_plane", "homotopy_path", "median_band", "save", "training_curve", "use_style"]
 
 
 def use_style() -> None:
@@ -55,3 +55,15 @@ def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) 
         ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")
     ax_t.set_ylabel("$t$")
     ax_norm.set(ylabel=r"$\|x\|$", yscale="log")
+
+
+def training_curve(ax: plt.Axes, result, label: str = "", window: int = 10) -> None:
+    """Training loss per step (a running mean over ``window`` steps) and validation loss at checkpoints."""
+    steps, losses = np.array(result.losses).T
+    kernel = np.ones(min(window, len(losses))) / min(window, len(losses))
+    line, = ax.plot(steps[len(kernel) - 1:], np.convolve(losses, kernel, mode="valid"),
+                    label=f"{label} training (running mean)".strip())
+    if result.validation:
+        ax.plot(*np.array(result.validation).T, "o--", color=line.get_color(), label=f"{label} validation".strip())
+    ax.set(xlabel="training step", ylabel="loss")
+    ax.legend()

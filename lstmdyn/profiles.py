@@ -48,6 +48,15 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
                 "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
     ),
+    "datasets": NotebookSpec(
+        smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "char_hidden": 16,
+               "char_samples": 200, "mocap_epochs": 1, "validations": 2},
+        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3414, "char_hidden": 512,
+               "char_samples": 25618, "mocap_epochs": 50},
+        limits={"seed": (0, None), "mnist_epochs": (1, 100_000), "ptb_windows": (1, 2323),
+                "nottingham_samples": (1, 3414), "char_hidden": (1, 4096), "char_samples": (1, 25618),
+                "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
+    ),
     "lyapunov": NotebookSpec(
         smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,
                "lengths": [10, 20], "qr_intervals": [1, 5], "cost_sizes": [32]},

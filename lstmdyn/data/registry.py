@@ -26,8 +26,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-__all__ = ["DataError", "DataRegistry", "Dataset", "RegisteredFile", "fetch", "registry",
-           "restricted_load"]
+__all__ = ["DataError", "DataInfo", "DataRegistry", "Dataset", "RegisteredFile", "data_info", "fetch",
+           "registry", "restricted_load"]
 
 PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -148,6 +148,26 @@ class DataRegistry:
 
 
 registry = DataRegistry()
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a loader returns beside its tensors: the data set's origin and license, and its sizes."""
+
+    name: str
+    origin: str
+    license: str
+    facts: dict
+
+    def __str__(self) -> str:
+        facts = "; ".join(f"{k}: {v}" for k, v in self.facts.items())
+        return f"{self.name} ({self.origin}; {self.license}). {facts}"
+
+
+def data_info(dataset: str, **facts) -> DataInfo:
+    """The metadata record of a registered data set, with the given facts (sizes, vocabulary, units)."""
+    entry = registry.datasets[dataset]
+    return DataInfo(dataset, entry.origin, entry.license, facts)
 
 
 def fetch(dataset: str, name: str) -> Path:

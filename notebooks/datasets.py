@@ -1,0 +1,217 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # The data sets
+#
+# The experiments of both papers train LSTMs on real data: handwritten digits read row by row, Penn
+# Treebank words and Nottingham folk tunes in {cite:t}`amrouche2019`; Tolstoy's *War and Peace* character
+# by character and human motion capture in {cite:t}`vogt2022`. This chapter shows each data set as the
+# package loads it: where it comes from and under which terms, what it looks like, how it is prepared, and
+# a short training run of the model the experiments use (at this page's profile, a small fraction of the
+# papers' training). Every file is read through the registry `data/registry.toml`, which checks its sha256;
+# nothing here is synthetic.
+
+# %% tags=["parameters"]
+seed = 0  # random seed of every training run on this page
+mnist_epochs = 30  # epochs over the 100 MNIST training images
+ptb_windows = 300  # training windows of 20 streams × 20 words (an epoch has 2323)
+nottingham_samples = 1600  # training windows of 50 frames (an epoch has 3414)
+char_hidden = 128  # units of the CharRNN (512 in the paper)
+char_samples = 5000  # training sequences of 100 characters (an epoch has 25618)
+mocap_epochs = 10  # epochs over the motion-capture windows
+validations = 5  # validation points per training run
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import display
+
+from lstmdyn.data import load_mnist_rows, load_mocap, load_piano_rolls, load_ptb, load_war_and_peace
+from lstmdyn.data.mocap import ACTIONS, mocap_sequences
+from lstmdyn.page import glue_numbers, table
+from lstmdyn.plotting import save, training_curve, use_style
+from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
+from lstmdyn.training import train
+
+use_style()
+
+
+def facts(info):
+    """The record of a data set as a two-column table."""
+    rows = [("origin", info.origin), ("license", info.license)] + [(k, v) for k, v in info.facts.items()]
+    return table(pd.DataFrame(rows, columns=["", info.name])).set_properties(**{"text-align": "left"})
+
+
+def train_briefly(task, epochs):
+    """Train a task's model for a few epochs, validating a few times along the way."""
+    steps = epochs * task.train.count(task.config.batch_size)
+    task.config.epochs, task.config.checkpoint_every = epochs, max(1, steps // validations)
+    return train(task.model, task.train, task.config, valid=task.valid, progress=False)
+
+
+# %% [markdown]
+# ## MNIST, row by row
+#
+# {cite:t}`amrouche2019` (section 4.1) feed each 28×28 image to the LSTM as a sequence of its 28 rows and
+# classify the digit from the last hidden state. They train on 100 images only: the registry holds exactly
+# the first 100 training images (the widely shared CSV of T. Rashid's book) and the 10 000 test images;
+# the full training images are not needed. Pixels are scaled to $[0, 1]$.
+
+# %%
+mnist, info = load_mnist_rows()
+display(facts(info))
+fig, axes = plt.subplots(1, 10, figsize=(11, 1.6))
+for k, ax in enumerate(axes):
+    ax.imshow(mnist["train_x"][k], cmap="gray_r")
+    ax.set(title=f"label {mnist['train_y'][k].item()}", xticks=[], yticks=[])
+fig.suptitle("the first ten training images (rows are the time steps)")
+save(fig, "datasets/mnist_digits")
+
+# %%
+task = mnist_task(seed=seed)
+result = train_briefly(task, mnist_epochs)
+with torch.no_grad():
+    accuracy = (task.model(mnist["test_x"][:1000])[0].argmax(1) == mnist["test_y"][:1000]).float().mean().item()
+fig, ax = plt.subplots(figsize=(6, 3))
+training_curve(ax, result)
+ax.set(ylabel="cross-entropy", title=f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images")
+save(fig, "datasets/mnist_training")
+glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds)
+
+# %% [markdown]
+# After these epochs ({glue:text}`mnist_seconds:.0f` s), the network classifies {glue:text}`mnist_accuracy:.1f` %
+# of the first 1000 test images correctly (chance: 10 %); 100 training images leave it far from a good
+# classifier, which is not the papers' point: they follow how its dynamics change during training.
+#
+# ## Penn Treebank words
+#
+# Mikolov's version of the Penn Treebank (section 4.2 of the paper): Wall Street Journal text with a
+# vocabulary of 10 000 words, rare words replaced by `<unk>`, numbers by `N`. Each line is a sentence, and
+# the loader appends `<eos>` to every line. For truncated backpropagation through time, the token stream is
+# cut into 20 parallel streams read in windows of 20 words, the LSTM state carried from one window to the
+# next.
+
+# %%
+ptb, vocabulary, info = load_ptb()
+display(facts(info))
+print(" ".join(vocabulary[i] for i in ptb["train"][:60]))
+counts = torch.bincount(ptb["train"], minlength=len(vocabulary)).sort(descending=True).values.numpy()
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.loglog(np.arange(1, len(counts) + 1), counts)
+ax.set(xlabel="rank of the word", ylabel="occurrences in training", title="word frequencies (Zipf's law)")
+save(fig, "datasets/ptb_frequencies")
+
+# %%
+task = ptb_task(windows=ptb_windows, seed=seed)
+result = train_briefly(task, 1)
+fig, ax = plt.subplots(figsize=(6, 3))
+training_curve(ax, result)
+ax.set(ylabel="cross-entropy (nats per word)", title=f"PTB, n = 200: {ptb_windows} windows")
+save(fig, "datasets/ptb_training")
+glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result.seconds)
+
+# %% [markdown]
+# After {glue:text}`ptb_seconds:.0f` s the validation perplexity is {glue:text}`ptb_perplexity:.0f` (a
+# uniform guess over 10 000 words: 10 000; well-trained small LSTMs reach about 120).
+#
+# ## Nottingham folk tunes, and Bach chorales
+#
+# Boulanger-Lewandowski et al.'s piano rolls of the Nottingham folk-tune collection (section 4.3): one row
+# per time step, one column per key, 1 where a note sounds. The loader crops the 88 keys to the range
+# actually used in any split. {cite:t}`amrouche2019` report inputs of width 68, with melody and chords in
+# separate halves; a piano roll keeps all notes in one vector, so our width is the pitch range. The task is
+# to predict the next frame, a set of notes (binary cross-entropy per key). The registry also holds the
+# JSB chorales in the same format, shown for comparison; the papers' experiments do not use them.
+
+# %%
+notts, info = load_piano_rolls("nottingham")
+jsb, jsb_info = load_piano_rolls("jsb_chorales")
+display(facts(info))
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (axes[1], jsb, jsb_info, "a Bach chorale")):
+    roll = rolls["train"][0][:200].T
+    ax.imshow(roll, aspect="auto", origin="lower", cmap="Greys", interpolation="nearest",
+              extent=(0, roll.shape[1], record.facts["lowest_midi"] - 0.5, record.facts["highest_midi"] + 0.5))
+    ax.set(xlabel="time step", ylabel="MIDI pitch", title=f"{title}: {record.facts['pitches']} keys")
+save(fig, "datasets/piano_rolls")
+
+# %%
+task = nottingham_task(samples=nottingham_samples, seed=seed)
+result = train_briefly(task, 1)
+fig, ax = plt.subplots(figsize=(6, 3))
+training_curve(ax, result)
+ax.set(ylabel="binary cross-entropy per key", title=f"Nottingham, n = 200: {nottingham_samples} windows")
+save(fig, "datasets/nottingham_training")
+
+# %% [markdown]
+# ## War and Peace, character by character
+#
+# The text of Tolstoy's novel in the Maudes' translation from Project Gutenberg, as used by Karpathy's
+# char-rnn and by {cite:t}`vogt2022` (appendix A.1). The vocabulary is the set of characters of the text
+# itself, 82 of them; the text is split 80/10/10 in order, and cut into sequences of 100 characters whose
+# targets are the next characters. The paper's CharRNN has 512 units and no bias vectors.
+
+# %%
+splits, chars, info = load_war_and_peace()
+display(facts(info))
+print("".join(chars[i] for i in splits["train"][:400]))
+frequency = torch.bincount(splits["train"], minlength=len(chars)).numpy()
+order = np.argsort(-frequency)[:40]
+fig, ax = plt.subplots(figsize=(11, 2.8))
+ax.bar(range(len(order)), frequency[order] / frequency.sum())
+ax.set(xticks=range(len(order)), xticklabels=[repr(chars[i])[1:-1] for i in order], ylabel="share of characters",
+       title="the 40 most frequent characters")
+save(fig, "datasets/characters")
+
+# %%
+task = war_and_peace_task(hidden=char_hidden, samples=char_samples, seed=seed)
+result = train_briefly(task, 1)
+fig, ax = plt.subplots(figsize=(6, 3))
+training_curve(ax, result)
+ax.set(ylabel="cross-entropy (nats per character)", title=f"CharRNN, n = {char_hidden}: {char_samples} sequences")
+save(fig, "datasets/char_training")
+glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2))
+
+# %% [markdown]
+# The validation loss ends at {glue:text}`bits_per_char:.2f` bits per character (uniform over 82: 6.36).
+#
+# ## CMU motion capture
+#
+# Four activities of the CMU Graphics Lab Motion Capture Database, as converted by Li et al. (2018) into
+# 117 joint angles and root coordinates per frame (appendix A.2 of {cite:t}`vogt2022`): basketball, soccer,
+# walking and jumping, five training recordings and one test recording each. Every second frame is kept;
+# dimensions whose standard deviation over the training frames is below $10^{-4}$ are dropped (70 remain),
+# the others z-scored, and the first 20 kept. Windows of 25 frames are paired with the same windows one frame
+# later; files 1–4 of each activity train, file 5 validates (the paper's 80/20 split).
+
+# %%
+mocap, info = load_mocap()
+display(facts(info))
+recordings = mocap_sequences()[0]["test"]
+fig, axes = plt.subplots(1, len(ACTIONS), figsize=(12, 3), sharey=True)
+for ax, action in zip(axes, ACTIONS, strict=True):
+    ax.plot(recordings[(action, 1)][:200, :4])
+    ax.set(title=action, xlabel="frame (every second one)")
+axes[0].set_ylabel("z-scored value (first 4 features)")
+save(fig, "datasets/mocap_traces")
+
+# %%
+task = mocap_task(seed=seed)
+result = train_briefly(task, mocap_epochs)
+fig, ax = plt.subplots(figsize=(6, 3))
+training_curve(ax, result)
+ax.set(ylabel="mean-squared error", title=f"motion capture, n = 256: {mocap_epochs} epochs")
+save(fig, "datasets/mocap_training")
