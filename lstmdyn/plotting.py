@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-__all__ = ["eigenvalue_plane", "homotopy_path", "median_band", "save", "training_curve", "use_style"]
+__all__ = ["eigenvalue_plane", "homotopy_path", "homotopy_paths", "median_band", "save", "training_curve",
+           "training_figure", "use_style"]
 
 
 def use_style() -> None:
@@ -67,3 +68,22 @@ def training_curve(ax: plt.Axes, result, label: str = "", window: int = 10) -> N
         ax.plot(*np.array(result.validation).T, "o--", color=line.get_color(), label=f"{label} validation".strip())
     ax.set(xlabel="training step", ylabel="loss")
     ax.legend()
+
+
+def training_figure(result, ylabel: str, title: str) -> plt.Figure:
+    """One training run's curves (see :func:`training_curve`) in a figure of their own."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    training_curve(ax, result)
+    ax.set(ylabel=ylabel, title=title)
+    return fig
+
+
+def homotopy_paths(results: dict, title: str) -> plt.Figure:
+    """The paths of several homotopy runs (``{name: Equilibrium}``), t and ‖x‖ against arclength."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, result in results.items():
+        homotopy_path(axes[0], axes[1], result.path, label=f"{name}: {result.status}")
+    axes[0].axhline(1.0, color="grey", lw=0.8)
+    axes[0].legend()
+    fig.suptitle(title)
+    return fig

@@ -57,6 +57,14 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "nottingham_samples": (1, 3414), "char_hidden": (1, 4096), "char_samples": (1, 25618),
                 "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
     ),
+    "learning_to_remember": NotebookSpec(
+        smoke={"seeds": 1, "hidden": 8, "epochs": 50, "learning_rates": [0.3, 30.0], "reber_strings": 64,
+               "reber_epochs": 2, "test_strings": 32},
+        paper={"seeds": 10, "epochs": 3000, "reber_strings": 5000, "reber_epochs": 50, "test_strings": 1000},
+        limits={"seed": (0, None), "seeds": (1, 1000), "hidden": (1, 1024), "epochs": (1, 1_000_000),
+                "learning_rates": (0.0, 1000.0), "clip": (0.0, 1e6), "reber_strings": (2, 1_000_000),
+                "reber_epochs": (1, 100_000), "test_strings": (2, 1_000_000), "reber_lr": (0.0, 10.0)},
+    ),
     "lyapunov": NotebookSpec(
         smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,
                "lengths": [10, 20], "qr_intervals": [1, 5], "cost_sizes": [32]},

@@ -37,9 +37,11 @@ from lstmdyn.data import (
     load_war_and_peace,
     roll_windows,
 )
+from lstmdyn.data.synthetic import SYMBOLS, legal_next
 from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
 
-__all__ = ["Task", "mnist_task", "mocap_task", "nottingham_task", "ptb_task", "war_and_peace_task"]
+__all__ = ["Task", "grammar_accuracy", "grammar_data", "mnist_task", "mocap_task", "nottingham_task", "ptb_task",
+           "war_and_peace_task"]
 
 
 @dataclass
@@ -111,3 +113,46 @@ def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | N
     model = SequenceModel(info.facts["features"], hidden, info.facts["features"], "regression")
     config = TrainingConfig(batch_size=250, optimizer="sgd", lr=0.05, init=init, seed=seed)
     return Task("cmu_mocap", model, _first(train, samples), _first(valid, samples), config, info)
+
+
+IGNORED = -100  #: target of padded steps, skipped by the cross-entropy
+
+
+def grammar_data(strings: list[str]) -> SequenceData:
+    """Reber strings as symbol ids for next-symbol prediction, padded to the longest string.
+
+    The inputs are ``s[:-1]``, the targets ``s[1:]``; padded steps have the target :data:`IGNORED`, so
+    they do not enter the loss (the LSTM is causal, so padding after a string cannot affect it).
+    """
+    length = max(len(s) for s in strings) - 1
+    inputs = torch.zeros(len(strings), length, dtype=torch.long)
+    targets = torch.full((len(strings), length), IGNORED, dtype=torch.long)
+    for k, s in enumerate(strings):
+        ids = torch.tensor([SYMBOLS.index(c) for c in s])
+        inputs[k, :len(s) - 1], targets[k, :len(s) - 1] = ids[:-1], ids[1:]
+    return SequenceData(inputs, targets)
+
+
+@torch.no_grad()
+def grammar_accuracy(model: SequenceModel, strings: list[str], embedded: bool) -> dict[str, float]:
+    """How well ``model`` predicts Reber strings.
+
+    ``legal``: the share of steps at which the most likely next symbol is one the grammar allows (over
+    all steps but the last). For the embedded grammar also ``final``: the share of strings for which, after
+    the inner string's E, the model predicts the symbol that repeats the second one, the long-range
+    dependency (chance: ½).
+    """
+    model.eval()
+    data = grammar_data(strings)
+    predicted = model(data.inputs)[0].argmax(-1)
+    legal = correct = 0
+    total = 0
+    for k, s in enumerate(strings):
+        allowed = legal_next(s, embedded)
+        for t in range(len(s) - 1):
+            legal += SYMBOLS[predicted[k, t]] in allowed[t]
+            total += 1
+        if embedded:
+            correct += SYMBOLS[predicted[k, len(s) - 3]] == s[1]
+    model.train()
+    return {"legal": legal / total, **({"final": correct / len(strings)} if embedded else {})}

@@ -44,7 +44,7 @@ class TrainingError(RuntimeError):
 
 
 class SequenceModel(nn.Module):
-    """Encoder → ``nn.LSTM`` (batch first) → dropout → linear read-out.
+    """Encoder → ``nn.LSTM`` (batch first; or a vanilla RNN) → dropout → linear read-out.
 
     Parameters
     ----------
@@ -60,19 +60,22 @@ class SequenceModel(nn.Module):
         vectors (``input_size`` must then equal ``vocabulary``), otherwise through an ``nn.Embedding``.
     bias : bool
         Whether the LSTM has bias vectors (Vogt et al.'s CharRNN has none).
+    cell : {"lstm", "rnn"}
+        The recurrent layer ``recurrent``: an ``nn.LSTM``, or a tanh ``nn.RNN`` for comparisons.
     """
 
     def __init__(self, input_size: int, hidden: int, output_size: int, head: Head, *, layers: int = 1,
                  dropout: float = 0.0, vocabulary: int | None = None, one_hot: bool = False,
-                 bias: bool = True) -> None:
+                 bias: bool = True, cell: Literal["lstm", "rnn"] = "lstm") -> None:
         super().__init__()
         if one_hot and vocabulary != input_size:
             raise ValueError(f"one-hot inputs need input_size == vocabulary, got {input_size} and "
                              f"{vocabulary}")
         self.head, self.one_hot, self.vocabulary = head, one_hot, vocabulary
         self.embedding = nn.Embedding(vocabulary, input_size) if vocabulary and not one_hot else None
-        self.lstm = nn.LSTM(input_size, hidden, num_layers=layers, batch_first=True, bias=bias,
-                            dropout=dropout if layers > 1 else 0.0)
+        recurrent = {"lstm": nn.LSTM, "rnn": nn.RNN}[cell]
+        self.recurrent = recurrent(input_size, hidden, num_layers=layers, batch_first=True, bias=bias,
+                                   dropout=dropout if layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
         self.readout = nn.Linear(hidden, output_size)
 
@@ -84,7 +87,7 @@ class SequenceModel(nn.Module):
     def forward(self, x: torch.Tensor, state=None):
         """``(outputs, state)``: outputs of shape (batch, classes) for the class head, else
         (batch, T, out)."""
-        h, state = self.lstm(self.encode(x), state)
+        h, state = self.recurrent(self.encode(x), state)
         h = self.dropout(h)
         return self.readout(h[:, -1] if self.head == "class" else h), state
 

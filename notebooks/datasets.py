@@ -42,7 +42,7 @@ from IPython.display import display
 from lstmdyn.data import load_mnist_rows, load_mocap, load_piano_rolls, load_ptb, load_war_and_peace
 from lstmdyn.data.mocap import ACTIONS, mocap_sequences
 from lstmdyn.page import glue_numbers, table
-from lstmdyn.plotting import save, training_curve, use_style
+from lstmdyn.plotting import save, training_figure, use_style
 from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
 from lstmdyn.training import train
 
@@ -85,10 +85,8 @@ task = mnist_task(seed=seed)
 result = train_briefly(task, mnist_epochs)
 with torch.no_grad():
     accuracy = (task.model(mnist["test_x"][:1000])[0].argmax(1) == mnist["test_y"][:1000]).float().mean().item()
-fig, ax = plt.subplots(figsize=(6, 3))
-training_curve(ax, result)
-ax.set(ylabel="cross-entropy", title=f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images")
-save(fig, "datasets/mnist_training")
+save(training_figure(result, "cross-entropy", f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images"),
+     "datasets/mnist_training")
 glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds)
 
 # %% [markdown]
@@ -117,10 +115,8 @@ save(fig, "datasets/ptb_frequencies")
 # %%
 task = ptb_task(windows=ptb_windows, seed=seed)
 result = train_briefly(task, 1)
-fig, ax = plt.subplots(figsize=(6, 3))
-training_curve(ax, result)
-ax.set(ylabel="cross-entropy (nats per word)", title=f"PTB, n = 200: {ptb_windows} windows")
-save(fig, "datasets/ptb_training")
+save(training_figure(result, "cross-entropy (nats per word)", f"PTB, n = 200: {ptb_windows} windows"),
+     "datasets/ptb_training")
 glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result.seconds)
 
 # %% [markdown]
@@ -151,10 +147,8 @@ save(fig, "datasets/piano_rolls")
 # %%
 task = nottingham_task(samples=nottingham_samples, seed=seed)
 result = train_briefly(task, 1)
-fig, ax = plt.subplots(figsize=(6, 3))
-training_curve(ax, result)
-ax.set(ylabel="binary cross-entropy per key", title=f"Nottingham, n = 200: {nottingham_samples} windows")
-save(fig, "datasets/nottingham_training")
+save(training_figure(result, "binary cross-entropy per key", f"Nottingham, n = 200: {nottingham_samples} windows"),
+     "datasets/nottingham_training")
 
 # %% [markdown]
 # ## War and Peace, character by character
@@ -179,10 +173,8 @@ save(fig, "datasets/characters")
 # %%
 task = war_and_peace_task(hidden=char_hidden, samples=char_samples, seed=seed)
 result = train_briefly(task, 1)
-fig, ax = plt.subplots(figsize=(6, 3))
-training_curve(ax, result)
-ax.set(ylabel="cross-entropy (nats per character)", title=f"CharRNN, n = {char_hidden}: {char_samples} sequences")
-save(fig, "datasets/char_training")
+save(training_figure(result, "cross-entropy (nats per character)",
+                     f"CharRNN, n = {char_hidden}: {char_samples} sequences"), "datasets/char_training")
 glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2))
 
 # %% [markdown]
@@ -211,7 +203,5 @@ save(fig, "datasets/mocap_traces")
 # %%
 task = mocap_task(seed=seed)
 result = train_briefly(task, mocap_epochs)
-fig, ax = plt.subplots(figsize=(6, 3))
-training_curve(ax, result)
-ax.set(ylabel="mean-squared error", title=f"motion capture, n = 256: {mocap_epochs} epochs")
-save(fig, "datasets/mocap_training")
+save(training_figure(result, "mean-squared error", f"motion capture, n = 256: {mocap_epochs} epochs"),
+     "datasets/mocap_training")

@@ -41,7 +41,7 @@ from IPython.display import display
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
 from lstmdyn.page import glue_numbers, glue_text, table
-from lstmdyn.plotting import eigenvalue_plane, homotopy_path, save, use_style
+from lstmdyn.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 
 use_style()
 glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 1)
@@ -121,13 +121,8 @@ def summary(results, reference):
 summary(example, example["convex"].x)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-for name, r in example.items():
-    homotopy_path(axes[0], axes[1], r.path, label=f"{name}: {r.status}")
-axes[0].axhline(1.0, color="grey", lw=0.8)
-axes[0].legend()
-fig.suptitle(f"homotopy paths of a random network, n = {n} (crosses: turning points)")
-save(fig, "equilibria/example_paths")
+save(homotopy_paths(example, f"homotopy paths of a random network, n = {n} (crosses: turning points)"),
+     "equilibria/example_paths")
 convex, paper = example["convex"], example["paper"]
 glue_text(example_outcome=(
     f"The fixed-point path reached *t* = 1 in {convex.steps} steps"
@@ -181,13 +176,8 @@ glue_numbers(total=len(pairs), convex_ok=counts.loc["convex"].get("converged", 0
 failures = [(size, w, pair) for size, w, _, pair in pairs if pair["convex"].converged and not pair["paper"].converged]
 if failures:
     size, w, pair = failures[0]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for name, r in pair.items():
-        homotopy_path(axes[0], axes[1], r.path, label=f"{name}: {r.status}")
-    axes[0].axhline(1.0, color="grey", lw=0.8)
-    axes[0].legend()
-    fig.suptitle(f"the first network of the comparison where the paper's path fails (n = {size}, scale {w}/√n)")
-    save(fig, "equilibria/failure_paths")
+    title = f"the first network of the comparison where the paper's path fails (n = {size}, scale {w}/√n)"
+    save(homotopy_paths(pair, title), "equilibria/failure_paths")
 
 # %% [markdown]
 # Of {glue:text}`total` networks, the fixed-point homotopy reached an equilibrium in

@@ -15,7 +15,7 @@ from lstmdyn.parameters import declared_parameters, resolve
 from lstmdyn.profiles import NOTEBOOKS, NotebookSpec
 from lstmdyn.runner import NotebookError, Project, problems, rerun_command, run_notebook, scan_site
 
-MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "equilibria": 4, "lyapunov": 6}
+MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "lyapunov": 6}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ def test_out_of_range_value_fails_naming_the_parameter(project):
 
 def test_unknown_notebook_lists_the_known_ones(project):
     result = lstmdyn("run", "no_such_chapter", cwd=project)
-    assert result.returncode == 1 and "known: datasets, equilibria, lstm_model, lyapunov" in result.stderr
+    assert result.returncode == 1
+    assert "known: datasets, equilibria, learning_to_remember, lstm_model, lyapunov" in result.stderr
 
 
 def test_changed_parameter_shows_on_the_page_and_reruns_are_incremental(project):
