@@ -44,11 +44,14 @@ def _list_parameters(notebook: str) -> None:
     name, path = Project.find().source(notebook)
     declared = declared_parameters(jupytext.read(path))
     spec = NOTEBOOKS[name]
-    print(f"{'parameter':<18}{'smoke':>14}{'quick':>14}{'paper':>14}  range / meaning")
+    rows = [("parameter", "smoke", "quick", "paper", "range", "meaning")]
     for p in declared.values():
         bounds = spec.limits.get(p.name) or spec.choices.get(p.name) or ""
-        print(f"{p.name:<18}{spec.smoke.get(p.name, p.default)!r:>14}{p.default!r:>14}"
-              f"{spec.paper.get(p.name, p.default)!r:>14}  {bounds} {p.help}")
+        rows.append((p.name, repr(spec.smoke.get(p.name, p.default)), repr(p.default),
+                     repr(spec.paper.get(p.name, p.default)), str(bounds), p.help))
+    widths = [max(len(row[k]) for row in rows) for k in range(5)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)), row[5])
 
 
 def main(argv: list[str] | None = None) -> int:

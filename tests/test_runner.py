@@ -153,3 +153,11 @@ def test_rerun_command_on_the_page_reproduces_the_values_through_the_shell():
     assert args.profile == "smoke"
     assert resolve("lstm_model", _declared(), "smoke", dict(args.parameter))["gains"] == [0.5, 1.0]
     assert resolve("lstm_model", _declared(), "smoke", dict(args.parameter))["seed"] == 3
+
+
+def test_params_lists_every_parameter_with_its_three_profiles(project):
+    result = lstmdyn("params", "lstm_model", cwd=project)
+    assert result.returncode == 0
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert set(lines) == set(_declared())
+    assert lines["n"][1:4] == [str(NOTEBOOKS["lstm_model"].smoke["n"]), "64", str(NOTEBOOKS["lstm_model"].paper["n"])]
