@@ -508,11 +508,9 @@ def newton(lstm: AutonomousLSTM, x0: np.ndarray, *, max_iter: int = 50, tol: flo
     """Newton's method on ``x − Φ(x) = 0`` from ``x0``; returns ``(x, converged)``."""
     x = np.asarray(x0, dtype=np.float64).copy()
     for _ in range(max_iter):
-        Phi, J = lstm.Phi_and_jacobian(x)
-        F = x - Phi
-        if np.linalg.norm(F) <= tol:
+        if lstm.residual(x) <= tol:
             return x, True
-        delta = _solve(np.eye(len(x)) - J, F)
+        delta = _newton_correction(lstm, x)
         if delta is None:
             return x, False
         x = x - delta
@@ -531,12 +529,17 @@ def iterate_map(lstm: AutonomousLSTM, x0: np.ndarray, steps: int) -> np.ndarray:
     return states
 
 
+def _newton_correction(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray | None:
+    """The Newton correction ``(I − J)⁻¹ (x − Φ(x))`` for ``x − Φ(x) = 0``, or None if I − J is singular."""
+    Phi, J = lstm.Phi_and_jacobian(x)
+    return _solve(np.eye(len(x)) - J, x - Phi)
+
+
 def _polish(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray:
     """A few Newton steps on Φ(x) = x, kept only while they reduce the residual."""
     best, best_residual = x, lstm.residual(x)
     for _ in range(6):
-        Phi, J = lstm.Phi_and_jacobian(best)
-        delta = _solve(np.eye(len(x)) - J, best - Phi)
+        delta = _newton_correction(lstm, best)
         if delta is None:
             break
         candidate = best - delta
