@@ -13,7 +13,6 @@ import argparse
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from lstmdyn.runner import Project
+
 ROOT = Path(__file__).resolve().parents[1]
-IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "generated", "cache", "__pycache__",
-                                ".pytest_cache", ".ruff_cache", "*.egg-info")
 
 
 def build(project: Path, profile: str) -> tuple[float, str]:
@@ -45,8 +44,7 @@ def main() -> None:
           f"torch {torch.__version__} with {torch.get_num_threads()} threads "
           f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(ROOT, project, ignore=IGNORE)
+        project = Project(ROOT).copy_sources(Path(tmp) / "project").root
         clean, log = build(project, profile)
         executed = re.findall(r"^(\w+): executed in ([\d.]+) s$", log, re.M)
         rebuild, log_again = build(project, profile)

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -78,6 +79,14 @@ class Project:
 
         walk(toc)
         return [Path(f).name for f in files if Path(f).parent.as_posix() == "book/generated"]
+
+    def copy_sources(self, destination: Path) -> Project:
+        """A copy of the book's sources, without environment, build output, generated pages or caches
+        (for a build from scratch beside this one: the tests and the build benchmark)."""
+        shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "_build", "generated", "cache", "__pycache__", ".pytest_cache", ".ruff_cache",
+            "*.egg-info"))
+        return Project(destination)
 
     def source(self, notebook: str) -> tuple[str, Path]:
         """``(name, path)`` of a chapter given as ``NAME``, ``NAME.py`` or ``notebooks/NAME.py``."""

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from lstmdyn.runner import Project
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 if "LSTMDYN_DATA" not in os.environ and SHARED_DATA.is_dir():
     os.environ["LSTMDYN_DATA"] = str(SHARED_DATA)
 
-_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "_build", "generated", "cache", "__pycache__",
-                                     ".pytest_cache", ".ruff_cache", "*.egg-info")
-
 
 def copy_project(destination: Path) -> Path:
     """A copy of the book's sources (no environment, build or generated output) at ``destination``."""
-    shutil.copytree(ROOT, destination, ignore=_NOT_COPIED)
-    return destination
+    return Project(ROOT).copy_sources(destination).root
 
 
 def lstmdyn(*args: str, cwd: Path) -> subprocess.CompletedProcess:
