@@ -12,7 +12,8 @@ from lstmdyn.scratch import ScratchLSTM
 from lstmdyn.tasks import grammar_accuracy, grammar_data
 from lstmdyn.training import SequenceModel, TrainingConfig, train
 
-__all__ = ["bits_right", "fit_sequence", "gradient_errors", "grammar_run", "repeated_symbol_right"]
+__all__ = ["bits_right", "compare_learning", "fit_sequence", "gradient_errors", "grammar_run", "learned",
+           "repeated_symbol_right"]
 
 
 def fit_sequence(sequence: np.ndarray, *, hidden: int, lr: float, steps: int, seed: int,
@@ -87,3 +88,27 @@ def repeated_symbol_right(model: SequenceModel, strings: list[str]) -> pd.DataFr
     predicted = model(grammar_data(strings).inputs)[0].argmax(-1)
     return pd.DataFrame([{"inner": len(s) - 4, "right": SYMBOLS[predicted[k, len(s) - 3]] == s[1]}
                          for k, s in enumerate(strings)])
+
+
+def learned(curves: list[pd.Series], level: float = 0.99) -> tuple[float, list[int]]:
+    """The mean final score of several runs, and the first epoch (from 1) at which each run that gets there
+    reaches ``level``."""
+    reached = [int(np.argmax(c.to_numpy() >= level)) + 1 for c in curves if (c >= level).any()]
+    return float(np.mean([c.iloc[-1] for c in curves])), reached
+
+
+def compare_learning(finals: dict[str, float], reached: dict[str, list[int]], runs: int,
+                     threshold: float = 0.95) -> tuple[str, str]:
+    """``(verdict, details)``: which networks (``{name: mean final score}``) learned the task, judged by a
+    mean final score above ``threshold``, and how many runs reached 99 % after how many epochs."""
+    good = [name for name, score in finals.items() if score > threshold]
+    if len(good) == len(finals):
+        verdict = "both networks learn the long-range dependency at this size"
+    elif good:
+        verdict = f"only the {good[0]} learns the long-range dependency at this size (mean over runs)"
+    else:
+        verdict = "neither network learns the long-range dependency reliably at this size"
+    details = ", and ".join(
+        f"the {name} reaches 99 % in {len(r)} of {runs} runs, after {np.mean(r):.0f} epochs on average" if r
+        else f"the {name} never reaches 99 %" for name, r in reached.items())
+    return verdict, details

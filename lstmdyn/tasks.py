@@ -38,10 +38,10 @@ from lstmdyn.data import (
     roll_windows,
 )
 from lstmdyn.data.synthetic import SYMBOLS, legal_next
-from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, TrainingResult, train
 
 __all__ = ["Task", "grammar_accuracy", "grammar_data", "mnist_task", "mocap_task", "nottingham_task", "ptb_task",
-           "war_and_peace_task"]
+           "train_briefly", "war_and_peace_task"]
 
 
 @dataclass
@@ -54,6 +54,13 @@ class Task:
     valid: SequenceData
     config: TrainingConfig
     info: DataInfo
+
+
+def train_briefly(task: Task, epochs: int, validations: int = 5) -> TrainingResult:
+    """Train a task's model with its settings for ``epochs`` epochs, validating ``validations`` times."""
+    steps = epochs * task.train.count(task.config.batch_size)
+    task.config.epochs, task.config.checkpoint_every = epochs, max(1, steps // validations)
+    return train(task.model, task.train, task.config, valid=task.valid, progress=False)
 
 
 def _first(data: SequenceData, count: int | None) -> SequenceData:

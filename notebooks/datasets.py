@@ -35,32 +35,16 @@ validations = 5  # validation points per training run
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import torch
 from IPython.display import display
 
 from lstmdyn.data import load_mnist_rows, load_mocap, load_piano_rolls, load_ptb, load_war_and_peace
 from lstmdyn.data.mocap import ACTIONS, mocap_sequences
-from lstmdyn.page import glue_numbers, table
+from lstmdyn.page import glue_numbers, record_table
 from lstmdyn.plotting import save, training_figure, use_style
-from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
-from lstmdyn.training import train
+from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, train_briefly, war_and_peace_task
 
 use_style()
-
-
-def facts(info):
-    """The record of a data set as a two-column table."""
-    rows = [("origin", info.origin), ("license", info.license)] + [(k, v) for k, v in info.facts.items()]
-    return table(pd.DataFrame(rows, columns=["", info.name])).set_properties(**{"text-align": "left"})
-
-
-def train_briefly(task, epochs):
-    """Train a task's model for a few epochs, validating a few times along the way."""
-    steps = epochs * task.train.count(task.config.batch_size)
-    task.config.epochs, task.config.checkpoint_every = epochs, max(1, steps // validations)
-    return train(task.model, task.train, task.config, valid=task.valid, progress=False)
-
 
 # %% [markdown]
 # ## MNIST, row by row
@@ -72,7 +56,7 @@ def train_briefly(task, epochs):
 
 # %%
 mnist, info = load_mnist_rows()
-display(facts(info))
+display(record_table(info))
 fig, axes = plt.subplots(1, 10, figsize=(11, 1.6))
 for k, ax in enumerate(axes):
     ax.imshow(mnist["train_x"][k], cmap="gray_r")
@@ -82,7 +66,7 @@ save(fig, "datasets/mnist_digits")
 
 # %%
 task = mnist_task(seed=seed)
-result = train_briefly(task, mnist_epochs)
+result = train_briefly(task, mnist_epochs, validations)
 with torch.no_grad():
     accuracy = (task.model(mnist["test_x"][:1000])[0].argmax(1) == mnist["test_y"][:1000]).float().mean().item()
 save(training_figure(result, "cross-entropy", f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images"),
@@ -104,7 +88,7 @@ glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds)
 
 # %%
 ptb, vocabulary, info = load_ptb()
-display(facts(info))
+display(record_table(info))
 print(" ".join(vocabulary[i] for i in ptb["train"][:60]))
 counts = torch.bincount(ptb["train"], minlength=len(vocabulary)).sort(descending=True).values.numpy()
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
@@ -114,14 +98,16 @@ save(fig, "datasets/ptb_frequencies")
 
 # %%
 task = ptb_task(windows=ptb_windows, seed=seed)
-result = train_briefly(task, 1)
+result = train_briefly(task, 1, validations)
 save(training_figure(result, "cross-entropy (nats per word)", f"PTB, n = 200: {ptb_windows} windows"),
      "datasets/ptb_training")
-glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result.seconds)
+glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result.seconds,
+             ptb_vocabulary=len(vocabulary))
 
 # %% [markdown]
-# After {glue:text}`ptb_seconds:.0f` s the validation perplexity is {glue:text}`ptb_perplexity:.0f` (a
-# uniform guess over 10 000 words: 10 000; well-trained small LSTMs reach about 120).
+# After {glue:text}`ptb_seconds:.0f` s the validation perplexity is {glue:text}`ptb_perplexity:.0f` (a uniform
+# guess over the {glue:text}`ptb_vocabulary` words would score {glue:text}`ptb_vocabulary`); a fraction of one
+# epoch is far from a trained language model.
 #
 # ## Nottingham folk tunes, and Bach chorales
 #
@@ -135,7 +121,7 @@ glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result
 # %%
 notts, info = load_piano_rolls("nottingham")
 jsb, jsb_info = load_piano_rolls("jsb_chorales")
-display(facts(info))
+display(record_table(info))
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
 for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (axes[1], jsb, jsb_info, "a Bach chorale")):
     roll = rolls["train"][0][:200].T
@@ -146,7 +132,7 @@ save(fig, "datasets/piano_rolls")
 
 # %%
 task = nottingham_task(samples=nottingham_samples, seed=seed)
-result = train_briefly(task, 1)
+result = train_briefly(task, 1, validations)
 save(training_figure(result, "binary cross-entropy per key", f"Nottingham, n = 200: {nottingham_samples} windows"),
      "datasets/nottingham_training")
 
@@ -160,7 +146,7 @@ save(training_figure(result, "binary cross-entropy per key", f"Nottingham, n = 2
 
 # %%
 splits, chars, info = load_war_and_peace()
-display(facts(info))
+display(record_table(info))
 print("".join(chars[i] for i in splits["train"][:400]))
 frequency = torch.bincount(splits["train"], minlength=len(chars)).numpy()
 order = np.argsort(-frequency)[:40]
@@ -172,13 +158,15 @@ save(fig, "datasets/characters")
 
 # %%
 task = war_and_peace_task(hidden=char_hidden, samples=char_samples, seed=seed)
-result = train_briefly(task, 1)
+result = train_briefly(task, 1, validations)
 save(training_figure(result, "cross-entropy (nats per character)",
                      f"CharRNN, n = {char_hidden}: {char_samples} sequences"), "datasets/char_training")
-glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2))
+glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2), char_vocabulary=len(chars),
+             uniform_bits=np.log2(len(chars)))
 
 # %% [markdown]
-# The validation loss ends at {glue:text}`bits_per_char:.2f` bits per character (uniform over 82: 6.36).
+# The validation loss ends at {glue:text}`bits_per_char:.2f` bits per character (a uniform guess over the
+# {glue:text}`char_vocabulary` characters: {glue:text}`uniform_bits:.2f`).
 #
 # ## CMU motion capture
 #
@@ -191,7 +179,7 @@ glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2))
 
 # %%
 mocap, info = load_mocap()
-display(facts(info))
+display(record_table(info))
 recordings = mocap_sequences()[0]["test"]
 fig, axes = plt.subplots(1, len(ACTIONS), figsize=(12, 3), sharey=True)
 for ax, action in zip(axes, ACTIONS, strict=True):
@@ -202,6 +190,6 @@ save(fig, "datasets/mocap_traces")
 
 # %%
 task = mocap_task(seed=seed)
-result = train_briefly(task, mocap_epochs)
+result = train_briefly(task, mocap_epochs, validations)
 save(training_figure(result, "mean-squared error", f"motion capture, n = 256: {mocap_epochs} epochs"),
      "datasets/mocap_training")

@@ -40,7 +40,7 @@ from IPython.display import display
 
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
-from lstmdyn.page import glue_numbers, glue_text, table
+from lstmdyn.page import equilibrium_table, glue_numbers, glue_text, table
 from lstmdyn.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 
 use_style()
@@ -110,15 +110,7 @@ lstm = AutonomousLSTM.random(n, rng=np.random.default_rng(seed), scale=scale / n
 example = {h: find_equilibrium(lstm, h, max_steps=max_steps) for h in ("convex", "paper")}
 
 
-def summary(results, reference):
-    frame = pd.DataFrame([{
-        "method": name, "status": r.status, "steps": r.steps, "turning points": len(r.turning_points),
-        "seconds": r.seconds, "residual ‖Φ(x)−x‖": r.residual, "spectral radius": r.spectral_radius,
-        "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()])
-    return table(frame, {"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"})
-
-
-summary(example, example["convex"].x)
+equilibrium_table(example, example["convex"].x)
 
 # %%
 save(homotopy_paths(example, f"homotopy paths of a random network, n = {n} (crosses: turning points)"),
@@ -201,7 +193,7 @@ solved = [(size, w, net, pair) for size, w, net, pair in pairs if pair["paper"].
 if solved:
     size, w, net, pair = solved[0]
     ode = find_equilibrium(net, "paper", method="ode", max_steps=20 * max_steps)
-    display(summary({"paper, predictor-corrector": pair["paper"], "paper, ODE (eq. 5)": ode,
+    display(equilibrium_table({"paper, predictor-corrector": pair["paper"], "paper, ODE (eq. 5)": ode,
                      "convex, predictor-corrector": pair["convex"]}, pair["paper"].x))
     glue_text(ode_outcome=f"On this network (n = {size}, scale {w}/√n) the ODE needed {ode.steps} tangent "
               f"evaluations and {ode.seconds:.2f} s, the predictor–corrector method {pair['paper'].steps} steps "
@@ -239,6 +231,13 @@ table(pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "step
 # %%
 result = ptb_results[(forget_biases[0], "convex")]
 moduli = np.abs(result.eigenvalues)
+paper_result = ptb_results[(forget_biases[0], "paper")]
+glue_text(paper_on_ptb=(
+    "the shifted origin drives the gates deep into saturation, the Jacobian is numerically singular at the "
+    f"start, and the paper's homotopy cannot begin, even from {paper_result.retries} perturbed points "
+    "(the table above)." if paper_result.status == "singular" and paper_result.steps == 0 else
+    f"the paper's homotopy ends with status *{paper_result.status}* after {paper_result.steps} steps "
+    "(the table above)."))
 glue_numbers(fb0=forget_biases[0], qc_norm=np.linalg.norm(shifted.q_c), ptb_residual=result.residual,
              ptb_steps=result.steps, ptb_seconds=result.seconds, ptb_min_dt=result.min_abs_dt,
              mod1=moduli[0], mod2=moduli[1], mod3=moduli[2], mod4=moduli[3],
@@ -257,9 +256,7 @@ axes[1, 1].legend(loc="upper right")
 save(fig, "equilibria/ptb")
 
 # %% [markdown]
-# With the shift of the paper, $\|q_c\|$ = {glue:text}`qc_norm:.1f`: the shifted origin drives the gates
-# deep into saturation, $I - \partial F/\partial x$ is numerically singular at the start, and the paper's
-# homotopy cannot begin even from perturbed points (the table above). The fixed-point homotopy reaches an
+# With the shift of the paper, $\|q_c\|$ = {glue:text}`qc_norm:.1f`: {glue:md}`paper_on_ptb` The fixed-point homotopy reaches an
 # equilibrium in {glue:text}`ptb_steps` steps ({glue:text}`ptb_seconds:.2f` s) with residual
 # {glue:text}`ptb_residual:.1e`. Near its end $t$ creeps towards 1 (the smallest $|dt/d\theta|$ is
 # {glue:text}`ptb_min_dt:.1e`), the slow convergence the paper describes.
@@ -307,8 +304,9 @@ glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenv
 #
 # - The two homotopies find the same kind of object, equilibria of eq. (1), but the paper's shifted
 #   homotopy is fragile: its paths may turn back and escape to infinity, and on trained weights the shift
-#   saturates the gates so badly that the path cannot start. The fixed-point homotopy's paths stay bounded
-#   and started from the zero state it reached an equilibrium for every network tried here.
+#   saturates the gates so badly that the path cannot start. The fixed-point homotopy's paths stay bounded;
+#   started from the zero state it reached an equilibrium for {glue:text}`convex_ok` of the
+#   {glue:text}`total` random networks of the comparison (the paper's for {glue:text}`paper_ok`).
 # - Predictor–corrector continuation that orients the tangent by continuity passes turning points, which
 #   forcing $dt/d\theta > 0$ would not; the performance page compares its cost with other methods.
 # - For the authors' PTB network the computed equilibrium and its spectrum are reported as they are,

@@ -124,8 +124,11 @@ starts = np.random.default_rng(seed).normal(0, 0.5, (5, n_rnn))
 shown = min(60, warmup + T)  # steps of the trajectories shown
 x_drive = np.broadcast_to(inputs[0, :shown].numpy(), (5, shown, m))
 fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharey="row")
+spread = {}
 for column, (regime, g) in enumerate(regimes.items()):
-    traces = vanilla(g).run(x_drive, h0=starts)["h"][:, :shown, 0]
+    states = vanilla(g).run(x_drive, h0=starts)["h"]
+    spread[regime] = np.linalg.norm(states[:, -1] - states[:, -1].mean(0), axis=1).max()
+    traces = states[:, :shown, 0]
     axes[0, column].plot(np.arange(1, shown + 1), traces.T, lw=1)
     axes[0, column].set(title=f"{regime}: g = {g:.2f}", xlabel="time step $t$")
     median_band(axes[1, column], np.arange(1, n_rnn + 1), spectra[g].numpy(), label=regime)
@@ -134,14 +137,19 @@ for column, (regime, g) in enumerate(regimes.items()):
 axes[0, 0].set_ylabel("$h_t$ of unit 1, five initial states")
 axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
 save(fig, "lyapunov/regimes")
+largest_in = {regime: spectra[g][:, 0].mean().item() for regime, g in regimes.items()}
+glue_numbers(shown=shown, **{f"spread_{r}": v for r, v in spread.items()},
+             **{f"largest_{r}": v for r, v in largest_in.items()})
 
 # %% [markdown]
-# In the stable network the five trajectories collapse onto one within a few steps: the state forgets where
-# it started and follows the input alone, and every exponent is negative. At the crossing they merge
-# slowly, and the largest exponent is near zero: some perturbations neither grow nor shrink, the regime in
-# which gradients can travel far back in time. In the chaotic network the trajectories never agree, however
-# long the common input lasts, and the spectrum starts with positive exponents. (Lines: median over the
-# input sequences; bands: 10–90 %.)
+# After {glue:text}`shown` steps of common input the five states lie within {glue:text}`spread_stable:.1e` of
+# their mean in the stable network, {glue:text}`spread_marginal:.1e` at the crossing and
+# {glue:text}`spread_chaotic:.1e` in the chaotic one; the largest exponents are
+# {glue:text}`largest_stable:+.3f`, {glue:text}`largest_marginal:+.3f` and {glue:text}`largest_chaotic:+.3f`.
+# A negative spectrum means the state forgets where it started and follows the input alone. Near the
+# crossing some perturbations neither grow nor shrink, the regime in which gradients can travel far back in
+# time. With a positive exponent the trajectories do not converge, however long the common input lasts.
+# (Spectra: median over the input sequences; bands: 10–90 %.)
 #
 # ## The spectrum of an LSTM
 #
