@@ -13,7 +13,7 @@ export LSTMDYN_DATA ?= $(abspath $(wildcard ../shared/data))
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[book,dev]'
 	touch $(STAMP)
 
 book: $(STAMP)

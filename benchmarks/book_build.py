@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from lstmdyn.runner import Project
+from lstmdyn.book.runner import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ For single-layer LSTMs (input width 82, as the CharRNN task) with n units, full 
              dense diagonal matrices (torch.diag) and matrix products, torch.linalg.qr at every step
 All three are run in the same process on the same networks and inputs; the largest difference between
 their spectra is printed. Then a spectrum against one training epoch of the CharRNN task
-(lstmdyn.costs.char_rnn_epoch_seconds, scaled from 3 measured batches).
+(lstmdyn.experiments.costs.char_rnn_epoch_seconds, scaled from 3 measured batches).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 import torch
 
 from lstmdyn.cells import LSTMParameters
-from lstmdyn.costs import char_rnn_epoch_seconds, spectrum_seconds
+from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.lyapunov import lyapunov_spectrum
 
 BATCH, T, INPUT = 10, 100, 82

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/training.py [--threads 2] [--steps 60] [--every 20]
 
-For each task of lstmdyn.tasks (the sizes of the quick profile of the chapter "The data sets"): the same
+For each task of lstmdyn.experiments.tasks (the sizes of the quick profile of the chapter "The data sets"): the same
 number of training steps run twice in one process, without checkpoints and with a checkpoint written
 every --every steps (plus the final one), and the throughput in sequences and in time steps per second.
 The overhead is the difference of the two runs over the first, and also the time spent writing the
@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 import lstmdyn.training as training
-from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
+from lstmdyn.experiments.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
 from lstmdyn.training import SequenceData, train
 
 

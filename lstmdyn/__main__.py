@@ -1,3 +1,3 @@
-from lstmdyn.cli import main
+from lstmdyn.book.cli import main
 
 raise SystemExit(main())

@@ -38,11 +38,18 @@ import numpy as np
 import torch
 from IPython.display import display
 
+from lstmdyn.book.page import glue_numbers, record_table
+from lstmdyn.book.plotting import save, training_figure, use_style
 from lstmdyn.data import load_mnist_rows, load_mocap, load_piano_rolls, load_ptb, load_war_and_peace
 from lstmdyn.data.mocap import ACTIONS, mocap_sequences
-from lstmdyn.page import glue_numbers, record_table
-from lstmdyn.plotting import save, training_figure, use_style
-from lstmdyn.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, train_briefly, war_and_peace_task
+from lstmdyn.experiments.tasks import (
+    mnist_task,
+    mocap_task,
+    nottingham_task,
+    ptb_task,
+    train_briefly,
+    war_and_peace_task,
+)
 
 use_style()
 

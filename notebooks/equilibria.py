@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
+from lstmdyn.book.page import equilibrium_table, glue_numbers, glue_text, table
+from lstmdyn.book.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
-from lstmdyn.page import equilibrium_table, glue_numbers, glue_text, table
-from lstmdyn.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 
 use_style()
 glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 1)

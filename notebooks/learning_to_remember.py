@@ -41,10 +41,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from lstmdyn.book.page import glue_numbers, glue_text, table
+from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
-from lstmdyn.page import glue_numbers, glue_text, table
-from lstmdyn.plotting import median_band, save, use_style
-from lstmdyn.remember import (
+from lstmdyn.experiments.remember import (
     bits_right,
     compare_learning,
     fit_sequence,

@@ -39,12 +39,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lstmdyn.carousel import memory_inputs, memory_unit, plot_memory
+from lstmdyn.book.page import glue_numbers, table
+from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters, sigmoid
-from lstmdyn.gradients import jacobian_product_norms, trajectory_jacobians
-from lstmdyn.page import glue_numbers, table
-from lstmdyn.plotting import median_band, save, use_style
-from lstmdyn.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
+from lstmdyn.experiments.carousel import memory_inputs, memory_unit, plot_memory
+from lstmdyn.experiments.gradients import jacobian_product_norms, trajectory_jacobians
+from lstmdyn.experiments.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
 
 use_style()
 rng = np.random.default_rng(seed)
@@ -221,7 +221,7 @@ glue_numbers(rate_small_gain=rate[min(gains)], rate_large_gain=rate[max(gains)],
 # \end{aligned}
 # $$
 #
-# To see the carousel at work, here is a single LSTM unit wired by hand (`lstmdyn.carousel.memory_unit`):
+# To see the carousel at work, here is a single LSTM unit wired by hand (`lstmdyn.experiments.carousel.memory_unit`):
 # its gates listen only to the input, which has four channels: a *value*, and *write*, *erase* and
 # *read* pulses. Look at the cell state between the pulses.
 

@@ -45,11 +45,11 @@ import pandas as pd
 import torch
 
 import lstmdyn.lyapunov
+from lstmdyn.book.page import glue_numbers, glue_text, table
+from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import RNNParameters
-from lstmdyn.costs import char_rnn_epoch_seconds, spectrum_seconds
+from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.lyapunov import lyapunov_spectrum
-from lstmdyn.page import glue_numbers, glue_text, table
-from lstmdyn.plotting import median_band, save, use_style
 
 use_style()
 torch.manual_seed(seed)

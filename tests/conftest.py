@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lstmdyn.runner import Project
+from lstmdyn.book.runner import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from lstmdyn.parameters import ParameterError, declared_parameters, resolve
-from lstmdyn.profiles import NOTEBOOKS, PROFILES
+from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
+from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
 
 
 def _notebook(parameters_source: str, copies: int = 1) -> nbformat.NotebookNode:

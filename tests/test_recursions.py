@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.carousel import memory_inputs, memory_unit
 from lstmdyn.cells import LSTMParameters, RNNParameters, sigmoid
-from lstmdyn.gradients import jacobian_product_norms, trajectory_jacobians
-from lstmdyn.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
+from lstmdyn.experiments.carousel import memory_inputs, memory_unit
+from lstmdyn.experiments.gradients import jacobian_product_norms, trajectory_jacobians
+from lstmdyn.experiments.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
 
 
 @pytest.mark.parametrize("rho", [0.8, 1.0, 1.2])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lstmdyn.remember import compare_learning, learned
+from lstmdyn.experiments.remember import compare_learning, learned
 
 
 def test_learned_gives_the_mean_final_score_and_the_first_epoch_at_the_level():

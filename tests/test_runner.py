@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 
 import jupytext
 import nbformat
 import pytest
 from conftest import ROOT, copy_project, lstmdyn
 
-from lstmdyn.cli import _parser
-from lstmdyn.parameters import declared_parameters, resolve
-from lstmdyn.profiles import NOTEBOOKS, NotebookSpec
-from lstmdyn.runner import NotebookError, Project, problems, rerun_command, run_notebook, scan_site
+from lstmdyn.book.cli import _parser
+from lstmdyn.book.parameters import declared_parameters, resolve
+from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
+from lstmdyn.book.runner import (
+    NotebookError,
+    Project,
+    package_digest,
+    problems,
+    rerun_command,
+    run_notebook,
+    scan_site,
+)
 
 MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "lyapunov": 6}
 
@@ -161,3 +170,16 @@ def test_params_lists_every_parameter_with_its_three_profiles(project):
     lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
     assert set(lines) == set(_declared())
     assert lines["n"][1:4] == [str(NOTEBOOKS["lstm_model"].smoke["n"]), "64", str(NOTEBOOKS["lstm_model"].paper["n"])]
+
+
+def test_the_cache_key_follows_the_science_and_experiments_not_the_book_machinery(tmp_path):
+    package = tmp_path / "lstmdyn"
+    shutil.copytree(ROOT / "lstmdyn", package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = package_digest(package)
+    (package / "book" / "cli.py").write_text("# edited\n", encoding="utf-8")
+    assert package_digest(package) == before
+    for science in ("cells.py", "experiments/tasks.py", "data/registry.py"):
+        with (package / science).open("a") as f:
+            f.write("# edited\n")
+        assert package_digest(package) != before, science
+        before = package_digest(package)

@@ -90,7 +90,7 @@ def test_each_head_learns_a_simple_rule(head):
 
 
 def test_train_briefly_validates_the_requested_number_of_times():
-    from lstmdyn.tasks import Task, train_briefly
+    from lstmdyn.experiments.tasks import Task, train_briefly
     task = Task("toy", _model(), _token_data(), _token_data(seed=1), TrainingConfig(batch_size=6), None)
     result = train_briefly(task, epochs=3, validations=4)  # 12 steps: a validation every 3
     assert [step for step, _ in result.validation] == [3, 6, 9, 12]

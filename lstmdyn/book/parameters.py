@@ -5,7 +5,7 @@ line with a trailing comment that says what the parameter is::
 
     n = 64  # hidden units
 
-The defaults written there are the ``quick`` profile. :mod:`lstmdyn.profiles` holds the other profiles and
+The defaults written there are the ``quick`` profile. :mod:`lstmdyn.book.profiles` holds the other profiles and
 the admissible ranges. Every value, whether from a profile or from the command line, is checked before any
 work starts: papermill on its own only warns about unknown names.
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from lstmdyn.profiles import NOTEBOOKS, PROFILES, NotebookSpec
+from lstmdyn.book.profiles import NOTEBOOKS, PROFILES, NotebookSpec
 
 __all__ = ["Parameter", "ParameterError", "check_value", "declared_parameters", "resolve"]
 
@@ -152,7 +152,7 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
     if profile not in PROFILES:
         raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if notebook not in NOTEBOOKS:
-        raise ParameterError(f"notebook {notebook} has no entry in lstmdyn.profiles.NOTEBOOKS")
+        raise ParameterError(f"notebook {notebook} has no entry in lstmdyn.book.profiles.NOTEBOOKS")
     spec = NOTEBOOKS[notebook]
     values: dict[str, Any] = {}
     for source, given in (("profile " + profile, spec.profile(profile)), ("command line", overrides)):

@@ -1,4 +1,6 @@
-"""Linear and saturating recursions: what a recurrent layer does to a single input, step after step.
+"""Chapter: *The LSTM model* (``notebooks/lstm_model.py``).
+
+Linear and saturating recursions: what a recurrent layer does to a single input, step after step.
 
 The response of ``h_t = W h_{t-1} + C x_t`` to one input at t = 0 is ``h_t = W^t C x_0``: it grows or shrinks
 like ``|λ_max|^t``, the t-th power of the largest eigenvalue modulus of W. Passing the recursion through a

@@ -15,9 +15,9 @@ import sys
 
 import jupytext
 
-from lstmdyn.parameters import ParameterError, declared_parameters
-from lstmdyn.profiles import NOTEBOOKS, PROFILES
-from lstmdyn.runner import NotebookError, Project, build_book, run_notebook
+from lstmdyn.book.parameters import ParameterError, declared_parameters
+from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
+from lstmdyn.book.runner import NotebookError, Project, build_book, run_notebook
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,3 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
+
+
+def console() -> None:
+    """Entry point of the ``lstmdyn`` console script: :func:`main` with the process's arguments."""
+    sys.exit(main())

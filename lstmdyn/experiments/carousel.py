@@ -1,4 +1,6 @@
-"""The constant error carousel, shown with one hand-wired LSTM unit.
+"""Chapter: *The LSTM model* (``notebooks/lstm_model.py``).
+
+The constant error carousel, shown with one hand-wired LSTM unit.
 
 A single LSTM unit whose gates listen only to the input (recurrent weights zero) is a memory register:
 a *write* pulse opens the input gate and stores ``g = tanh(2 v)`` of the value ``v``; while the forget gate

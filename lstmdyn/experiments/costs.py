@@ -1,4 +1,6 @@
-"""What the Lyapunov spectrum costs compared with training (Vogt et al., section 5.3 and Table 1).
+"""Chapter: *The Lyapunov spectrum* (``notebooks/lyapunov.py``).
+
+What the Lyapunov spectrum costs compared with training (Vogt et al., section 5.3 and Table 1).
 
 The paper times a spectrum (10 input sequences of 100 steps) against the training of the same network.
 :func:`spectrum_seconds` times the former; :func:`char_rnn_epoch_seconds` times training batches of the

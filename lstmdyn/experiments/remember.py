@@ -1,4 +1,6 @@
-"""The experiments of the chapter "Learning to remember": small sequence tasks for the numpy LSTM of
+"""Chapter: *Learning to remember* (``notebooks/learning_to_remember.py``).
+
+The experiments of the chapter "Learning to remember": small sequence tasks for the numpy LSTM of
 :mod:`lstmdyn.scratch` and for the package's trainer, and how to score them."""
 
 from __future__ import annotations
@@ -8,8 +10,8 @@ import pandas as pd
 import torch
 
 from lstmdyn.data.synthetic import SYMBOLS, embedded_reber_string, reber_string
+from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
 from lstmdyn.scratch import ScratchLSTM
-from lstmdyn.tasks import grammar_accuracy, grammar_data
 from lstmdyn.training import SequenceModel, TrainingConfig, train
 
 __all__ = ["bits_right", "compare_learning", "fit_sequence", "gradient_errors", "grammar_run", "learned",
@@ -67,7 +69,7 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 def grammar_run(*, embedded: bool, cell: str, seed: int, hidden: int, strings: int, test_strings: int, epochs: int,
                 lr: float) -> tuple[pd.DataFrame, SequenceModel, list[str]]:
     """Train a network on fresh (embedded) Reber strings; returns the test scores after every epoch
-    (:func:`lstmdyn.tasks.grammar_accuracy`), the trained model and its test strings."""
+    (:func:`lstmdyn.experiments.tasks.grammar_accuracy`), the trained model and its test strings."""
     rng = np.random.default_rng(seed)
     make = embedded_reber_string if embedded else reber_string
     training, test = [make(rng) for _ in range(strings)], [make(rng) for _ in range(test_strings)]

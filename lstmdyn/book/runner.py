@@ -3,9 +3,10 @@
 A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebook` resolves and checks
 its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
 ``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
-Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code
-and data registry are unchanged is skipped. :func:`build_book` runs every chapter of ``_toc.yml`` in
-order, then builds the site with warnings as errors and scans the pages for error output.
+Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code (the
+science and the experiments) and data registry are unchanged is skipped. :func:`build_book` runs every
+chapter of ``_toc.yml`` in order, then builds the site with warnings as errors and scans the pages for error
+output.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import yaml
 from nbformat import NotebookNode
 
 import lstmdyn
-from lstmdyn.parameters import declared_parameters, resolve
+from lstmdyn.book.parameters import declared_parameters, resolve
 
 __all__ = ["NotebookError", "Project", "RunResult", "build_book", "run_notebook", "scan_site"]
 
@@ -109,12 +110,13 @@ class RunResult:
     seconds: float
 
 
-def package_digest() -> str:
-    """sha256 of the package's source files: a change anywhere in ``lstmdyn`` invalidates every page."""
+def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
+    """sha256 of the science and the experiments: a change there invalidates every page, a change of the
+    book machinery (:mod:`lstmdyn.book`) does not."""
     h = hashlib.sha256()
-    package = Path(lstmdyn.__file__).parent
     for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        inside = path.relative_to(package).parts
+        if path.is_file() and "__pycache__" not in inside and inside[0] != "book":
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
@@ -184,7 +186,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     notebook : str
         ``NAME``, ``NAME.py`` or ``notebooks/NAME.py``.
     profile : {"smoke", "quick", "paper"}
-        The parameter profile (see :mod:`lstmdyn.profiles`).
+        The parameter profile (see :mod:`lstmdyn.book.profiles`).
     overrides : mapping, optional
         Parameter values that take precedence over the profile; strings are parsed as on the command line.
     force : bool

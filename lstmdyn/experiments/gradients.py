@@ -1,4 +1,6 @@
-"""Vanishing and exploding gradients as norms of products of Jacobians.
+"""Chapter: *The LSTM model* (``notebooks/lstm_model.py``).
+
+Vanishing and exploding gradients as norms of products of Jacobians.
 
 Backpropagation through time multiplies the error at step t by ``∂s_t/∂s_0 = J_t J_{t-1} ⋯ J_1``, the product
 of the Jacobians of the state update along the trajectory (Bengio et al. 1994; Pascanu et al. 2013). Its norm

@@ -1,4 +1,7 @@
-"""The learning tasks of both papers: each a model, its data and its training settings, ready for
+"""Chapters: *The data sets* (``notebooks/datasets.py``); *Learning to remember*, through
+:mod:`lstmdyn.experiments.remember`.
+
+The learning tasks of both papers: each a model, its data and its training settings, ready for
 :func:`lstmdyn.training.train`.
 
 The settings follow the papers where they state them and say so where they do not:
