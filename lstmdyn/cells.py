@@ -54,17 +54,35 @@ __all__ = [
 
 
 def sigmoid(a: Array) -> Array:
-    """The logistic function σ(a) = 1 / (1 + e^(−a))."""
+    """The logistic function σ(a) = 1 / (1 + e^(−a)).
+
+    Examples
+    --------
+    >>> float(sigmoid(np.float64(0.0))), float(sigmoid(torch.tensor(0.0)))
+    (0.5, 0.5)
+    """
     return torch.sigmoid(a) if isinstance(a, torch.Tensor) else expit(a)
 
 
 def tanh(a: Array) -> Array:
-    """The hyperbolic tangent."""
+    """The hyperbolic tangent.
+
+    Examples
+    --------
+    >>> tanh(np.array([0.0, 100.0]))
+    array([0., 1.])
+    """
     return torch.tanh(a) if isinstance(a, torch.Tensor) else np.tanh(a)
 
 
 def relu(a: Array) -> Array:
-    """max(a, 0)."""
+    """max(a, 0).
+
+    Examples
+    --------
+    >>> relu(np.array([-2.0, 3.0]))
+    array([0., 3.])
+    """
     return torch.relu(a) if isinstance(a, torch.Tensor) else np.maximum(a, 0.0)
 
 
@@ -92,6 +110,13 @@ def gate_sum(S: Array, M: Array) -> Array:
 
     ``S`` has shape ``(..., G, n)`` and ``M`` shape ``(G·n, m)``; the result ``(..., n, m)``. This is how
     every Jacobian of a gated cell is built: a sum over gates of row-scaled weight matrices.
+
+    Examples
+    --------
+    >>> S = np.array([[1.0, 2.0], [0.0, 1.0]])      # G = 2 gates, n = 2 units
+    >>> M = np.arange(8.0).reshape(4, 2)                # blocks M_0 = rows 0-1, M_1 = rows 2-3
+    >>> np.allclose(gate_sum(S, M), np.diag(S[0]) @ M[:2] + np.diag(S[1]) @ M[2:])
+    True
     """
     G, n = S.shape[-2], S.shape[-1]
     blocks = M.reshape(G, n, M.shape[-1])
@@ -101,7 +126,14 @@ def gate_sum(S: Array, M: Array) -> Array:
 
 
 def transposed_blocks(M: torch.Tensor, gates: int) -> torch.Tensor:
-    """The row blocks of ``M`` (``gates·n × m``), each transposed: ``(gates, m, n)``, contiguous."""
+    """The row blocks of ``M`` (``gates·n × m``), each transposed: ``(gates, m, n)``, contiguous.
+
+    Examples
+    --------
+    >>> M = torch.arange(12.0).reshape(6, 2)          # 3 gates of 2 rows each
+    >>> transposed_blocks(M, 3).shape, bool((transposed_blocks(M, 3)[1] == M[2:4].T).all())
+    (torch.Size([3, 2, 2]), True)
+    """
     n = M.shape[0] // gates
     return M.reshape(gates, n, M.shape[-1]).transpose(1, 2).contiguous()
 
@@ -112,8 +144,14 @@ def gate_sum_columns(S: torch.Tensor, blocks_t: torch.Tensor) -> torch.Tensor:
     The result has the same values but is laid out column by column, as LAPACK stores matrices, so that
     a QR factorisation or a product with Householder reflectors takes it without a copy. Worth it when
     the same weights serve many steps, as in the Lyapunov spectrum.
+
+    Examples
+    --------
+    >>> S, M = torch.rand(5, 4, 3, dtype=torch.float64), torch.rand(12, 7, dtype=torch.float64)
+    >>> torch.allclose(gate_sum_columns(S, transposed_blocks(M, 4)), gate_sum(S, M))
+    True
     """
-    out = torch.empty(S.shape[:-2] + blocks_t.shape[1:], dtype=S.dtype)
+    out = torch.empty(S.shape[:-2] + blocks_t.shape[1:], dtype=S.dtype, device=S.device)
     torch.mul(blocks_t[0], S[..., 0, None, :], out=out)
     for g in range(1, blocks_t.shape[0]):
         out.addcmul_(blocks_t[g], S[..., g, None, :])
@@ -121,7 +159,14 @@ def gate_sum_columns(S: torch.Tensor, blocks_t: torch.Tensor) -> torch.Tensor:
 
 
 def add_diag(J: Array, v: Array) -> Array:
-    """``J + diag(v)``, batched, in place."""
+    """``J + diag(v)``, batched, in place.
+
+    Examples
+    --------
+    >>> add_diag(np.zeros((2, 2)), np.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
     if isinstance(J, torch.Tensor):
         J.diagonal(dim1=-2, dim2=-1).add_(v)
     else:
@@ -240,7 +285,15 @@ def _steps(inputs: np.ndarray | None, T: int | None) -> tuple[list, tuple[int, .
 
 @dataclass(frozen=True)
 class LSTMGates:
-    """Gate activations of one LSTM step; ``a`` holds the stacked pre-activations (i, f, g, o)."""
+    """Gate activations of one LSTM step; ``a`` holds the stacked pre-activations (i, f, g, o).
+
+    Examples
+    --------
+    >>> lstm = LSTMParameters.random(3, rng=np.random.default_rng(0))
+    >>> gates = lstm.gates(np.zeros(3))
+    >>> bool(np.all((gates.f > 0) & (gates.f < 1))), gates.a.shape
+    (True, (12,))
+    """
 
     i: Array
     f: Array
@@ -254,6 +307,13 @@ class LSTMJacobian:
     """The Jacobian of one LSTM step, ∂(c⁺, h⁺)/∂(c, h), by blocks.
 
     The two blocks that are diagonal matrices are stored as their diagonals.
+
+    Examples
+    --------
+    >>> lstm = LSTMParameters.random(3, rng=np.random.default_rng(0))
+    >>> J = lstm.jacobian(np.zeros(3), np.zeros(3))
+    >>> J.dense().shape, np.allclose(np.diag(J.dense()[:3, :3]), lstm.gates(np.zeros(3)).f)
+    ((6, 6), True)
     """
 
     dc_dc: Array  #: diagonal of ∂c⁺/∂c, i.e. f; shape (..., n)
@@ -411,6 +471,13 @@ class LSTMLinearisation:
 
     ``S_c`` and ``S_h`` have shape ``(..., 4, n)``, gates in the order i, f, g, o: ``∂c⁺/∂h`` is
     ``Σ_g diag(S_c[g]) W_g`` and ``∂c⁺/∂x`` is ``Σ_g diag(S_c[g]) U_g`` (likewise ``S_h`` for ``h⁺``).
+
+    Examples
+    --------
+    >>> lstm = LSTMParameters.random(3, rng=np.random.default_rng(0))
+    >>> lin = lstm.linearise(np.zeros(3), np.zeros(3))
+    >>> np.allclose(lin.c, lstm.step(np.zeros(3), np.zeros(3))[0]), lin.S_c.shape
+    (True, (4, 3))
     """
 
     c: Array  #: c⁺
@@ -435,6 +502,14 @@ class GRUParameters(_HiddenStateCell):
         h⁺ = (1 − z) ⊙ ñ + z ⊙ h
 
     The two biases stay separate because ``b_hn`` sits inside the reset gate's product.
+
+    Examples
+    --------
+    >>> import torch
+    >>> gru = GRUParameters.from_torch(torch.nn.GRU(2, 4).double()).as_numpy()
+    >>> h = gru.step(np.zeros(4), np.ones(2))
+    >>> h.shape, gru.jacobian(h, np.ones(2)).shape
+    ((4,), (4, 4))
     """
 
     W: Array
@@ -504,7 +579,15 @@ class GRUParameters(_HiddenStateCell):
 
 @dataclass(frozen=True)
 class RNNParameters(_HiddenStateCell):
-    """Weights of one vanilla RNN layer, ``h⁺ = φ(W h + U x + b)`` with φ = tanh or ReLU."""
+    """Weights of one vanilla RNN layer, ``h⁺ = φ(W h + U x + b)`` with φ = tanh or ReLU.
+
+    Examples
+    --------
+    >>> rnn = RNNParameters.random(4, 2, rng=np.random.default_rng(0), gain=0.5)
+    >>> h = rnn.step(np.zeros(4), np.ones(2))
+    >>> np.allclose(rnn.jacobian(np.zeros(4), np.ones(2)), (1 - h**2)[:, None] * rnn.W)
+    True
+    """
 
     W: Array
     b: Array

@@ -201,7 +201,15 @@ class _Homotopy:
 
 
 class ConvexHomotopy(_Homotopy):
-    """``H(t, x) = x − t Φ(x) − (1 − t) x0``, the fixed-point homotopy (Zangwill & Garcia 1981)."""
+    """``H(t, x) = x − t Φ(x) − (1 − t) x0``, the fixed-point homotopy (Zangwill & Garcia 1981).
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(0))
+    >>> H = ConvexHomotopy(lstm)
+    >>> bool(np.allclose(H.value(np.zeros(6), 0.0), 0))      # x0 = 0 is the root at t = 0
+    True
+    """
 
     name = "convex"
 
@@ -225,6 +233,13 @@ class PaperHomotopy(_Homotopy):
     ``W_g``), the shifted map is ``G(c, q) = Φ(c, q + q_c) − (0, q_c)``. The paper writes it as
     ``G(x) = F(x) + x_c`` with ``F(0) = 0``; here ``x_c = G(0)``, which also absorbs the least-squares
     remainder ``W_g q_c + b_g``, so that ``F(0) = 0`` holds exactly. ``H(t, x) = x − F(x) − t x_c``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(0))
+    >>> H = PaperHomotopy(lstm)
+    >>> bool(np.allclose(H.value(np.zeros(6), 0.0), 0)), H.remainder < 1e-12   # F(0) = 0, W_g invertible
+    (True, True)
     """
 
     name = "paper"
@@ -264,7 +279,14 @@ class PaperHomotopy(_Homotopy):
 
 @dataclass
 class Path:
-    """The followed curve: t, arclength s and ‖x‖ at every accepted point, and where t turned back."""
+    """The followed curve: t, arclength s and ‖x‖ at every accepted point, and where t turned back.
+
+    Examples
+    --------
+    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
+    >>> end.path.t[0], end.path.t[-1]
+    (0.0, 1.0)
+    """
 
     t: list[float] = field(default_factory=list)
     s: list[float] = field(default_factory=list)
@@ -280,7 +302,14 @@ class Path:
 
 @dataclass
 class PathEnd:
-    """Where :func:`follow_path` stopped."""
+    """Where :func:`follow_path` stopped.
+
+    Examples
+    --------
+    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
+    >>> end.status, end.x.shape
+    ('reached', (6,))
+    """
 
     x: np.ndarray
     status: Literal["reached", "diverged", "max_steps", "singular"]
@@ -337,6 +366,13 @@ def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: flo
     Steps are at most ``h_max·(1 + ‖y‖)`` long, so that a path escaping to infinity leaves the ball
     ``‖x‖ ≤ max_norm`` quickly (``status == "diverged"``). Returns the end point in homotopy coordinates
     (the solution at t = 1 if ``status == "reached"``).
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
+    >>> end = follow_path(ConvexHomotopy(lstm))
+    >>> end.status, bool(lstm.residual(end.x) < 1e-6)
+    ('reached', True)
     """
     y = np.append(H.start, 0.0)
     path = Path()
@@ -457,6 +493,13 @@ def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, ma
     The tangent is the kernel of DH oriented by continuity with the previous evaluation; integration
     stops when t reaches 1, and the point is then corrected with Newton at t = 1. ``max_steps`` bounds
     the number of tangent evaluations.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
+    >>> end = follow_path_ode(ConvexHomotopy(lstm))
+    >>> end.status, bool(lstm.residual(end.x) < 1e-5)
+    ('reached', True)
     """
     N = len(H.start)
     last = np.zeros(N + 1)
@@ -505,7 +548,15 @@ def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, ma
 
 def newton(lstm: AutonomousLSTM, x0: np.ndarray, *, max_iter: int = 50, tol: float = 1e-13
            ) -> tuple[np.ndarray, bool]:
-    """Newton's method on ``x − Φ(x) = 0`` from ``x0``; returns ``(x, converged)``."""
+    """Newton's method on ``x − Φ(x) = 0`` from ``x0``; returns ``(x, converged)``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> x, converged = newton(lstm, np.zeros(8))
+    >>> converged, bool(lstm.residual(x) < 1e-12)
+    (True, True)
+    """
     x = np.asarray(x0, dtype=np.float64).copy()
     for _ in range(max_iter):
         if lstm.residual(x) <= tol:
@@ -520,7 +571,15 @@ def newton(lstm: AutonomousLSTM, x0: np.ndarray, *, max_iter: int = 50, tol: flo
 
 
 def iterate_map(lstm: AutonomousLSTM, x0: np.ndarray, steps: int) -> np.ndarray:
-    """The states ``Φ(x0), Φ²(x0), …``, shape ``(steps, 2n)``."""
+    """The states ``Φ(x0), Φ²(x0), …``, shape ``(steps, 2n)``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> states = iterate_map(lstm, np.zeros(8), 200)
+    >>> states.shape, bool(lstm.residual(states[-1]) < 1e-10)   # a contraction settles on its equilibrium
+    ((200, 8), True)
+    """
     states = np.empty((steps, len(x0)))
     x = np.asarray(x0, dtype=np.float64)
     for k in range(steps):
@@ -558,7 +617,14 @@ def _polish(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Equilibrium:
-    """An equilibrium found by homotopy, with its linearisation and the path that led to it."""
+    """An equilibrium found by homotopy, with its linearisation and the path that led to it.
+
+    Examples
+    --------
+    >>> e = find_equilibrium(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3))
+    >>> e.converged, e.stable, e.eigenvalues.shape
+    (True, True, (8,))
+    """
 
     c: np.ndarray
     h: np.ndarray
@@ -638,6 +704,13 @@ def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] 
     -------
     Equilibrium
         ``status == "converged"`` only if the residual ``‖Φ(x) − x‖`` of the original map is below 1e-9.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(10, rng=np.random.default_rng(0), scale=3 / np.sqrt(10))
+    >>> e = find_equilibrium(lstm)
+    >>> e.status, bool(e.residual < 1e-9), bool(np.allclose(lstm.Phi(e.x), e.x))
+    ('converged', True, True)
     """
     if method not in ("pc", "ode"):
         raise ValueError(f"method must be 'pc' or 'ode', got {method!r}")
@@ -685,6 +758,13 @@ def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, tra
     The start states are the zero state and ``starts − 1`` states visited by a trajectory of the LSTM
     from a random state, spread over ``transient`` steps. Each result tells whether it is ``stable``.
     Sorted by decreasing spectral radius.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> found = find_equilibria(lstm, starts=3)
+    >>> len(found), found[0].stable          # a contraction has one equilibrium
+    (1, True)
     """
     rng = np.random.default_rng(seed)
     x_random = np.concatenate([rng.normal(size=lstm.n), rng.uniform(-1, 1, lstm.n)])

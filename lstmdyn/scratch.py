@@ -26,7 +26,18 @@ PARAMETERS = ("W", "U", "b", "V", "d")
 @dataclass
 class ScratchLSTM:
     """Parameters: ``W`` (4n, n), ``U`` (4n, m), ``b`` (4n,) in gate order i, f, g, o, and the read-out
-    ``V`` (k, n), ``d`` (k,)."""
+    ``V`` (k, n), ``d`` (k,).
+
+    Examples
+    --------
+    >>> net = ScratchLSTM.random(4, 2, 3, rng=np.random.default_rng(0))
+    >>> xs, targets = np.eye(2)[[0, 1, 0]], np.array([1, 0, 2])
+    >>> loss, grads = net.gradients(xs, targets)
+    >>> bool(np.isclose(loss, net.loss(xs, targets))), grads["W"].shape
+    (True, (16, 4))
+    >>> net.sgd_step(xs, targets, lr=1.0) > net.loss(xs, targets)    # one step lowers the loss
+    True
+    """
 
     W: np.ndarray
     U: np.ndarray
@@ -113,11 +124,24 @@ class ScratchLSTM:
 
 
 def global_norm(arrays: dict[str, np.ndarray]) -> float:
-    """The Euclidean norm of all arrays together."""
+    """The Euclidean norm of all arrays together.
+
+    Examples
+    --------
+    >>> global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])})
+    5.0
+    """
     return float(np.sqrt(sum(np.sum(a**2) for a in arrays.values())))
 
 
 def clip_by_norm(grads: dict[str, np.ndarray], threshold: float) -> dict[str, np.ndarray]:
-    """Gradients rescaled so that their global norm is at most ``threshold`` (Pascanu et al. 2013)."""
+    """Gradients rescaled so that their global norm is at most ``threshold`` (Pascanu et al. 2013).
+
+    Examples
+    --------
+    >>> clipped = clip_by_norm({"a": np.array([3.0]), "b": np.array([4.0])}, 1.0)
+    >>> global_norm(clipped), clipped["a"]
+    (1.0, array([0.6]))
+    """
     norm = global_norm(grads)
     return grads if norm <= threshold else {k: v * (threshold / norm) for k, v in grads.items()}

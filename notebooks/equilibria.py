@@ -42,6 +42,7 @@ from lstmdyn.book.page import equilibrium_table, glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
+from lstmdyn.experiments.homotopies import check_leading_moduli, paths_outcome, start_outcome
 
 use_style()
 glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 1)
@@ -116,14 +117,7 @@ equilibrium_table(example, example["convex"].x)
 save(homotopy_paths(example, f"homotopy paths of a random network, n = {n} (crosses: turning points)"),
      "equilibria/example_paths")
 convex, paper = example["convex"], example["paper"]
-glue_text(example_outcome=(
-    f"The fixed-point path reached *t* = 1 in {convex.steps} steps"
-    + (" without turning back." if not convex.turning_points else f", turning back {len(convex.turning_points)} times.")
-    + (f" The paper's path also arrived, after {paper.steps} steps and {len(paper.turning_points)} turning points, "
-       + ("at the same equilibrium." if np.linalg.norm(paper.x - convex.x) < 1e-8 else "at a different equilibrium.")
-       if paper.converged else
-       f" The paper's path did not: it ended *{paper.status}* after {paper.steps} steps, having turned back in *t* "
-       f"{len(paper.turning_points)} times.")))
+glue_text(example_outcome=paths_outcome(convex, paper))
 
 # %% [markdown]
 # {glue:md}`example_outcome` Below, the eigenvalues of the linearisation at the fixed-point homotopy's
@@ -232,12 +226,7 @@ table(pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "step
 result = ptb_results[(forget_biases[0], "convex")]
 moduli = np.abs(result.eigenvalues)
 paper_result = ptb_results[(forget_biases[0], "paper")]
-glue_text(paper_on_ptb=(
-    "the shifted origin drives the gates deep into saturation, the Jacobian is numerically singular at the "
-    f"start, and the paper's homotopy cannot begin, even from {paper_result.retries} perturbed points "
-    "(the table above)." if paper_result.status == "singular" and paper_result.steps == 0 else
-    f"the paper's homotopy ends with status *{paper_result.status}* after {paper_result.steps} steps "
-    "(the table above)."))
+glue_text(paper_on_ptb=start_outcome(paper_result)[:-1] + " (the table above).")
 glue_numbers(fb0=forget_biases[0], qc_norm=np.linalg.norm(shifted.q_c), ptb_residual=result.residual,
              ptb_steps=result.steps, ptb_seconds=result.seconds, ptb_min_dt=result.min_abs_dt,
              mod1=moduli[0], mod2=moduli[1], mod3=moduli[2], mod4=moduli[3],
@@ -288,16 +277,11 @@ if result.stable:
 else:
     stability = (f"unstable: the largest modulus is {moduli[0]:.3f} > 1, and a perturbation of the equilibrium "
                  "grows by that factor per step (figure below)")
-agree = bool(abs(moduli[0] - 0.99) < 0.01 and abs(moduli[1] - 0.99) < 0.01)
-near = [f"{m:.3f}" for m in moduli[2:6] if abs(m - 0.99) < 0.01]
-comparison = ("**agrees** with that statement." if agree else
-              "**does not agree** with that statement"
-              + (f" (the next largest, {' and '.join(near)}, are the ones near 0.99)" if near else "")
-              + ". The published weights may not be the checkpoint of the paper's figure, or the paper's solver "
-              "may have reached another equilibrium.")
+claim = check_leading_moduli(result.eigenvalues, 0.99, count=2, tolerance=0.01)
 glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenvalues of modulus about 0.99 as "
-          f"the largest; here the two largest moduli are {moduli[0]:.3f} and {moduli[1]:.3f}, which "
-          + comparison)
+          "the largest (we count a modulus within 0.01 of 0.99 as equal). " + claim.sentence()
+          + ("" if claim.agrees else " The published weights may not be the checkpoint of the paper's figure, or "
+             "the paper's solver may have reached another equilibrium."))
 
 # %% [markdown]
 # ## Summary

@@ -49,6 +49,7 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import RNNParameters
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
+from lstmdyn.experiments.spectra import bias_reduction, zero_crossing
 from lstmdyn.lyapunov import lyapunov_spectrum
 
 use_style()
@@ -99,9 +100,7 @@ def vanilla(gain):
 
 spectra = {g: lyapunov_spectrum(vanilla(g).to_module(), inputs[:, :warmup + T], warmup=warmup) for g in gains}
 largest = np.array([s[:, 0].mean().item() for s in spectra.values()])
-crossing = np.flatnonzero(np.diff(np.sign(largest)) > 0)
-g_marginal = (float(np.interp(0.0, largest[crossing[0]:crossing[0] + 2], gains[crossing[0]:crossing[0] + 2]))
-              if len(crossing) else float(gains[int(np.argmin(np.abs(largest)))]))
+g_marginal = zero_crossing(gains, largest)
 regimes = {"stable": gains[0], "marginal": g_marginal, "chaotic": gains[-1]}
 spectra[g_marginal] = lyapunov_spectrum(vanilla(g_marginal).to_module(), inputs[:, :warmup + T], warmup=warmup)
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -206,8 +205,7 @@ shortest = estimates[estimates["T"] == min(lengths)].set_index("warm-up")
 bias_cold = shortest.loc[0, "largest"] - longest.loc[warmup, "largest"]
 bias_warm = shortest.loc[warmup, "largest"] - longest.loc[warmup, "largest"]
 glue_numbers(bias_cold=bias_cold, bias_warm=bias_warm, T_short=min(lengths))
-glue_text(warmup_effect="removes most of that bias" if abs(bias_warm) < 0.5 * abs(bias_cold) else
-          "reduces that bias" if abs(bias_warm) < abs(bias_cold) else "does not reduce that bias here")
+glue_text(warmup_effect=bias_reduction(bias_cold, bias_warm))
 
 # %% [markdown]
 # Over {glue:text}`T_short` steps the largest exponent without warm-up is off by {glue:text}`bias_cold:+.3f`
