@@ -82,7 +82,7 @@ class NetworkDynamics:
                         for layer in self.layers]
         self.state = state
         self.input_size = model.input_size
-        self.dtype = self.layers[0].W.dtype
+        self.dtype, self.device = self.layers[0].W.dtype, self.layers[0].W.device
         self.sizes = [(2 if state == "hc" else 1) * layer.n for layer in self.layers]
 
     @property
@@ -92,7 +92,7 @@ class NetworkDynamics:
 
     def initial_state(self, batch: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """The zero state: ``(c_l, h_l)`` per layer (c unused for GRU and RNN)."""
-        return [(torch.zeros(batch, layer.n, dtype=self.dtype),) * 2 for layer in self.layers]
+        return [(torch.zeros(batch, layer.n, dtype=self.dtype, device=self.device),) * 2 for layer in self.layers]
 
     def step(self, states: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor
              ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
@@ -112,7 +112,7 @@ class NetworkDynamics:
             x = h_next
         if len(blocks) == 1:
             return blocks[0][0], new_states
-        J = torch.zeros(x.shape[0], self.dim, self.dim, dtype=self.dtype)
+        J = torch.zeros(x.shape[0], self.dim, self.dim, dtype=self.dtype, device=self.device)
         offsets = np.cumsum([0, *self.sizes])
         for i, row in enumerate(blocks):
             for j, block in enumerate(row):
@@ -195,7 +195,8 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
         return J
 
     with torch.no_grad():
-        return _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype)
+        return _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype,
+                         inputs.device)
 
 
 def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int = 0, qr_every: int = 1,
@@ -230,7 +231,7 @@ def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int 
         return J if batched else J[None]
 
     exponents = _benettin(advance, np.shape(x0)[-1], np.shape(x0)[0] if batched else 1, warmup + T,
-                          warmup, qr_every, k, torch.float64)
+                          warmup, qr_every, k, torch.float64, x0.device if isinstance(x0, torch.Tensor) else "cpu")
     exponents = exponents if batched else exponents[0]
     return exponents if isinstance(x0, torch.Tensor) else exponents.numpy()
 
@@ -248,7 +249,8 @@ def spectrum_mean_std(spectra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, length: int, warmup: int,
-              qr_every: int, k: int | None, dtype: torch.dtype) -> torch.Tensor:
+              qr_every: int, k: int | None, dtype: torch.dtype,
+              device: torch.device | str) -> torch.Tensor:
     """The QR algorithm over ``length`` steps of ``advance(t) → J_t``, the first ``warmup`` not counted.
 
     With all exponents (k = dim) the orthonormal frame is kept in Householder form after a QR (``geqrf``),
@@ -264,7 +266,7 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
         raise ValueError(f"qr_every must be at least 1, got {qr_every}")
     if not 1 <= k <= dim:
         raise ValueError(f"k must be between 1 and {dim}, got {k}")
-    log_r = torch.zeros(batch, k, dtype=dtype)
+    log_r = torch.zeros(batch, k, dtype=dtype, device=device)
     frame, householder = None, None  # None: the identity; householder: (a, tau) of the last geqrf
     for t in range(length):
         J = advance(t)

@@ -20,6 +20,9 @@
 # paper, eqs. 1–5), shows where it breaks down and how the fixed-point homotopy of
 # {cite:t}`zangwill1981` avoids that, and applies both to the authors' own trained Penn Treebank network,
 # comparing the result with their statement about its eigenvalues. The engine is `lstmdyn.equilibria`.
+#
+# **Reproduces** {cite:t}`amrouche2019` sections 2–3 (the autonomous LSTM, eqs. 1–5) and the PTB
+# network of section 4.2; the training experiments of section 4 follow in their own chapter.
 
 # %% tags=["parameters"]
 seed = 0  # random seed of the example networks
@@ -50,7 +53,8 @@ glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 
 # %% [markdown]
 # ## The autonomous LSTM and its equilibria
 #
-# Setting the input to zero in the LSTM leaves the map of eq. (1) of the paper,
+# Setting the input to zero in the LSTM equations {eq}`lstm-equations` leaves the map of eq. (1) of the
+# paper,
 #
 # $$
 # \begin{aligned}
@@ -71,7 +75,7 @@ glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 
 #
 # $$
 # H(t, x) = x - F(x) - t\, x_c
-# $$
+# $$ (paper-homotopy)
 #
 # has the known root $x = 0$ at $t = 0$, and its roots at $t = 1$ are the equilibria. If the Jacobian
 # $[\partial H/\partial x \;\; \partial H/\partial t]$ has full rank along the way, the roots form smooth
@@ -85,7 +89,7 @@ glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 
 #
 # $$
 # H(t, x) = x - t\,\Phi(x) - (1 - t)\, x_0 ,
-# $$
+# $$ (convex-homotopy)
 #
 # starting from any state $x_0$ (the zero state by default). Since $\Phi$ maps into a bounded set
 # ($|h| < 1$, and $c$ bounded as long as the forget gates stay below 1), every root for $t \in [0, 1]$ lies
@@ -286,7 +290,8 @@ glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenv
 # %% [markdown]
 # ## Summary
 #
-# - The two homotopies find the same kind of object, equilibria of eq. (1), but the paper's shifted
+# - The two homotopies, {eq}`paper-homotopy` and {eq}`convex-homotopy`, find the same kind of object,
+#   equilibria of eq. (1), but the paper's shifted
 #   homotopy is fragile: its paths may turn back and escape to infinity, and on trained weights the shift
 #   saturates the gates so badly that the path cannot start. The fixed-point homotopy's paths stay bounded;
 #   started from the zero state it reached an equilibrium for {glue:text}`convex_ok` of the
@@ -295,3 +300,12 @@ glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenv
 #   forcing $dt/d\theta > 0$ would not; the performance page compares its cost with other methods.
 # - For the authors' PTB network the computed equilibrium and its spectrum are reported as they are,
 #   beside the paper's statement.
+#
+# ## What to try
+#
+# - `python -m lstmdyn run equilibria -p scales '[1.0, 8.0]' -p networks 30`: gentler and wilder weights in the
+#   comparison; at which scale does the paper's homotopy start to fail?
+# - `python -m lstmdyn run equilibria -p forget_biases '[1.0, 0.0]'`: the PTB network with TensorFlow's
+#   run-time forget bias as the main case; is its equilibrium stable then?
+# - `python -m lstmdyn run equilibria -p starts 20`: more start states in the search for other equilibria
+#   of the PTB network.

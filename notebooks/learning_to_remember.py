@@ -21,6 +21,9 @@
 # gradients? This chapter redoes the work with an implementation that is checked against finite differences
 # and PyTorch (`lstmdyn.scratch`), and with the package's trainer where speed matters, and answers those
 # questions. Everything here is synthetic by design: the tasks are grammars and counts with known answers.
+#
+# **Reproduces** no paper's figure: it builds the LSTM of {eq}`lstm-equations` from scratch, the
+# groundwork for both papers' training runs, and answers a report's questions with measurements.
 
 # %% tags=["parameters"]
 seed = 0  # random seed of the first run; run k uses seed + k
@@ -285,3 +288,22 @@ glue_text(embedded_outcome=f"In short, {verdict}: {details}.", embedded_verdict=
 #   weight change. A smaller learning rate or gradient-norm clipping prevents it.
 # - **Does an LSTM learn the embedded Reber grammar where a plain RNN fails?** Measured here, with
 #   {glue:text}`hidden` units, Adam and {glue:text}`seeds` runs each: {glue:md}`embedded_verdict`.
+
+# %% [markdown]
+# ## Summary
+#
+# - The numpy LSTM's gradients match finite differences and PyTorch (largest relative error
+#   {glue:text}`worst_error:.0e`).
+# - After training, {glue:text}`alternation_accuracy:.0f` % of the alternation steps and
+#   {glue:text}`counting_accuracy:.0f` % of the counting steps right; on the Reber grammar
+#   {glue:text}`reber_legal:.0f` % of the predictions are legal.
+# - On the embedded Reber grammar: {glue:md}`embedded_verdict`.
+#
+# ## What to try
+#
+# - `python -m lstmdyn run learning_to_remember -p learning_rates '[1.0, 3.0, 10.0, 30.0]'`: where between
+#   clean decay and growth does the loss start to oscillate?
+# - `python -m lstmdyn run learning_to_remember -p clip 1.0`: a looser clipping threshold; do the weights
+#   still stay bounded?
+# - `python -m lstmdyn run learning_to_remember -p hidden 4 -p seeds 5`: a smaller network on the embedded
+#   Reber grammar, where the long-range dependency should be harder to hold.

@@ -22,6 +22,9 @@
 # LSTM (Fig. 2), the effect of a warm-up and of taking the QR step only every few steps (appendix C and
 # Fig. 6), the difference between the paper's choice of state, $h$ alone, and the full state $(h, c)$, and
 # what a spectrum costs compared with training (section 5.3, Table 1).
+#
+# **Reproduces** {cite:t}`vogt2022` sections 3–4 (Algorithm 1, Figs. 1, 2 and 6, appendices B and C) and
+# the cost of section 5.3; the trained networks of section 5 follow in their own chapter.
 
 # %% tags=["parameters"]
 seed = 0  # random seed of networks and inputs
@@ -73,7 +76,7 @@ glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
 #
 # $$
 # \lambda_i = \frac{1}{T} \sum_{t=1}^{T} \log |R^{(t)}_{ii}| \qquad \text{(eq. 5 of the paper)}.
-# $$
+# $$ (benettin)
 #
 # The package follows the paper's conventions: zero initial state, $Q = I$, tangent vectors evolved by
 # $J_t$ (not its transpose), one spectrum per input sequence computed in parallel for the whole batch, and
@@ -295,3 +298,23 @@ table(costs, {"spectrum / epoch": "{:.4f}"}, precision=2)
 # training epoch here, and trained networks need tens of epochs, so computing spectra at every checkpoint of
 # a training run adds little. The performance page has the single-thread benchmark against autograd
 # Jacobians and a straightforward implementation.
+
+# %% [markdown]
+# ## Summary
+#
+# - The QR algorithm {eq}`benettin` with analytic Jacobians gives the spectrum of any `torch.nn` LSTM, GRU
+#   or RNN, one per input sequence.
+# - The largest exponent of the driven tanh RNN crosses zero near $g \approx$ {glue:text}`g_marginal:.2f`;
+#   five trajectories from nearby states end within {glue:text}`spread_stable:.1e` of each other at the
+#   smallest gain and {glue:text}`spread_chaotic:.1e` at the largest.
+# - A warm-up {glue:md}`warmup_effect` of short estimates; the full state $(h, c)$ has a largest exponent
+#   of {glue:text}`hc_max:.3f` against {glue:text}`h_max:.3f` for $h$ alone.
+# - A spectrum costs at most {glue:text}`worst_fraction:.3f` of a training epoch here.
+#
+# ## What to try
+#
+# - `python -m lstmdyn run lyapunov -p gains '[1.5, 1.75, 2.0, 2.25, 2.5]'`: a finer scan around the crossing.
+# - `python -m lstmdyn run lyapunov -p init 0.05`: a small initialisation parameter, the low end of the
+#   paper's motion-capture sweep; how do the largest and the mean exponent move?
+# - `python -m lstmdyn run lyapunov -p qr_intervals '[1, 50]'`: a QR step only every 50 steps; watch the
+#   tail of the spectrum collapse in float32.

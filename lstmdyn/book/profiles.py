@@ -1,7 +1,7 @@
 """The parameter profiles of the notebooks, in one table.
 
 - ``smoke``: seconds per notebook; the tests execute every notebook with it.
-- ``quick``: minutes; the website that CI builds. These are the defaults written in each notebook's
+- ``quick``: minutes; the website that ``make book`` builds. These are the defaults written in each notebook's
   ``parameters`` cell, so a notebook opened by hand runs in reasonable time.
 - ``paper``: the sizes of the papers, for readers with time or a GPU.
 
