@@ -28,13 +28,14 @@ from typing import Literal
 import numpy as np
 import scipy.linalg as sl
 import torch
-from scipy.integrate import solve_ivp
+from scipy.integrate import RK45
+from scipy.optimize import brentq
 from threadpoolctl import threadpool_limits
 
 from lstmdyn.cells import LSTMParameters
 
-__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "find_equilibria",
-           "find_equilibrium", "follow_path", "iterate_map", "newton"]
+__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "Path", "PathEnd", "find_equilibria",
+           "find_equilibrium", "follow_path", "follow_path_ode", "iterate_map", "newton", "next_step_length"]
 
 RESIDUAL_TOLERANCE = 1e-9  # an equilibrium is reported as converged only below this ‖Φ(x) − x‖
 
@@ -279,7 +280,8 @@ class PaperHomotopy(_Homotopy):
 
 @dataclass
 class Path:
-    """The followed curve: t, arclength s and ‖x‖ at every accepted point, and where t turned back.
+    """The followed curve: t, arclength s, ‖x‖ and its two halves ‖c‖ and ‖h‖ (for the paper's homotopy the
+    second half is the shifted state q = h − q_c) at every accepted point, and where t turned back.
 
     Examples
     --------
@@ -291,6 +293,8 @@ class Path:
     t: list[float] = field(default_factory=list)
     s: list[float] = field(default_factory=list)
     norm: list[float] = field(default_factory=list)
+    norm_c: list[float] = field(default_factory=list)
+    norm_h: list[float] = field(default_factory=list)
     turning_points: list[tuple[float, float]] = field(default_factory=list)  # (s, t)
     min_abs_dt: float = np.inf  # min |dt/dθ| of the unit tangent along the path
 
@@ -298,6 +302,9 @@ class Path:
         self.t.append(float(y[-1]))
         self.s.append(s)
         self.norm.append(float(np.linalg.norm(y[:-1])))
+        n = (len(y) - 1) // 2
+        self.norm_c.append(float(np.linalg.norm(y[:n])))
+        self.norm_h.append(float(np.linalg.norm(y[n:-1])))
 
 
 @dataclass
@@ -312,7 +319,7 @@ class PathEnd:
     """
 
     x: np.ndarray
-    status: Literal["reached", "diverged", "max_steps", "singular"]
+    status: Literal["reached", "returned", "diverged", "max_steps", "singular"]
     steps: int
     path: Path
 
@@ -353,19 +360,22 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray | None:
 
 def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: float = 1e-9,
                 max_steps: int = 5000, tol: float = 1e-7, max_norm: float = 1e4,
-                nominal: tuple[float, float, float] = (0.05, 0.2, 0.15)) -> PathEnd:
+                nominal: tuple[float, float, float] = (0.05, 0.2, 0.15),
+                orientation: Literal["continuity", "increasing_t"] = "continuity") -> PathEnd:
     """Follow the zero curve of ``H`` from ``(H.start, 0)`` to t = 1 by predictor–corrector continuation.
 
     Euler predictor ``y + h τ``; chord-Newton corrector with the factors of ``[DH(y); τ_prevᵀ]`` on the
     hyperplane through the prediction orthogonal to ``τ_prev``; step length adapted from the corrector's
-    first step, its contraction and the angle between tangents against their ``nominal`` values, and not
-    grown right after a rejected step (Allgower & Georg 1990, ch. 6). The tangent is oriented by
-    continuity, never by the sign of dt/dθ, so turning points are passed. Once an accepted step crosses
-    t = 1, the point where the secant crosses it is corrected by Newton in x at t = 1 (the end game).
+    first step, its contraction and the angle between tangents against their ``nominal`` values
+    (:func:`next_step_length`; Allgower & Georg 1990, ch. 6). The tangent is oriented by continuity, so
+    turning points are passed; ``orientation="increasing_t"`` forces dt/dθ > 0 instead, as the paper's
+    solver does, for comparison. Once an accepted step crosses t = 1, the point where the secant crosses it
+    is corrected by Newton in x at t = 1 (the end game).
 
     Steps are at most ``h_max·(1 + ‖y‖)`` long, so that a path escaping to infinity leaves the ball
-    ``‖x‖ ≤ max_norm`` quickly (``status == "diverged"``). Returns the end point in homotopy coordinates
-    (the solution at t = 1 if ``status == "reached"``).
+    ``‖x‖ ≤ max_norm`` quickly (``status == "diverged"``); a path that turns back through t = 0 ends
+    there (``status == "returned"``). Returns the end point in homotopy coordinates (the solution at t = 1
+    if ``status == "reached"``).
 
     Examples
     --------
@@ -374,6 +384,8 @@ def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: flo
     >>> end.status, bool(lstm.residual(end.x) < 1e-6)
     ('reached', True)
     """
+    if orientation not in ("continuity", "increasing_t"):
+        raise ValueError(f"orientation must be 'continuity' or 'increasing_t', got {orientation!r}")
     y = np.append(H.start, 0.0)
     path = Path()
     tau_prev = np.zeros(len(y))
@@ -397,12 +409,14 @@ def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: flo
                 path.add(np.append(landed, 1.0), s + float(np.linalg.norm(secant - y)))
                 return PathEnd(landed, "reached", steps, path)
         if accepted is None or landed is None and accepted[0][-1] >= 1.0 > y[-1]:
-            h *= 0.5
+            h = next_step_length(h, None)
             rejected = True
             if h < h_min:
                 return PathEnd(y[:-1], "singular", steps, path)
             continue
         y_new, tau_new, lu_new, first, contraction, angle = accepted
+        if orientation == "increasing_t" and tau_new[-1] < 0:
+            tau_new = -tau_new
         s += float(np.linalg.norm(y_new - y))
         if np.sign(tau_new[-1]) != np.sign(tau[-1]):
             path.turning_points.append((s, float(y_new[-1])))
@@ -411,10 +425,32 @@ def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: flo
         path.add(y, s)
         if not np.all(np.isfinite(y)) or np.linalg.norm(y[:-1]) > max_norm:
             return PathEnd(y[:-1], "diverged", steps, path)
-        slow = max(np.sqrt(first / nominal[0]), np.sqrt(contraction / nominal[1]), angle / nominal[2], 0.5)
-        h = min(h_max * (1.0 + np.linalg.norm(y)), h / min(slow, 1.0 if rejected else 2.0))
+        if y[-1] < 0.0:
+            return PathEnd(y[:-1], "returned", steps, path)
+        slow = max(np.sqrt(first / nominal[0]), np.sqrt(contraction / nominal[1]), angle / nominal[2])
+        h = min(h_max * (1.0 + np.linalg.norm(y)), next_step_length(h, slow, after_rejection=rejected))
         rejected = False
     return PathEnd(y[:-1], "max_steps", steps, path)
+
+
+def next_step_length(h: float, slow: float | None, *, after_rejection: bool = False) -> float:
+    """The step-length rule of :func:`follow_path`.
+
+    ``slow`` is the largest ratio of the corrector's first step, its contraction and the bend of the
+    tangent to their nominal values (``None`` for a rejected step, which halves ``h``). An accepted step
+    divides ``h`` by ``slow``, clipped to [1/2, 2]: the step at most doubles or halves. Right after a
+    rejection it may shrink but not grow.
+
+    Examples
+    --------
+    >>> next_step_length(0.1, None), next_step_length(0.1, 0.25), next_step_length(0.1, 4.0)
+    (0.05, 0.2, 0.05)
+    >>> next_step_length(0.1, 0.25, after_rejection=True), next_step_length(0.1, 1.6, after_rejection=True)
+    (0.1, 0.0625)
+    """
+    if slow is None:
+        return 0.5 * h
+    return h / min(max(slow, 1.0 if after_rejection else 0.5), 2.0)
 
 
 def _predict_and_correct(H: _Homotopy, y, tau, tau_prev, lu, h: float, tol: float):
@@ -486,13 +522,19 @@ class _TooManySteps(Exception):
     pass
 
 
+def _t_minus_one(theta: float, dense) -> float:
+    return dense(theta)[-1] - 1.0
+
+
 def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, max_arclength: float = 1e4,
                     max_steps: int = 20000) -> PathEnd:
-    """The paper's formulation: integrate the unit tangent ``dy/dθ`` of eq. (5) with ``solve_ivp``.
+    """The paper's formulation: integrate the unit tangent ``dy/dθ`` of eq. (5) with an adaptive
+    Runge–Kutta method (scipy's ``RK45``), one accepted step at a time.
 
-    The tangent is the kernel of DH oriented by continuity with the previous evaluation; integration
-    stops when t reaches 1, and the point is then corrected with Newton at t = 1. ``max_steps`` bounds
-    the number of tangent evaluations.
+    The tangent is the kernel of DH, oriented by continuity with the tangent at the last *accepted* point
+    (the stages of a rejected step do not count), and turning points are counted between accepted points.
+    Integration stops when t reaches 1, located on the step's dense output, and the point is then corrected
+    with Newton at t = 1. ``max_steps`` bounds the number of tangent evaluations.
 
     Examples
     --------
@@ -501,45 +543,50 @@ def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, ma
     >>> end.status, bool(lstm.residual(end.x) < 1e-5)
     ('reached', True)
     """
-    N = len(H.start)
-    last = np.zeros(N + 1)
-    last[-1] = 1.0
+    y0 = np.append(H.start, 0.0)
     path = Path()
+    accepted_tangent = np.zeros(len(y0))
+    accepted_tangent[-1] = 1.0
     evaluations = 0
 
     def rhs(_theta, y):
-        nonlocal last, evaluations
+        nonlocal evaluations
         evaluations += 1
         if evaluations > max_steps:
             raise _TooManySteps
-        lu, _ = _bordered(H, y, last)
-        tau = _tangent(lu, last)
-        if np.sign(tau[-1]) != np.sign(last[-1]):
-            path.turning_points.append((_theta, float(y[-1])))
-        last = tau
-        path.min_abs_dt = min(path.min_abs_dt, abs(last[-1]))
-        return last
+        lu, _ = _bordered(H, y, accepted_tangent)
+        return _tangent(lu, accepted_tangent)
 
-    def reaches_one(_theta, y):
-        return y[-1] - 1.0
-
-    reaches_one.terminal, reaches_one.direction = True, 1
     try:
-        solution = solve_ivp(rhs, (0.0, max_arclength), np.append(H.start, 0.0), method="RK45",
-                             rtol=rtol, atol=atol, events=reaches_one)
+        solver = RK45(rhs, 0.0, y0, max_arclength, rtol=rtol, atol=atol)
+        path.add(y0, 0.0)
+        while solver.status == "running":
+            y_before = solver.y
+            solver.step()
+            if solver.status == "failed":
+                return PathEnd(solver.y[:-1], "singular", evaluations, path)
+            tangent = rhs(solver.t, solver.y)
+            if np.sign(tangent[-1]) != np.sign(accepted_tangent[-1]):
+                path.turning_points.append((float(solver.t), float(solver.y[-1])))
+            accepted_tangent = tangent
+            path.min_abs_dt = min(path.min_abs_dt, abs(tangent[-1]))
+            if solver.y[-1] >= 1.0 > y_before[-1]:
+                within = solver.dense_output()
+                theta = brentq(_t_minus_one, solver.t_old, solver.t, args=(within,), xtol=1e-14)
+                y_one = within(theta)
+                path.add(y_one, float(theta))
+                landed = _land_on_one(H, y_one, 1e-10)
+                if landed is None:
+                    return PathEnd(y_one[:-1], "singular", evaluations, path)
+                return PathEnd(landed, "reached", evaluations, path)
+            path.add(solver.y, float(solver.t))
+            if solver.y[-1] < 0.0:
+                return PathEnd(solver.y[:-1], "returned", evaluations, path)
     except _Singular:
-        return PathEnd(H.start, "singular", evaluations, path)
+        return PathEnd(H.start if not path.t else solver.y[:-1], "singular", evaluations, path)
     except _TooManySteps:
-        return PathEnd(H.start, "max_steps", evaluations, path)
-    for theta, y in zip(solution.t, solution.y.T, strict=True):
-        path.add(y, float(theta))
-    steps = evaluations
-    if solution.status != 1:
-        return PathEnd(solution.y[:-1, -1], "max_steps", steps, path)
-    landed = _land_on_one(H, solution.y_events[0][0], 1e-10)
-    if landed is None:
-        return PathEnd(solution.y_events[0][0][:-1], "singular", steps, path)
-    return PathEnd(landed, "reached", steps, path)
+        return PathEnd(H.start if not path.t else solver.y[:-1], "max_steps", evaluations, path)
+    return PathEnd(solver.y[:-1], "max_steps", evaluations, path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -630,7 +677,7 @@ class Equilibrium:
     h: np.ndarray
     eigenvalues: np.ndarray  #: of the 2n×2n Jacobian at (c, h), by decreasing modulus
     residual: float  #: ‖Φ(x) − x‖₂ of the original map
-    status: Literal["converged", "diverged", "max_steps", "singular"]
+    status: Literal["converged", "returned", "diverged", "max_steps", "singular"]
     homotopy: str
     steps: int
     path: Path

@@ -7,7 +7,7 @@ and the Lyapunov exponents are the asymptotic growth rates of k-dimensional volu
 
     Q ← I;  for t = 1..T:  Q ← J_t Q;  Q, R ← qr(Q);  λ_i += log |R_ii|;   λ ← λ / T
 
-Conventions of this module (as in the paper, and stated on every function):
+Conventions of this module (the standard definition, as in the paper's text; stated on every function):
 
 - the state starts at zero and the frame at ``Q = I`` (its first k columns, so that the k leading
   exponents are exactly those of the full computation; for a map that leaves a coordinate subspace
@@ -18,6 +18,11 @@ Conventions of this module (as in the paper, and stated on every function):
   in descending order, one spectrum per input sequence;
 - ``warmup`` steps (taken from the start of the input sequences) evolve the state and the frame first,
   with QR at the same interval, and are not counted; T is the number of steps after the warm-up;
+- the authors' published code (``calc_LEs_an`` / ``oneStepVarQR`` of their lyapunov-hyperopt repository)
+  differs in two ways, both available as options of :func:`lyapunov_spectrum`: it evolves the frame with
+  the transposed Jacobian, ``Q ← J_tᵀ Q`` (``frame="transpose"``), which changes individual exponents
+  slightly but not their sum (the log-determinant of the product is the same), and it sums ``log2 |R_ii|``,
+  so its exponents are in bits per step, ours ×1/ln 2 (``units="bits"``);
 - ``state="h"`` uses ``J_t = ∂h_t/∂h_{t−1}`` with the LSTM cell state held fixed (the paper's choice, n
   exponents); ``state="hc"`` uses the Jacobian of the full LSTM state ordered ``(h, c)`` (2n exponents).
   GRUs and vanilla RNNs have the state h only. Stacked layers have the block lower-triangular Jacobian
@@ -30,6 +35,7 @@ the dtype of the model and its inputs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Literal
 
@@ -141,7 +147,9 @@ class NetworkDynamics:
 
 
 def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Literal["h", "hc"] = "h",
-                      warmup: int = 0, qr_every: int = 1, k: int | None = None) -> torch.Tensor:
+                      warmup: int = 0, qr_every: int = 1, k: int | None = None,
+                      frame: Literal["jacobian", "transpose"] = "jacobian",
+                      units: Literal["nats", "bits"] = "nats") -> torch.Tensor:
     """Lyapunov exponents of ``model`` driven by each sequence of ``inputs`` (see the module conventions).
 
     Parameters
@@ -158,17 +166,21 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
         Steps between re-orthonormalisations (always also at the last step).
     k : int, optional
         Number of exponents (default: all, the state dimension).
+    frame : {"jacobian", "transpose"}
+        Evolve the frame with ``J_t`` (the standard definition) or with ``J_tᵀ``, as the authors' code does.
+    units : {"nats", "bits"}
+        Natural log per step, or log2 per step as in the authors' code (the same numbers divided by ln 2).
 
     Returns
     -------
     (batch, k) tensor
-        Exponents in natural log per time step, sorted in descending order.
+        Exponents per time step in ``units``, sorted in descending order.
 
     Raises
     ------
     ValueError
         For an unsupported module, an input of the wrong width or dtype, no step after the warm-up,
-        ``qr_every < 1`` or ``k`` out of range.
+        ``qr_every < 1``, ``k`` out of range, or an unknown ``frame`` or ``units``.
     FloatingPointError
         If the state or the frame becomes non-finite; the message names the time step.
 
@@ -184,6 +196,10 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
                          f"got {tuple(inputs.shape)}")
     if inputs.dtype != dynamics.dtype:
         raise ValueError(f"inputs are {inputs.dtype} but the model is {dynamics.dtype}: convert one of them")
+    if frame not in ("jacobian", "transpose"):
+        raise ValueError(f"frame must be 'jacobian' or 'transpose', got {frame!r}")
+    if units not in ("nats", "bits"):
+        raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
     batch, length = inputs.shape[:2]
     states = dynamics.initial_state(batch)
 
@@ -192,11 +208,12 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
         J, states = dynamics.step(states, inputs[:, t])
         if not torch.isfinite(states[-1][1]).all():
             raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
-        return J
+        return J.mT if frame == "transpose" else J
 
     with torch.no_grad():
-        return _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype,
-                         inputs.device)
+        exponents = _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype,
+                              inputs.device)
+    return exponents / math.log(2) if units == "bits" else exponents
 
 
 def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int = 0, qr_every: int = 1,

@@ -174,13 +174,27 @@ class TrainingConfig:
     batch_size: int = 32
     optimizer: Literal["adam", "sgd"] = "adam"
     lr: float = 1e-3
-    lr_decay: float = 1.0  #: the learning rate is multiplied by this after every epoch from `decay_after` on
-    decay_after: int = 0
+    lr_decay: float = 1.0  #: factor applied to the learning rate once per epoch after the first `decay_after`
+    decay_after: int = 0  #: epochs trained at the full learning rate (see :meth:`learning_rate`)
     clip: float | None = None  #: gradient-norm clipping threshold
     init: float | None = None  #: weights uniform on ±init (Vogt's initialisation parameter); None: default
     checkpoint_every: int = 0  #: steps between checkpoints; 0 for none
     seed: int = 0
     device: str = "auto"
+
+    def learning_rate(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (counted from 0): ``lr · lr_decay^max(0, epoch + 1 − decay_after)``.
+
+        The first ``decay_after`` epochs train at ``lr``; every later one is decayed once more. With
+        TensorFlow's small PTB setting (``lr=1, lr_decay=0.5, decay_after=4``) the fifth epoch has 0.5.
+
+        Examples
+        --------
+        >>> config = TrainingConfig(lr=1.0, lr_decay=0.5, decay_after=4)
+        >>> [config.learning_rate(e) for e in range(7)]
+        [1.0, 1.0, 1.0, 1.0, 0.5, 0.25, 0.125]
+        """
+        return self.lr * self.lr_decay ** max(0, epoch + 1 - self.decay_after)
 
     def resolved_device(self) -> torch.device:
         if self.device == "auto":
@@ -205,6 +219,7 @@ class TrainingResult:
     losses: list[tuple[int, float]] = field(default_factory=list)  #: (step, training loss) of every step
     validation: list[tuple[int, float]] = field(default_factory=list)  #: (step, validation loss)
     gradient_norms: list[float] = field(default_factory=list)  #: before clipping, per step
+    learning_rates: list[tuple[int, float]] = field(default_factory=list)  #: (epoch, rate) of every epoch run
     checkpoints: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -321,7 +336,8 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
                unit="step", leave=False)
     for epoch in range(first_epoch, config.epochs):
         for group in optimizer.param_groups:
-            group["lr"] = config.lr * config.lr_decay ** max(0, epoch - config.decay_after)
+            group["lr"] = config.learning_rate(epoch)
+        result.learning_rates.append((epoch, config.learning_rate(epoch)))
         generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
         for position, (x, y) in enumerate(data.batches(config.batch_size, generator)):
             if position < skip:

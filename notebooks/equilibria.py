@@ -45,7 +45,13 @@ from lstmdyn.book.page import equilibrium_table, glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
-from lstmdyn.experiments.homotopies import check_leading_moduli, paths_outcome, start_outcome
+from lstmdyn.experiments.homotopies import (
+    check_leading_moduli,
+    describe_failures,
+    path_failure,
+    paths_outcome,
+    start_outcome,
+)
 
 use_style()
 glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 1)
@@ -91,10 +97,14 @@ glue_numbers(n=n, networks=networks, max_steps=max_steps, other_starts=starts - 
 # H(t, x) = x - t\,\Phi(x) - (1 - t)\, x_0 ,
 # $$ (convex-homotopy)
 #
-# starting from any state $x_0$ (the zero state by default). Since $\Phi$ maps into a bounded set
-# ($|h| < 1$, and $c$ bounded as long as the forget gates stay below 1), every root for $t \in [0, 1]$ lies
-# in a bounded set too, and $\partial H / \partial x = I$ at the start is never singular. This is the
-# homotopy of the solver published by the paper's first author, and the package's default.
+# starting from any state $x_0$ (the zero state by default). $\Phi$ itself is not bounded: its
+# $c$-output $f \odot c + i \odot g$ grows with $c$. Its roots for $t \in [0, 1]$ are bounded all the
+# same. The $h$-half of a root is $t\,\Phi_h(x) + (1 - t) h_0$, so $|h_j| \le \max(1, |h_{0,j}|)$, which
+# keeps every forget gate below $f_{\max} = \sigma(\|W_f\|_\infty \max(1, \|h_0\|_\infty) + \|b_f\|_\infty) < 1$;
+# the $c$-half solves $c = t(f \odot c + i \odot g) + (1 - t) c_0$, hence
+# $|c_j| \le (1 + |c_{0,j}|) / (1 - f_{\max})$. And $\partial H / \partial x = I$ at the start is never
+# singular. This is the homotopy of the solver published by the paper's first author, and the package's
+# default.
 #
 # **Following the path.** `lstmdyn.equilibria.follow_path` is a predictor–corrector method
 # {cite:p}`allgower1990`: a step along the unit tangent (the kernel of $DH$), Newton corrections back to
@@ -144,8 +154,9 @@ glue_text(example_stability="the equilibrium is stable." if convex.stable else
 #
 # How often does each homotopy get to $t = 1$? We take {glue:text}`networks` random networks for each size
 # and weight scale below, and follow both paths from their natural start with at most
-# {glue:text}`max_steps` steps. A path is *diverged* when $\|x\|$ exceeds $10^4$, *singular* when the
-# Jacobian is singular at the start even after three perturbed restarts, or when the step length collapses.
+# {glue:text}`max_steps` steps. A path is *diverged* when $\|x\|$ exceeds $10^4$, *returned* when it
+# turns back through $t = 0$, *singular* when the Jacobian is singular at the start even after three
+# perturbed restarts, or when the step length collapses.
 
 # %%
 rows, pairs = [], []
@@ -164,20 +175,27 @@ counts = outcomes.groupby("homotopy")["status"].value_counts().unstack(fill_valu
 glue_numbers(total=len(pairs), convex_ok=counts.loc["convex"].get("converged", 0),
              paper_ok=counts.loc["paper"].get("converged", 0))
 failures = [(size, w, pair) for size, w, _, pair in pairs if pair["convex"].converged and not pair["paper"].converged]
-if failures:
-    size, w, pair = failures[0]
-    title = f"the first network of the comparison where the paper's path fails (n = {size}, scale {w}/√n)"
+glue_text(failure_anatomy=describe_failures([path_failure(net, pair["paper"]) for _, _, net, pair in pairs
+                                             if not pair["paper"].converged]))
+if failures:  # the first divergence at t in [0, 1] if there is one, else the first failure
+    size, w, pair = next((f for f in failures if f[2]["paper"].status == "diverged"), failures[0])
+    title = f"a network where the paper's path ends {pair['paper'].status} (n = {size}, scale {w}/√n)"
     save(homotopy_paths(pair, title), "equilibria/failure_paths")
 
 # %% [markdown]
 # Of {glue:text}`total` networks, the fixed-point homotopy reached an equilibrium in
 # {glue:text}`convex_ok` cases and the paper's in {glue:text}`paper_ok`. The figure above (drawn whenever
-# the comparison contains such a network) shows a failure: the paper's path turns back in $t$ and escapes
-# to infinity or wanders, while the fixed-point path runs almost straight to $t = 1$. The reason is
-# structural. The roots of $x - F(x) - t x_c$ for $t \in [0, 1]$ need not stay bounded, because the
-# shifted state $q = h - q_c$ is not confined, so a path can leave for infinity before it reaches $t = 1$.
-# The fixed-point homotopy's roots are convex combinations of $x_0$ and values of $\Phi$, which are bounded,
-# so its path cannot escape.
+# the comparison contains such a network) shows a failure, a divergence if the comparison has one, with
+# the two halves of the state apart.
+#
+# Why does the paper's path fail? On its curve $H = 0$ the shifted hidden state is
+# $q = \Phi_h(c, q + q_c) - q_c - (1 - t)\, x_{c,q}$, bounded for $t \in [0, 1]$ like the fixed-point
+# homotopy's $h$, but by a bound that grows with $\|q_c\|$: a large shift lets $h = q + q_c$ drive the
+# forget gates to saturation, and the cell state on the curve,
+# $c = \big(i \odot g - (1 - t)\, x_{c,c}\big) / (1 - f)$ (elementwise), grows without practical limit as
+# $f \to 1$. Outside $[0, 1]$ nothing bounds $q$ either, and a path that turns back through $t = 0$ has no
+# reason to come back. What the comparison's failed paper paths did: {glue:md}`failure_anatomy`
+#
 #
 # ## The paper's ODE against predictor–corrector steps
 #
@@ -238,7 +256,7 @@ glue_numbers(fb0=forget_biases[0], qc_norm=np.linalg.norm(shifted.q_c), ptb_resi
 fig, axes = plt.subplots(2, 2, figsize=(10, 8))
 homotopy_path(axes[0, 0], axes[0, 1], result.path, label="convex")
 axes[0, 0].set_title("the fixed-point path: $t$")
-axes[0, 1].set_title(r"the fixed-point path: $\|x\|$")
+axes[0, 1].set_title(r"the fixed-point path: $\|c\|$ and $\|h\|$")
 eigenvalue_plane(axes[1, 0], result.eigenvalues)
 axes[1, 0].set_title("eigenvalues at the equilibrium")
 axes[1, 1].stem(np.arange(1, 21), moduli[:20])
@@ -290,16 +308,15 @@ glue_text(verdict=f"The equilibrium is {stability}. The paper reports two eigenv
 # %% [markdown]
 # ## Summary
 #
-# - The two homotopies, {eq}`paper-homotopy` and {eq}`convex-homotopy`, find the same kind of object,
-#   equilibria of eq. (1), but the paper's shifted
-#   homotopy is fragile: its paths may turn back and escape to infinity, and on trained weights the shift
-#   saturates the gates so badly that the path cannot start. The fixed-point homotopy's paths stay bounded;
-#   started from the zero state it reached an equilibrium for {glue:text}`convex_ok` of the
-#   {glue:text}`total` random networks of the comparison (the paper's for {glue:text}`paper_ok`).
-# - Predictor–corrector continuation that orients the tangent by continuity passes turning points, which
-#   forcing $dt/d\theta > 0$ would not; the performance page compares its cost with other methods.
-# - For the authors' PTB network the computed equilibrium and its spectrum are reported as they are,
-#   beside the paper's statement.
+# - The two homotopies, {eq}`paper-homotopy` and {eq}`convex-homotopy`, look for the same objects,
+#   equilibria of eq. (1). Started from the zero state, the fixed-point homotopy, whose roots are bounded,
+#   reached an equilibrium for {glue:text}`convex_ok` of the {glue:text}`total` random networks of the
+#   comparison, the paper's for {glue:text}`paper_ok`; {glue:md}`failure_anatomy`
+# - On the authors' PTB network, with $\|q_c\|$ = {glue:text}`qc_norm:.1f`, {glue:md}`paper_on_ptb`
+# - Predictor–corrector continuation that orients the tangent by continuity passes turning points; the
+#   test suite checks that forcing $dt/d\theta > 0$ fails on a path where it succeeds, and the
+#   performance page compares its cost with other methods.
+# - The PTB network's equilibrium and spectrum are reported as they are: {glue:md}`verdict`
 #
 # ## What to try
 #

@@ -13,8 +13,10 @@ from lstmdyn.equilibria import (
     find_equilibria,
     find_equilibrium,
     follow_path,
+    follow_path_ode,
     iterate_map,
     newton,
+    next_step_length,
 )
 
 
@@ -77,12 +79,44 @@ def test_a_path_with_turning_points_is_followed_to_t_equal_one():
     assert min(result.path.t) >= 0.0 and max(result.path.t) <= 1.0 + 1e-12
 
 
-def test_forcing_dt_positive_would_stop_at_the_first_turning_point():
+def test_forcing_dt_positive_fails_where_orientation_by_continuity_succeeds():
     lstm = _random(4, seed=5, scale=2.0)
-    path = follow_path(ConvexHomotopy(lstm)).path
-    s_turn = path.turning_points[0][0]
-    after = [t for s, t in zip(path.s, path.t, strict=True) if s > s_turn][:3]
-    assert after[0] < path.turning_points[0][1] + 1e-12  # t decreases after the first turning point
+    assert follow_path(ConvexHomotopy(lstm)).status == "reached"
+    forced = follow_path(ConvexHomotopy(lstm), orientation="increasing_t", max_steps=3000)
+    assert forced.status != "reached"
+    assert max(forced.path.t) < 1.0  # it never gets past the first turning point's region to t = 1
+
+
+def test_the_ode_counts_turning_points_on_accepted_steps_only():
+    lstm = _random(4, seed=5, scale=2.0)
+    pc, ode = follow_path(ConvexHomotopy(lstm)), follow_path_ode(ConvexHomotopy(lstm))
+    assert ode.status == "reached"
+    assert len(ode.path.turning_points) == len(pc.path.turning_points) == 2
+    t = np.array(ode.path.t)  # between accepted points t changes direction exactly at the turning points
+    assert np.count_nonzero(np.diff(np.sign(np.diff(t)))) == 2
+
+
+def test_a_paper_path_that_turns_back_through_t_zero_is_reported_as_returned():
+    lstm = AutonomousLSTM.random(4, rng=np.random.default_rng([0, 4, 3]), scale=1.0)  # found by a scan
+    result = find_equilibrium(lstm, "paper", max_steps=2000)
+    assert result.status == "returned" and not result.converged
+    assert result.path.t[-1] < 0.0 <= min(result.path.t[:-1])
+    assert len(result.turning_points) >= 1
+
+
+def test_a_rejected_step_shrinks_the_next_one_and_never_grows_it():
+    assert next_step_length(0.1, None) == pytest.approx(0.05)  # the rejection itself halves the step
+    assert next_step_length(0.1, 1.6, after_rejection=True) == pytest.approx(0.1 / 1.6)
+    assert next_step_length(0.1, 0.3, after_rejection=True) == pytest.approx(0.1)
+    assert next_step_length(0.1, 0.3) == pytest.approx(0.2)  # an easy step after an accepted one doubles
+    assert next_step_length(0.1, 10.0) == next_step_length(0.1, 10.0, after_rejection=True) == pytest.approx(0.05)
+
+
+def test_the_path_records_both_halves_of_the_state():
+    result = find_equilibrium(_random(6, seed=2), "convex")
+    assert result.path.norm_c[-1] == pytest.approx(np.linalg.norm(result.c))
+    assert result.path.norm_h[-1] == pytest.approx(np.linalg.norm(result.h))
+    np.testing.assert_allclose(np.hypot(result.path.norm_c, result.path.norm_h), result.path.norm)
 
 
 def test_ode_form_reaches_the_same_equilibrium():

@@ -132,15 +132,46 @@ def test_qr_interval_leaves_the_leading_exponents_unchanged_in_float64():
                                    every_step[:, :3], rtol=0, atol=1e-9)
 
 
-def test_warmup_steps_are_not_counted():
-    module = _module("gru")
+def _plain_qr_spectrum(module, inputs, warmup, frame="jacobian", restart_frame=False):
+    """The QR algorithm written out plainly on the Jacobians of NetworkDynamics: Q ← J Q, Q, R ← qr(Q);
+    ``restart_frame`` sets Q = I again when the warm-up ends (a wrong warm-up, for contrast)."""
+    dynamics = NetworkDynamics(module)
+    states, Q = dynamics.initial_state(len(inputs)), torch.eye(dynamics.dim, dtype=torch.float64)
+    Q = Q.expand(len(inputs), -1, -1)
+    total = torch.zeros(len(inputs), dynamics.dim, dtype=torch.float64)
+    for t in range(inputs.shape[1]):
+        J, states = dynamics.step(states, inputs[:, t])
+        if restart_frame and t == warmup:
+            Q = torch.eye(dynamics.dim, dtype=torch.float64).expand(len(inputs), -1, -1)
+        Q, R = torch.linalg.qr((J.mT if frame == "transpose" else J) @ Q)
+        if t >= warmup:
+            total += torch.log(R.diagonal(dim1=-2, dim2=-1).abs())
+    return torch.sort(total / (inputs.shape[1] - warmup), descending=True).values
+
+
+def test_warmup_evolves_state_and_frame_and_is_not_counted():
+    module = _module("lstm")
     inputs = torch.randn(2, 40, M, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
     warm = lyapunov_spectrum(module, inputs, warmup=15)
-    assert not torch.allclose(warm, lyapunov_spectrum(module, inputs))
-    # the same as running the last 25 steps from the state the first 15 lead to, frame included
-    whole = lyapunov_spectrum(module, inputs) * 40
-    first = lyapunov_spectrum(module, inputs[:, :15]) * 15
-    assert torch.all(warm.sum(1) * 25 - (whole.sum(1) - first.sum(1)) < 1e-8)
+    torch.testing.assert_close(warm, _plain_qr_spectrum(module, inputs, 15), rtol=0, atol=1e-12)
+    # the comparison can tell a warm-up that discards the evolved frame, or one that counts its steps
+    assert (warm - _plain_qr_spectrum(module, inputs, 15, restart_frame=True)).abs().max() > 1e-4
+    assert (warm - lyapunov_spectrum(module, inputs)).abs().max() > 1e-4
+
+
+def test_the_authors_conventions_transpose_the_frame_and_count_in_bits():
+    module = _module("lstm")
+    inputs = torch.randn(3, 60, M, dtype=torch.float64, generator=torch.Generator().manual_seed(11))
+    nats = lyapunov_spectrum(module, inputs)
+    torch.testing.assert_close(lyapunov_spectrum(module, inputs, units="bits"), nats / np.log(2), rtol=0, atol=1e-15)
+    transposed = lyapunov_spectrum(module, inputs, frame="transpose")
+    torch.testing.assert_close(transposed, _plain_qr_spectrum(module, inputs, 0, "transpose"), rtol=0, atol=1e-12)
+    torch.testing.assert_close(transposed.sum(1), nats.sum(1), rtol=0, atol=1e-12)  # log|det| is the same
+    assert (transposed - nats).abs().max() > 1e-6  # the individual exponents are not
+    with pytest.raises(ValueError, match="frame must be"):
+        lyapunov_spectrum(module, inputs, frame="J")
+    with pytest.raises(ValueError, match="units must be"):
+        lyapunov_spectrum(module, inputs, units="log2")
 
 
 def test_subset_k_gives_the_leading_part_of_the_full_spectrum():

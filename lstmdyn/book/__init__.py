@@ -10,3 +10,11 @@
 Needs the optional extra ``lstmdyn[book]`` (Jupyter Book, papermill, jupytext, ipykernel); the science does
 not import it.
 """
+
+import importlib.util
+
+_MISSING = [name for name in ("jupytext", "papermill", "nbformat", "yaml", "myst_nb", "jupyter_book")
+            if importlib.util.find_spec(name) is None]
+if _MISSING:
+    raise ImportError(f"lstmdyn.book needs the optional extra 'book' (missing: {', '.join(_MISSING)}): "
+                      "pip install 'lstmdyn[book]', or `make book` in a checkout")

@@ -45,17 +45,20 @@ def eigenvalue_plane(ax: plt.Axes, eigenvalues: np.ndarray, label: str | None = 
 
 
 def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) -> None:
-    """A followed homotopy path: t and ‖x‖ against arclength, turning points marked with crosses."""
+    """A followed homotopy path against arclength: t, with turning points marked by crosses, and the norms
+    of the two halves of the state, ‖c‖ (solid) and ‖h‖, or ‖q‖ for the paper's homotopy (dashed)."""
     line, = ax_t.plot(path.s, path.t, label=label, **style)
     if path.turning_points:
         s, t = zip(*path.turning_points, strict=True)
         ax_t.plot(s, t, "x", color=line.get_color(), ms=8, mew=2)
-    ax_norm.plot(path.s, path.norm, color=line.get_color(), label=label, **style)
+    ax_norm.plot(path.s, path.norm_c, color=line.get_color(), label=f"{label}: ‖c‖", **style)
+    ax_norm.plot(path.s, path.norm_h, color=line.get_color(), ls="--", label=f"{label}: ‖h‖ or ‖q‖")
     for ax in (ax_t, ax_norm):
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")
     ax_t.set_ylabel("$t$")
-    ax_norm.set(ylabel=r"$\|x\|$", yscale="log")
+    ax_norm.set_yscale("symlog", linthresh=0.1)
+    ax_norm.set_ylabel(r"$\|c\|$ (solid), $\|h\|$ or $\|q\|$ (dashed)" + "\n(linear below 0.1)")
 
 
 def training_curve(ax: plt.Axes, result, label: str = "", window: int = 10) -> None:
@@ -79,11 +82,14 @@ def training_figure(result, ylabel: str, title: str) -> plt.Figure:
 
 
 def homotopy_paths(results: dict, title: str) -> plt.Figure:
-    """The paths of several homotopy runs (``{name: Equilibrium}``), t and ‖x‖ against arclength."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    """The paths of several homotopy runs (``{name: Equilibrium}``): t and the state's two halves against
+    arclength (:func:`homotopy_path`)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for name, result in results.items():
         homotopy_path(axes[0], axes[1], result.path, label=f"{name}: {result.status}")
     axes[0].axhline(1.0, color="grey", lw=0.8)
+    axes[0].axhline(0.0, color="grey", lw=0.8)
     axes[0].legend()
+    axes[1].legend(fontsize="small")
     fig.suptitle(title)
     return fig

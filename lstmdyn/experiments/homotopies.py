@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmdyn.equilibria import Equilibrium
+from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
 
-__all__ = ["ClaimCheck", "check_leading_moduli", "paths_outcome", "start_outcome"]
+__all__ = ["ClaimCheck", "PathFailure", "check_leading_moduli", "describe_failures", "path_failure", "paths_outcome",
+           "start_outcome"]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8
 
     Examples
     --------
-    >>> from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
+    >>> from lstmdyn.equilibria import find_equilibrium
     >>> net = AutonomousLSTM.random(4, rng=np.random.default_rng(0))
     >>> runs = [find_equilibrium(net, h) for h in ("convex", "paper")]
     >>> paths_outcome(*runs).startswith("The fixed-point path reached *t* = 1")
@@ -103,7 +104,7 @@ def start_outcome(paper: Equilibrium) -> str:
 
     Examples
     --------
-    >>> from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
+    >>> from lstmdyn.equilibria import find_equilibrium
     >>> start_outcome(find_equilibrium(AutonomousLSTM.random(4, rng=np.random.default_rng(0)), "paper"))
     "the paper's homotopy ends with status *converged* after 10 steps."
     """
@@ -111,3 +112,73 @@ def start_outcome(paper: Equilibrium) -> str:
         return ("the shifted origin drives the gates deep into saturation, the Jacobian is numerically singular "
                 f"at the start, and the paper's homotopy cannot begin, even from {paper.retries} perturbed points.")
     return f"the paper's homotopy ends with status *{paper.status}* after {paper.steps} steps."
+
+
+@dataclass(frozen=True)
+class PathFailure:
+    """Where and how a homotopy path that did not reach an equilibrium ended.
+
+    Attributes
+    ----------
+    status : str
+        ``"returned"`` (back through t = 0), ``"diverged"``, ``"max_steps"`` or ``"singular"``.
+    t : float
+        The homotopy parameter at the last point.
+    norm_c, norm_h : float
+        ‖c‖ and the norm of the other half of the state in the homotopy's coordinates (‖q‖ for the paper's
+        homotopy, ‖h‖ for the fixed-point one) at the last point; NaN for a path that could not start.
+    forget : float
+        The largest forget gate σ(W_f h + b_f) there.
+    """
+
+    status: str
+    t: float
+    norm_c: float
+    norm_h: float
+    forget: float
+
+
+def path_failure(lstm: AutonomousLSTM, result: Equilibrium) -> PathFailure:
+    """The :class:`PathFailure` of a run that did not converge.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibrium
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng([0, 4, 3]), scale=1.0)
+    >>> failure = path_failure(lstm, find_equilibrium(lstm, "paper"))
+    >>> failure.status, failure.t < 0
+    ('returned', True)
+    """
+    path = result.path
+    if not path.t:  # singular at the start: no step was taken
+        return PathFailure(result.status, 0.0, np.nan, np.nan, float(np.max(lstm.cell.gates(result.h).f)))
+    return PathFailure(result.status, path.t[-1], path.norm_c[-1], path.norm_h[-1],
+                       float(np.max(lstm.cell.gates(result.h).f)))
+
+
+def describe_failures(failures: list[PathFailure], *, saturated: float = 0.99) -> str:
+    """What the failed paths of a comparison did, in words: how many returned through t = 0, how many
+    ended at t in [0, 1] and with how saturated forget gates, and which half of the state was larger.
+
+    Examples
+    --------
+    >>> text = describe_failures([PathFailure("returned", -0.01, 30.0, 2.0, 0.9),
+    ...                           PathFailure("diverged", 0.7, 1e4, 5.0, 0.9999)])
+    >>> text.startswith("2 paths failed: 1 turned back through *t* = 0 and 1 ended at *t* in [0, 1]")
+    True
+    >>> "(1 of these with a forget gate above 0.99)" in text, text.endswith("on 2 of the 2 that started.")
+    (True, True)
+    """
+    if not failures:
+        return "No path failed."
+    started = [f for f in failures if np.isfinite(f.norm_c)]
+    returned = sum(f.status == "returned" for f in started)
+    inside = [f for f in started if 0.0 <= f.t <= 1.0]
+    gated = sum(f.forget > saturated for f in inside)
+    c_larger = sum(f.norm_c > f.norm_h for f in started)
+    unstarted = len(failures) - len(started)
+    return (f"{len(failures)} path{'s' if len(failures) > 1 else ''} failed: {returned} turned back through *t* = 0 "
+            f"and {len(inside)} ended at *t* in [0, 1] ({gated} of these with a forget gate above "
+            f"{saturated:g})" + (f", {unstarted} could not start" if unstarted else "")
+            + f"; at the last point ‖c‖ exceeded the norm of the other half of the state on {c_larger} of the "
+            f"{len(started)} that started.")

@@ -1,0 +1,3 @@
+from lstmdyn.book.cli import main
+
+raise SystemExit(main())

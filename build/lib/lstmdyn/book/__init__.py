@@ -1,0 +1,20 @@
+"""The book machinery: executing the chapter notebooks and building the site.
+
+- :mod:`~lstmdyn.book.profiles`: the parameter profiles (smoke, quick, paper) of every chapter, in one table.
+- :mod:`~lstmdyn.book.parameters`: reading a notebook's ``parameters`` cell and checking values against it.
+- :mod:`~lstmdyn.book.runner`: papermill execution, the cache of executed chapters, the site build.
+- :mod:`~lstmdyn.book.page`: tables and glued numbers and sentences for the pages.
+- :mod:`~lstmdyn.book.plotting`: the book's figure style and its recurring figures.
+- :mod:`~lstmdyn.book.cli`: ``python -m lstmdyn run|book|params``.
+
+Needs the optional extra ``lstmdyn[book]`` (Jupyter Book, papermill, jupytext, ipykernel); the science does
+not import it.
+"""
+
+import importlib.util
+
+_MISSING = [name for name in ("jupytext", "papermill", "nbformat", "yaml", "myst_nb", "jupyter_book")
+            if importlib.util.find_spec(name) is None]
+if _MISSING:
+    raise ImportError(f"lstmdyn.book needs the optional extra 'book' (missing: {', '.join(_MISSING)}): "
+                      "pip install 'lstmdyn[book]', or `make book` in a checkout")

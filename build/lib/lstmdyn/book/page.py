@@ -1,0 +1,52 @@
+"""What a chapter page shows besides figures: tables, and numbers and sentences computed by the notebook,
+glued into its prose with ``{glue:text}`name:format``` and ``{glue:md}`name```."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue
+from pandas.io.formats.style import Styler
+
+__all__ = ["equilibrium_table", "glue_numbers", "glue_text", "record_table", "table"]
+
+
+def glue_numbers(**values: Real) -> None:
+    """Make each number available to the page's prose as ``{glue:text}`name:format```.
+
+    numpy scalars are converted to Python numbers first: the page formats the stored text, and
+    ``np.float64(0.5)`` is not a number to it.
+    """
+    for name, value in values.items():
+        glue(name, int(value) if isinstance(value, Integral) else float(value), display=False)
+
+
+def glue_text(**texts: str) -> None:
+    """Make each Markdown text available to the page's prose as ``{glue:md}`name```, for statements that
+    depend on the computed results."""
+    for name, text in texts.items():
+        glue(name, Markdown(text), display=False)
+
+
+def table(frame: pd.DataFrame, formats: dict[str, str] | None = None, precision: int = 3) -> Styler:
+    """A results table as the book shows it: no index, numbers to ``precision`` digits unless a column has
+    its own format in ``formats`` (``{"residual": "{:.1e}"}``)."""
+    return frame.style.format(formats or {}, precision=precision).hide(axis="index")
+
+
+def record_table(info) -> Styler:
+    """A data set's record (:class:`lstmdyn.data.DataInfo`) as a two-column table: origin, license, facts."""
+    rows = [("origin", info.origin), ("license", info.license), *info.facts.items()]
+    return table(pd.DataFrame(rows, columns=["", info.name])).set_properties(**{"text-align": "left"})
+
+
+def equilibrium_table(results: dict, reference: np.ndarray) -> Styler:
+    """Homotopy runs (``{name: Equilibrium}``) side by side, with their distance to a reference state."""
+    frame = pd.DataFrame([{
+        "method": name, "status": r.status, "steps": r.steps, "turning points": len(r.turning_points),
+        "seconds": r.seconds, "residual ‖Φ(x)−x‖": r.residual, "spectral radius": r.spectral_radius,
+        "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()])
+    return table(frame, {"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"})

@@ -1,0 +1,89 @@
+"""One figure style for the whole book, and saving figures as PNG beside the executed notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+__all__ = ["eigenvalue_plane", "homotopy_path", "homotopy_paths", "median_band", "save", "training_curve",
+           "training_figure", "use_style"]
+
+
+def use_style() -> None:
+    """Seaborn's white grid with the colour-blind palette, at a size that reads well on the page."""
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.9)
+    mpl.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",
+                         "figure.constrained_layout.use": True, "axes.titlesize": "medium",
+                         "legend.fontsize": "small", "legend.title_fontsize": "small"})
+
+
+def save(fig: plt.Figure, name: str, directory: str | Path = "figures") -> None:
+    """Save ``fig`` as ``directory/name.png``, creating directories as needed."""
+    path = Path(directory) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+
+
+def median_band(ax: plt.Axes, x, samples, label: str, quantiles: tuple[float, float] = (0.1, 0.9)):
+    """Plot the median over the first axis of ``samples`` as a line and a quantile range as a band."""
+    line, = ax.plot(x, np.median(samples, axis=0), label=label)
+    lo, hi = np.quantile(samples, quantiles, axis=0)
+    ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+    return line
+
+
+def eigenvalue_plane(ax: plt.Axes, eigenvalues: np.ndarray, label: str | None = None, **style) -> None:
+    """Eigenvalues in the complex plane with the unit circle, on equal axes."""
+    theta = np.linspace(0, 2 * np.pi, 400)
+    ax.plot(np.cos(theta), np.sin(theta), color="grey", lw=1, ls="--")
+    ax.scatter(eigenvalues.real, eigenvalues.imag, s=style.pop("s", 12), label=label, **style)
+    ax.set(xlabel=r"Re $\lambda$", ylabel=r"Im $\lambda$", aspect="equal")
+
+
+def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) -> None:
+    """A followed homotopy path: t and ‖x‖ against arclength, turning points marked with crosses."""
+    line, = ax_t.plot(path.s, path.t, label=label, **style)
+    if path.turning_points:
+        s, t = zip(*path.turning_points, strict=True)
+        ax_t.plot(s, t, "x", color=line.get_color(), ms=8, mew=2)
+    ax_norm.plot(path.s, path.norm, color=line.get_color(), label=label, **style)
+    for ax in (ax_t, ax_norm):
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")
+    ax_t.set_ylabel("$t$")
+    ax_norm.set(ylabel=r"$\|x\|$", yscale="log")
+
+
+def training_curve(ax: plt.Axes, result, label: str = "", window: int = 10) -> None:
+    """Training loss per step (a running mean over ``window`` steps) and validation loss at checkpoints."""
+    steps, losses = np.array(result.losses).T
+    kernel = np.ones(min(window, len(losses))) / min(window, len(losses))
+    line, = ax.plot(steps[len(kernel) - 1:], np.convolve(losses, kernel, mode="valid"),
+                    label=f"{label} training (running mean)".strip())
+    if result.validation:
+        ax.plot(*np.array(result.validation).T, "o--", color=line.get_color(), label=f"{label} validation".strip())
+    ax.set(xlabel="training step", ylabel="loss")
+    ax.legend()
+
+
+def training_figure(result, ylabel: str, title: str) -> plt.Figure:
+    """One training run's curves (see :func:`training_curve`) in a figure of their own."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    training_curve(ax, result)
+    ax.set(ylabel=ylabel, title=title)
+    return fig
+
+
+def homotopy_paths(results: dict, title: str) -> plt.Figure:
+    """The paths of several homotopy runs (``{name: Equilibrium}``), t and ‖x‖ against arclength."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name, result in results.items():
+        homotopy_path(axes[0], axes[1], result.path, label=f"{name}: {result.status}")
+    axes[0].axhline(1.0, color="grey", lw=0.8)
+    axes[0].legend()
+    fig.suptitle(title)
+    return fig

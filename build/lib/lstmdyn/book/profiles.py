@@ -1,0 +1,77 @@
+"""The parameter profiles of the notebooks, in one table.
+
+- ``smoke``: seconds per notebook; the tests execute every notebook with it.
+- ``quick``: minutes; the website that ``make book`` builds. These are the defaults written in each notebook's
+  ``parameters`` cell, so a notebook opened by hand runs in reasonable time.
+- ``paper``: the sizes of the papers, for readers with time or a GPU.
+
+For each notebook: the overrides of ``smoke`` and ``paper`` (``quick`` has none), the admissible range of
+numeric parameters (inclusive; ``None`` for no bound) and the admissible values of string parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PROFILES = ("smoke", "quick", "paper")
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """Profiles and admissible values for the parameters of one notebook."""
+
+    smoke: Mapping[str, Any]
+    paper: Mapping[str, Any]
+    limits: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def profile(self, name: str) -> Mapping[str, Any]:
+        """The overrides of profile ``name`` (empty for ``quick``)."""
+        return {"smoke": self.smoke, "quick": {}, "paper": self.paper}[name]
+
+
+NOTEBOOKS: dict[str, NotebookSpec] = {
+    "lstm_model": NotebookSpec(
+        smoke={"n": 16, "T": 40, "seeds": 2, "T_check": 5},
+        paper={"n": 128, "T": 300, "seeds": 20, "T_check": 200},
+        limits={"n": (2, 2048), "T": (10, 100_000), "seeds": (1, 1000), "seed": (0, None),
+                "T_check": (1, 10_000), "spectral_radii": (0.0, 10.0), "gains": (0.0, 10.0),
+                "forget_biases": (-20.0, 20.0), "scalar_weights": (-10.0, 10.0)},
+    ),
+    "equilibria": NotebookSpec(
+        smoke={"n": 10, "sizes": [4], "scales": [4.0], "networks": 3, "max_steps": 500, "starts": 2,
+               "forget_biases": [0.0]},
+        paper={"n": 200, "sizes": [4, 10, 30, 100], "networks": 50, "max_steps": 5000, "starts": 20},
+        limits={"seed": (0, None), "n": (1, 2000), "scale": (0.0, 100.0), "sizes": (1, 1000),
+                "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
+                "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
+    ),
+    "datasets": NotebookSpec(
+        smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "char_hidden": 16,
+               "char_samples": 200, "mocap_epochs": 1, "validations": 2},
+        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3414, "char_hidden": 512,
+               "char_samples": 25618, "mocap_epochs": 50},
+        limits={"seed": (0, None), "mnist_epochs": (1, 100_000), "ptb_windows": (1, 2323),
+                "nottingham_samples": (1, 3414), "char_hidden": (1, 4096), "char_samples": (1, 25618),
+                "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
+    ),
+    "learning_to_remember": NotebookSpec(
+        smoke={"seeds": 1, "hidden": 8, "epochs": 50, "learning_rates": [0.3, 30.0], "reber_strings": 64,
+               "reber_epochs": 2, "test_strings": 32},
+        paper={"seeds": 10, "epochs": 3000, "reber_strings": 5000, "reber_epochs": 50, "test_strings": 1000},
+        limits={"seed": (0, None), "seeds": (1, 1000), "hidden": (1, 1024), "epochs": (1, 1_000_000),
+                "learning_rates": (0.0, 1000.0), "clip": (0.0, 1e6), "reber_strings": (2, 1_000_000),
+                "reber_epochs": (1, 100_000), "test_strings": (2, 1_000_000), "reber_lr": (0.0, 10.0)},
+    ),
+    "lyapunov": NotebookSpec(
+        smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,
+               "lengths": [10, 20], "qr_intervals": [1, 5], "cost_sizes": [32]},
+        paper={"n_rnn": 200, "n": 512, "warmup": 500, "lengths": [10, 25, 50, 100, 200, 400, 1000],
+               "cost_sizes": [128, 256, 512]},
+        limits={"seed": (0, None), "batch": (2, 10_000), "T": (1, 1_000_000), "n_rnn": (2, 4096),
+                "gains": (0.0, 100.0), "n": (2, 4096), "init": (0.0, 10.0), "warmup": (1, 1_000_000),
+                "lengths": (1, 1_000_000), "qr_intervals": (1, 10_000), "cost_sizes": (2, 4096)},
+    ),
+}

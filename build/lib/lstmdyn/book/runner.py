@@ -1,0 +1,288 @@
+"""Execute the chapter notebooks with papermill and build the book with Jupyter Book.
+
+A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebook` resolves and checks
+its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
+``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
+Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code (the
+science and the experiments) and data registry are unchanged is skipped. :func:`build_book` runs every
+chapter of ``_toc.yml`` in order, then builds the site with warnings as errors and scans the pages for error
+output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+from nbformat import NotebookNode
+
+import lstmdyn
+from lstmdyn.book.parameters import declared_parameters, resolve
+
+__all__ = ["NotebookError", "Project", "RunResult", "build_book", "run_notebook", "scan_site"]
+
+KERNEL = "python3"
+
+
+class NotebookError(RuntimeError):
+    """A notebook that could not be found, executed cleanly, or built into the site."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """The book's directory layout, found from any directory inside it."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The nearest ancestor of ``start`` (default: the working directory) holding ``_toc.yml``."""
+        start = (start or Path.cwd()).resolve()
+        for d in (start, *start.parents):
+            if (d / "_toc.yml").is_file() and (d / "notebooks").is_dir():
+                return cls(d)
+        raise NotebookError(f"no book found: neither {start} nor its parents hold _toc.yml and notebooks/")
+
+    @property
+    def generated(self) -> Path:
+        return self.root / "book" / "generated"
+
+    def chapters(self) -> list[str]:
+        """Names of the generated chapters, in the order of ``_toc.yml``."""
+        toc = yaml.safe_load((self.root / "_toc.yml").read_text())
+        files: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("file"), str):
+                    files.append(node["file"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(toc)
+        return [Path(f).name for f in files if Path(f).parent.as_posix() == "book/generated"]
+
+    def copy_sources(self, destination: Path) -> Project:
+        """A copy of the book's sources, without environment, build output, generated pages or caches
+        (for a build from scratch beside this one: the tests and the build benchmark)."""
+        shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "_build", "generated", "cache", "__pycache__", ".pytest_cache", ".ruff_cache",
+            "*.egg-info"))
+        return Project(destination)
+
+    def source(self, notebook: str) -> tuple[str, Path]:
+        """``(name, path)`` of a chapter given as ``NAME``, ``NAME.py`` or ``notebooks/NAME.py``."""
+        name = Path(notebook).name.removesuffix(".py").removesuffix(".ipynb")
+        path = self.root / "notebooks" / f"{name}.py"
+        if not path.is_file():
+            known = sorted(p.stem for p in (self.root / "notebooks").glob("*.py"))
+            raise NotebookError(f"unknown notebook {notebook!r}; known: {', '.join(known)}")
+        return name, path
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`run_notebook` did."""
+
+    name: str
+    output: Path
+    executed: bool
+    parameters: dict[str, Any]
+    seconds: float
+
+
+def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
+    """sha256 of the science and the experiments: a change there invalidates every page, a change of the
+    book machinery (:mod:`lstmdyn.book`) does not."""
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        inside = path.relative_to(package).parts
+        if path.is_file() and "__pycache__" not in inside and inside[0] != "book":
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(source: str, profile: str, parameters: Mapping[str, Any], project: Project) -> str:
+    """The key of one run: the notebook source, the profile, the parameters, the package code and the
+    data registry."""
+    registry = project.root / "data" / "registry.toml"
+    payload = json.dumps({"source": source, "profile": profile, "parameters": parameters,
+                          "package": package_digest(),
+                          "data": registry.read_text() if registry.exists() else ""}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def rerun_command(name: str, profile: str, overrides: Mapping[str, Any]) -> str:
+    """The shell command that executes notebook ``name`` again with the same explicit values."""
+    args = "".join(f" -p {k} {shlex.quote(v if isinstance(v, str) else json.dumps(v))}"
+                   for k, v in overrides.items())
+    return f"python -m lstmdyn run {name} --profile {profile}{args}"
+
+
+def _provenance_cell(name: str, profile: str, parameters: Mapping[str, Any],
+                     overrides: Mapping[str, Any], declared: Mapping, seconds: float) -> NotebookNode:
+    rows = "\n".join(
+        f"| `{k}` | `{v!r}` | {'' if v == declared[k].default else f'`{declared[k].default!r}`'} "
+        f"| {declared[k].help.replace('|', '&#124;')} |" for k, v in parameters.items())
+    text = f"""```{{admonition}} How this page was produced
+:class: note
+Executed with the **{profile}** profile by `lstmdyn` {lstmdyn.__version__} on {date.today():%Y-%m-%d}
+in {seconds:.0f} s. The parameters:
+
+| parameter | value | default, if different | meaning |
+|---|---|---|---|
+{rows}
+
+Run it again, with these or other values: `{rerun_command(name, profile, overrides)}`
+(see [Re-running the notebooks](../rerunning.md)).
+```"""
+    return nbformat.v4.new_markdown_cell(text, metadata={"tags": ["lstmdyn-provenance"]})
+
+
+_WARNING = re.compile(r"\b\w*(Warning|Error)\b")
+
+
+def problems(nb: NotebookNode) -> list[str]:
+    """Error outputs and warnings written by the cells of an executed notebook."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"cell {index} raised {out.get('ename')}: {out.get('evalue')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                match = _WARNING.search(out.get("text", ""))
+                if match:
+                    line = next(ln for ln in out["text"].splitlines() if match.group(0) in ln)
+                    found.append(f"cell {index} wrote to stderr: {line.strip()}")
+    return found
+
+
+def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, Any] | None = None,
+                 *, force: bool = False, project: Project | None = None,
+                 progress: bool = True) -> RunResult:
+    """Execute one chapter notebook with papermill, unless its output is up to date.
+
+    Parameters
+    ----------
+    notebook : str
+        ``NAME``, ``NAME.py`` or ``notebooks/NAME.py``.
+    profile : {"smoke", "quick", "paper"}
+        The parameter profile (see :mod:`lstmdyn.book.profiles`).
+    overrides : mapping, optional
+        Parameter values that take precedence over the profile; strings are parsed as on the command line.
+    force : bool
+        Execute even if ``book/generated/NAME.ipynb`` is up to date.
+
+    Raises
+    ------
+    ParameterError
+        Before any work, for an unknown parameter name or a bad value.
+    NotebookError
+        If a cell raises, or writes a warning to stderr.
+    """
+    project = project or Project.find()
+    overrides = dict(overrides or {})
+    name, path = project.source(notebook)
+    source = path.read_text()
+    nb = jupytext.reads(source, fmt="py:percent")
+    declared = declared_parameters(nb)
+    parameters = resolve(name, declared, profile, overrides)
+    explicit = {k: parameters[k] for k in overrides}
+    key = cache_key(source, profile, parameters, project)
+
+    project.generated.mkdir(parents=True, exist_ok=True)
+    output = project.generated / f"{name}.ipynb"
+    key_file = output.with_suffix(".key")
+    if not force and output.exists() and key_file.exists() and key_file.read_text() == key:
+        return RunResult(name, output, False, parameters, 0.0)
+    key_file.unlink(missing_ok=True)
+
+    data = os.environ.get("LSTMDYN_DATA")
+    if data:  # the kernel runs in book/generated: make a relative data path absolute first
+        os.environ["LSTMDYN_DATA"] = str(Path(data).resolve())
+    start = time.perf_counter()
+    try:
+        executed = papermill.execute_notebook(
+            nb, str(output), parameters=parameters, kernel_name=KERNEL, language="python",
+            cwd=str(project.generated), progress_bar=progress and {"desc": name},
+        )
+    except papermill.PapermillExecutionError as e:
+        failed = next((c.source.strip().splitlines()[0] for c in nbformat.read(output, 4).cells
+                       if c.get("execution_count") == e.exec_count and c.source.strip()), "")
+        raise NotebookError(f"{name}: the cell In [{e.exec_count}] starting `{failed}` raised {e.ename}: "
+                            f"{e.evalue} (the executed notebook is {output})") from None
+    seconds = time.perf_counter() - start
+
+    for cell in executed.cells:  # the page shows the provenance note instead of the raw assignments
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    anchor = next(i for i, c in enumerate(executed.cells)
+                  if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", [])))
+    while anchor + 1 < len(executed.cells) and "injected-parameters" in executed.cells[
+            anchor + 1].metadata.get("tags", []):
+        anchor += 1
+    executed.cells.insert(anchor + 1, _provenance_cell(name, profile, parameters, explicit, declared,
+                                                       seconds))
+    nbformat.write(executed, output)
+
+    found = problems(executed)
+    if found:
+        raise NotebookError(f"{name}: " + "; ".join(found) + f" (the executed notebook is {output})")
+    key_file.write_text(key)
+    return RunResult(name, output, True, parameters, seconds)
+
+
+_ERROR_MARKERS = ("Traceback (most recent call last)", 'class="output traceback', 'class="output error',
+                  'class="output stderr')
+
+
+def scan_site(html: Path) -> list[str]:
+    """Pages of the built site that show error output, and a missing local MathJax."""
+    found = [f"{page.relative_to(html)}: {marker}" for page in sorted(html.rglob("*.html"))
+             if "_static" not in page.parts for marker in _ERROR_MARKERS if marker in page.read_text()]
+    if not (html / "_static" / "mathjax" / "tex-chtml.js").is_file():
+        found.append("_static/mathjax/tex-chtml.js is missing: equations would need the network")
+    return found
+
+
+def build_book(profile: str = "quick", *, force: bool = False, project: Project | None = None,
+               echo=print) -> Path:
+    """Run every chapter in ``_toc.yml`` order, then build the site; returns ``_build/html``.
+
+    The build is ``jupyter-book build . -W -n --keep-going --all``, started with the running interpreter.
+    """
+    project = project or Project.find()
+    for chapter in project.chapters():
+        result = run_notebook(chapter, profile, force=force, project=project)
+        echo(f"{chapter}: executed in {result.seconds:.1f} s" if result.executed
+             else f"{chapter}: up to date")
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+               "build", str(project.root), "-W", "-n", "--keep-going", "--all"]
+    if subprocess.run(command, cwd=project.root).returncode != 0:
+        raise NotebookError("jupyter-book build failed: see the warnings above")
+    html = project.root / "_build" / "html"
+    found = scan_site(html)
+    if found:
+        raise NotebookError("the built site shows errors: " + "; ".join(found))
+    echo(f"site: {html / 'index.html'}")
+    return html

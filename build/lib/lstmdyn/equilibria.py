@@ -1,0 +1,780 @@
+"""Equilibria of the autonomous LSTM by homotopy continuation (Amrouche et al. 2019).
+
+The autonomous LSTM (paper eq. 1) is the map Φ: (c, h) → (c⁺, h⁺),
+
+    c⁺ = σ(W_f h + b_f) ⊙ c + σ(W_i h + b_i) ⊙ tanh(W_g h + b_g),
+    h⁺ = σ(W_o h + b_o) ⊙ tanh(c⁺),
+
+and an equilibrium is a fixed point x = Φ(x) of the state x = (c, h). Two homotopies lead to one:
+
+- the **paper's** (eqs. 2–3): shift h = q + q_c with W_g q_c + b_g = 0, write the shifted map as
+  x⁺ = F(x) + x_c with F(0) = 0, and follow H(t, x) = x − F(x) − t·x_c from (t, x) = (0, 0) to t = 1;
+- the **fixed-point (convex) homotopy** of Garcia & Zangwill, H(t, x) = x − t·Φ(x) − (1 − t)·x0, from the
+  state x0 at t = 0. Since Φ maps into a bounded set, so do its solutions for t ∈ [0, 1]: the default.
+
+Both zero sets are curves in (x, t), followed by :func:`follow_path`: an Euler predictor along the unit
+tangent (the kernel of DH), a Newton corrector on the hyperplane through the prediction orthogonal to
+the previous tangent, adaptive steps, the tangent oriented by continuity (so turning points are passed), an
+end game that lands on t = 1, and a Newton polish on Φ(x) = x (Allgower & Georg 1990). Everything is float64.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import scipy.linalg as sl
+import torch
+from scipy.integrate import solve_ivp
+from threadpoolctl import threadpool_limits
+
+from lstmdyn.cells import LSTMParameters
+
+__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "find_equilibria",
+           "find_equilibrium", "follow_path", "iterate_map", "newton"]
+
+RESIDUAL_TOLERANCE = 1e-9  # an equilibrium is reported as converged only below this ‖Φ(x) − x‖
+
+
+# --------------------------------------------------------------------------------------------------
+# The model
+
+
+class AutonomousLSTM:
+    """The LSTM without input, eq. (1) of Amrouche et al., in float64.
+
+    Parameters
+    ----------
+    W_f, W_i, W_g, W_o : (n, n) arrays or tensors
+        Recurrent weights of the forget, input, candidate and output gates.
+    b_f, b_i, b_g, b_o : (n,) arrays or tensors
+        Their biases.
+
+    Raises
+    ------
+    ValueError
+        Naming the offending array, if a shape is wrong or a value is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> n = 3
+    >>> weights = {f"W_{k}": np.eye(n) for k in "figo"}
+    >>> lstm = AutonomousLSTM(**weights, **{f"b_{k}": np.zeros(n) for k in "figo"})
+    >>> lstm.n
+    3
+    """
+
+    def __init__(self, *, W_f, W_i, W_g, W_o, b_f, b_i, b_g, b_o) -> None:
+        arrays = {"W_f": W_f, "W_i": W_i, "W_g": W_g, "W_o": W_o, "b_f": b_f, "b_i": b_i, "b_g": b_g,
+                  "b_o": b_o}
+        arrays = {k: (v.detach().cpu().double().numpy() if isinstance(v, torch.Tensor)
+                      else np.asarray(v, dtype=np.float64)) for k, v in arrays.items()}
+        if arrays["W_f"].ndim != 2 or arrays["W_f"].shape[0] != arrays["W_f"].shape[1]:
+            raise ValueError(f"W_f must be a square (n, n) matrix, got shape {arrays['W_f'].shape}")
+        n = arrays["W_f"].shape[0]
+        for name, a in arrays.items():
+            shape = (n, n) if name.startswith("W") else (n,)
+            if a.shape != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} contains non-finite values")
+        self.cell = LSTMParameters(W=np.concatenate([arrays[f"W_{k}"] for k in "ifgo"]),
+                                   b=np.concatenate([arrays[f"b_{k}"] for k in "ifgo"]))
+
+    @classmethod
+    def from_parameters(cls, cell: LSTMParameters) -> AutonomousLSTM:
+        """The autonomous map of an LSTM layer: its input weights are dropped."""
+        cell = cell.as_numpy()
+        blocks = {k: cell.block(k) for k in "ifgo"}
+        return cls(**{f"W_{k}": W for k, (W, _, _) in blocks.items()},
+                   **{f"b_{k}": b for k, (_, _, b) in blocks.items()})
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.Module) -> AutonomousLSTM:
+        """From ``nn.LSTM`` (layer 0) or ``nn.LSTMCell``: ``weight_hh`` in gate order i, f, g, o and
+        the bias ``bias_ih + bias_hh``."""
+        return cls.from_parameters(LSTMParameters.from_torch(module))
+
+    @classmethod
+    def from_tf_kernel(cls, kernel: np.ndarray, bias: np.ndarray, forget_bias: float = 0.0
+                       ) -> AutonomousLSTM:
+        """From the arrays of a TensorFlow ``BasicLSTMCell``.
+
+        ``kernel`` has shape (m + n, 4n): rows for the input, then the hidden state; column blocks
+        i, j (= g), f, o, so that a gate's pre-activation is ``[x, h] @ kernel[:, block] + bias[block]``.
+        ``forget_bias`` is the constant TensorFlow adds to the forget gate at run time (1.0 by default in
+        TensorFlow; the arrays do not contain it).
+        """
+        kernel, bias = np.asarray(kernel, dtype=np.float64), np.asarray(bias, dtype=np.float64)
+        if kernel.ndim != 2 or kernel.shape[1] % 4:
+            raise ValueError(f"kernel must have shape (m + n, 4n), got {kernel.shape}")
+        n = kernel.shape[1] // 4
+        if kernel.shape[0] < n:
+            raise ValueError(f"kernel has {kernel.shape[0]} rows, fewer than the n = {n} hidden units")
+        if bias.shape != (4 * n,):
+            raise ValueError(f"bias must have shape ({4 * n},), got {bias.shape}")
+        hidden = kernel[-n:]
+        block = {k: slice(j * n, (j + 1) * n) for j, k in enumerate("igfo")}
+        return cls(**{f"W_{k}": hidden[:, block[k]].T for k in "figo"},
+                   **{f"b_{k}": bias[block[k]] + (forget_bias if k == "f" else 0.0) for k in "figo"})
+
+    @classmethod
+    def random(cls, n: int, *, rng: np.random.Generator, scale: float | None = None,
+               forget_bias: float = 0.0) -> AutonomousLSTM:
+        """Uniform weights on ±scale (default 1/√n, PyTorch's initialisation); see
+        :meth:`LSTMParameters.random`."""
+        return cls.from_parameters(LSTMParameters.random(n, rng=rng, scale=scale,
+                                                         forget_bias=forget_bias))
+
+    @property
+    def n(self) -> int:
+        """Number of hidden units; the state (c, h) has 2n entries."""
+        return self.cell.n
+
+    def weights(self, gate: Literal["f", "i", "g", "o"]) -> tuple[np.ndarray, np.ndarray]:
+        """``(W_k, b_k)`` of one gate."""
+        W, _, b = self.cell.block(gate)
+        return W, b
+
+    def step(self, c: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One step of eq. (1): ``(c, h) → (c⁺, h⁺)``."""
+        return self.cell.step(c, h)
+
+    def jacobian(self, c: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The exact 2n×2n Jacobian of :meth:`step` in ``(c, h)`` order."""
+        return self.cell.jacobian(c, h).dense()
+
+    def Phi(self, x: np.ndarray) -> np.ndarray:
+        """The map on the stacked state ``x = (c, h)``."""
+        return np.concatenate(self.step(x[..., :self.n], x[..., self.n:]), axis=-1)
+
+    def Phi_and_jacobian(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Φ(x) and its Jacobian at ``x = (c, h)``."""
+        return self.Phi(x), self.jacobian(x[:self.n], x[self.n:])
+
+    def residual(self, x: np.ndarray) -> float:
+        """‖Φ(x) − x‖₂, zero at an equilibrium."""
+        return float(np.linalg.norm(self.Phi(x) - x))
+
+
+# --------------------------------------------------------------------------------------------------
+# Homotopies: H(t, x) = 0 is a curve from a known point at t = 0 to an equilibrium at t = 1
+
+
+class _Homotopy:
+    """Common part: the start point x_s, and the offset that makes it a root at t = 0.
+
+    A start moved away from the natural one (a retry after a singular Jacobian, paper section 3) is
+    handled by ``H_e(t, x) = H(t, x) − (1 − t) H(0, x_s)``: the same target at t = 1, and x_s is a root
+    at t = 0.
+    """
+
+    name: str
+
+    def __init__(self, lstm: AutonomousLSTM, start: np.ndarray) -> None:
+        self.lstm = lstm
+        self.start = start
+        self.offset = np.zeros_like(start)
+        self.offset = self._value(start, 0.0)
+
+    def value(self, x: np.ndarray, t: float) -> np.ndarray:
+        return self._value(x, t) - (1 - t) * self.offset
+
+    def derivatives(self, x: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(H, ∂H/∂x, ∂H/∂t)`` at ``(x, t)``."""
+        H, H_x, H_t = self._derivatives(x, t)
+        return H - (1 - t) * self.offset, H_x, H_t + self.offset
+
+    def to_state(self, x: np.ndarray) -> np.ndarray:
+        """The LSTM state (c, h) of a point x of the homotopy."""
+        return x
+
+    def _value(self, x, t):
+        raise NotImplementedError
+
+    def _derivatives(self, x, t):
+        raise NotImplementedError
+
+
+class ConvexHomotopy(_Homotopy):
+    """``H(t, x) = x − t Φ(x) − (1 − t) x0``, the fixed-point homotopy (Zangwill & Garcia 1981).
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(0))
+    >>> H = ConvexHomotopy(lstm)
+    >>> bool(np.allclose(H.value(np.zeros(6), 0.0), 0))      # x0 = 0 is the root at t = 0
+    True
+    """
+
+    name = "convex"
+
+    def __init__(self, lstm: AutonomousLSTM, x0: np.ndarray | None = None,
+                 perturbation: np.ndarray | None = None) -> None:
+        self.x0 = np.zeros(2 * lstm.n) if x0 is None else np.asarray(x0, dtype=np.float64)
+        super().__init__(lstm, self.x0 if perturbation is None else self.x0 + perturbation)
+
+    def _value(self, x, t):
+        return x - t * self.lstm.Phi(x) - (1 - t) * self.x0
+
+    def _derivatives(self, x, t):
+        Phi, J = self.lstm.Phi_and_jacobian(x)
+        return x - t * Phi - (1 - t) * self.x0, np.eye(len(x)) - t * J, self.x0 - Phi
+
+
+class PaperHomotopy(_Homotopy):
+    """The homotopy of Amrouche et al., eqs. (2)–(3).
+
+    With ``h = q + q_c`` and ``W_g q_c + b_g = 0`` (least squares when ``b_g`` is not in the range of
+    ``W_g``), the shifted map is ``G(c, q) = Φ(c, q + q_c) − (0, q_c)``. The paper writes it as
+    ``G(x) = F(x) + x_c`` with ``F(0) = 0``; here ``x_c = G(0)``, which also absorbs the least-squares
+    remainder ``W_g q_c + b_g``, so that ``F(0) = 0`` holds exactly. ``H(t, x) = x − F(x) − t x_c``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(0))
+    >>> H = PaperHomotopy(lstm)
+    >>> bool(np.allclose(H.value(np.zeros(6), 0.0), 0)), H.remainder < 1e-12   # F(0) = 0, W_g invertible
+    (True, True)
+    """
+
+    name = "paper"
+
+    def __init__(self, lstm: AutonomousLSTM, perturbation: np.ndarray | None = None) -> None:
+        W_g, b_g = lstm.weights("g")
+        self.q_c = np.linalg.lstsq(W_g, -b_g, rcond=None)[0]
+        self.shift = np.concatenate([np.zeros(lstm.n), self.q_c])
+        self.lstm = lstm
+        self.x_c = self._G(np.zeros(2 * lstm.n))
+        start = np.zeros(2 * lstm.n)
+        super().__init__(lstm, start if perturbation is None else start + perturbation)
+
+    @property
+    def remainder(self) -> float:
+        """‖W_g q_c + b_g‖: zero when ``b_g`` is in the range of ``W_g``."""
+        W_g, b_g = self.lstm.weights("g")
+        return float(np.linalg.norm(W_g @ self.q_c + b_g))
+
+    def _G(self, x):
+        return self.lstm.Phi(x + self.shift) - self.shift
+
+    def _value(self, x, t):
+        return x - self._G(x) + (1 - t) * self.x_c
+
+    def _derivatives(self, x, t):
+        Phi, J = self.lstm.Phi_and_jacobian(x + self.shift)
+        return x - (Phi - self.shift) + (1 - t) * self.x_c, np.eye(len(x)) - J, -self.x_c
+
+    def to_state(self, x):
+        return x + self.shift
+
+
+# --------------------------------------------------------------------------------------------------
+# Path following
+
+
+@dataclass
+class Path:
+    """The followed curve: t, arclength s and ‖x‖ at every accepted point, and where t turned back.
+
+    Examples
+    --------
+    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
+    >>> end.path.t[0], end.path.t[-1]
+    (0.0, 1.0)
+    """
+
+    t: list[float] = field(default_factory=list)
+    s: list[float] = field(default_factory=list)
+    norm: list[float] = field(default_factory=list)
+    turning_points: list[tuple[float, float]] = field(default_factory=list)  # (s, t)
+    min_abs_dt: float = np.inf  # min |dt/dθ| of the unit tangent along the path
+
+    def add(self, y: np.ndarray, s: float) -> None:
+        self.t.append(float(y[-1]))
+        self.s.append(s)
+        self.norm.append(float(np.linalg.norm(y[:-1])))
+
+
+@dataclass
+class PathEnd:
+    """Where :func:`follow_path` stopped.
+
+    Examples
+    --------
+    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
+    >>> end.status, end.x.shape
+    ('reached', (6,))
+    """
+
+    x: np.ndarray
+    status: Literal["reached", "diverged", "max_steps", "singular"]
+    steps: int
+    path: Path
+
+
+class _Singular(Exception):
+    pass
+
+
+def _bordered(H: _Homotopy, y: np.ndarray, border: np.ndarray):
+    """LU factors of ``[DH(y); borderᵀ]`` and H(y); raises _Singular if the matrix is singular."""
+    value, H_x, H_t = H.derivatives(y[:-1], y[-1])
+    B = np.empty((len(y), len(y)))
+    B[:-1, :-1], B[:-1, -1], B[-1] = H_x, H_t, border
+    lu, piv = sl.lu_factor(B, check_finite=False)
+    d = np.abs(np.diag(lu))
+    if not np.all(np.isfinite(lu)) or d.min() <= 1e-13 * d.max():
+        raise _Singular
+    return (lu, piv), value
+
+
+def _tangent(lu, previous: np.ndarray) -> np.ndarray:
+    """The unit tangent solving ``[DH; previousᵀ] τ = e_last``: in ker DH, with τ·previous > 0."""
+    e = np.zeros(len(previous))
+    e[-1] = 1.0
+    tau = sl.lu_solve(lu, e, check_finite=False)
+    return tau / np.linalg.norm(tau)
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``A⁻¹ b``, or None if ``A`` is singular or too ill-conditioned to trust."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sl.LinAlgWarning)
+        try:
+            return sl.solve(A, b, check_finite=False)
+        except (sl.LinAlgError, sl.LinAlgWarning, ValueError):
+            return None
+
+
+def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: float = 1e-9,
+                max_steps: int = 5000, tol: float = 1e-7, max_norm: float = 1e4,
+                nominal: tuple[float, float, float] = (0.05, 0.2, 0.15)) -> PathEnd:
+    """Follow the zero curve of ``H`` from ``(H.start, 0)`` to t = 1 by predictor–corrector continuation.
+
+    Euler predictor ``y + h τ``; chord-Newton corrector with the factors of ``[DH(y); τ_prevᵀ]`` on the
+    hyperplane through the prediction orthogonal to ``τ_prev``; step length adapted from the corrector's
+    first step, its contraction and the angle between tangents against their ``nominal`` values, and not
+    grown right after a rejected step (Allgower & Georg 1990, ch. 6). The tangent is oriented by
+    continuity, never by the sign of dt/dθ, so turning points are passed. Once an accepted step crosses
+    t = 1, the point where the secant crosses it is corrected by Newton in x at t = 1 (the end game).
+
+    Steps are at most ``h_max·(1 + ‖y‖)`` long, so that a path escaping to infinity leaves the ball
+    ``‖x‖ ≤ max_norm`` quickly (``status == "diverged"``). Returns the end point in homotopy coordinates
+    (the solution at t = 1 if ``status == "reached"``).
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
+    >>> end = follow_path(ConvexHomotopy(lstm))
+    >>> end.status, bool(lstm.residual(end.x) < 1e-6)
+    ('reached', True)
+    """
+    y = np.append(H.start, 0.0)
+    path = Path()
+    tau_prev = np.zeros(len(y))
+    tau_prev[-1] = 1.0  # start towards increasing t
+    s, h, steps, rejected = 0.0, h0, 0, False
+    try:
+        lu, _ = _bordered(H, y, tau_prev)
+    except _Singular:
+        return PathEnd(H.start, "singular", 0, path)
+    tau = _tangent(lu, tau_prev)
+    path.add(y, s)
+    while steps < max_steps:
+        steps += 1
+        accepted = _predict_and_correct(H, y, tau, tau_prev, lu, h, tol)
+        landed = None
+        if accepted is not None and accepted[0][-1] >= 1.0 > y[-1]:  # the end game
+            y_new = accepted[0]
+            secant = y + (1.0 - y[-1]) / (y_new[-1] - y[-1]) * (y_new - y)
+            landed = _land_on_one(H, secant, 1e-10)
+            if landed is not None:
+                path.add(np.append(landed, 1.0), s + float(np.linalg.norm(secant - y)))
+                return PathEnd(landed, "reached", steps, path)
+        if accepted is None or landed is None and accepted[0][-1] >= 1.0 > y[-1]:
+            h *= 0.5
+            rejected = True
+            if h < h_min:
+                return PathEnd(y[:-1], "singular", steps, path)
+            continue
+        y_new, tau_new, lu_new, first, contraction, angle = accepted
+        s += float(np.linalg.norm(y_new - y))
+        if np.sign(tau_new[-1]) != np.sign(tau[-1]):
+            path.turning_points.append((s, float(y_new[-1])))
+        path.min_abs_dt = min(path.min_abs_dt, abs(tau_new[-1]))
+        y, tau_prev, tau, lu = y_new, tau, tau_new, lu_new
+        path.add(y, s)
+        if not np.all(np.isfinite(y)) or np.linalg.norm(y[:-1]) > max_norm:
+            return PathEnd(y[:-1], "diverged", steps, path)
+        slow = max(np.sqrt(first / nominal[0]), np.sqrt(contraction / nominal[1]), angle / nominal[2], 0.5)
+        h = min(h_max * (1.0 + np.linalg.norm(y)), h / min(slow, 1.0 if rejected else 2.0))
+        rejected = False
+    return PathEnd(y[:-1], "max_steps", steps, path)
+
+
+def _predict_and_correct(H: _Homotopy, y, tau, tau_prev, lu, h: float, tol: float):
+    """One predictor–corrector step of length ``h``, or None if it must be rejected.
+
+    Returns ``(y_new, τ_new, factors at y_new, first corrector step, contraction, angle τ→τ_new)``.
+    """
+    corrected = _correct(H, lu, tau_prev, y + h * tau, tol)
+    if corrected is None:
+        return None
+    y_new, first, contraction = corrected
+    try:
+        lu_new, _ = _bordered(H, y_new, tau)
+    except _Singular:
+        return None
+    tau_new = _tangent(lu_new, tau)
+    angle = float(np.arccos(np.clip(tau_new @ tau, -1.0, 1.0)))
+    if angle > 0.5:  # too sharp a bend for this step length
+        return None
+    return y_new, tau_new, lu_new, first, contraction, angle
+
+
+def _correct(H: _Homotopy, lu, border: np.ndarray, y_p: np.ndarray, tol: float, max_iter: int = 6):
+    """Chord-Newton from the prediction ``y_p`` on the hyperplane ``borderᵀ(y − y_p) = 0``.
+
+    Returns ``(y, first step length, contraction rate)`` or None if the iteration does not contract.
+    """
+    y = y_p.copy()
+    r = np.empty(len(y))
+    previous, first, contraction = np.inf, 0.0, 0.0
+    for k in range(max_iter):
+        r[:-1] = H.value(y[:-1], y[-1])
+        r[-1] = border @ (y - y_p)
+        delta = sl.lu_solve(lu, -r, check_finite=False)
+        y += delta
+        size = np.linalg.norm(delta)
+        if not np.isfinite(size) or size > 0.5 * previous:
+            return None
+        if k == 0:
+            first = size
+        elif k == 1:
+            contraction = size / max(first, 1e-300)
+        if size <= tol * (1.0 + np.linalg.norm(y)):
+            return y, first, contraction
+        previous = size
+    return None
+
+
+def _land_on_one(H: _Homotopy, y: np.ndarray, tol: float) -> np.ndarray | None:
+    """Newton in x at t = 1 from the prediction ``y`` (its last entry is 1); None if it fails."""
+    x = y[:-1].copy()
+    previous = np.inf
+    for _ in range(12):
+        value, H_x, _ = H.derivatives(x, 1.0)
+        delta = _solve(H_x, -value)
+        if delta is None:
+            return None
+        x += delta
+        size = np.linalg.norm(delta)
+        if not np.isfinite(size) or size > 0.7 * previous:
+            return None
+        if size <= tol * (1.0 + np.linalg.norm(x)):
+            return x
+        previous = size
+    return None
+
+
+class _TooManySteps(Exception):
+    pass
+
+
+def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, max_arclength: float = 1e4,
+                    max_steps: int = 20000) -> PathEnd:
+    """The paper's formulation: integrate the unit tangent ``dy/dθ`` of eq. (5) with ``solve_ivp``.
+
+    The tangent is the kernel of DH oriented by continuity with the previous evaluation; integration
+    stops when t reaches 1, and the point is then corrected with Newton at t = 1. ``max_steps`` bounds
+    the number of tangent evaluations.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
+    >>> end = follow_path_ode(ConvexHomotopy(lstm))
+    >>> end.status, bool(lstm.residual(end.x) < 1e-5)
+    ('reached', True)
+    """
+    N = len(H.start)
+    last = np.zeros(N + 1)
+    last[-1] = 1.0
+    path = Path()
+    evaluations = 0
+
+    def rhs(_theta, y):
+        nonlocal last, evaluations
+        evaluations += 1
+        if evaluations > max_steps:
+            raise _TooManySteps
+        lu, _ = _bordered(H, y, last)
+        tau = _tangent(lu, last)
+        if np.sign(tau[-1]) != np.sign(last[-1]):
+            path.turning_points.append((_theta, float(y[-1])))
+        last = tau
+        path.min_abs_dt = min(path.min_abs_dt, abs(last[-1]))
+        return last
+
+    def reaches_one(_theta, y):
+        return y[-1] - 1.0
+
+    reaches_one.terminal, reaches_one.direction = True, 1
+    try:
+        solution = solve_ivp(rhs, (0.0, max_arclength), np.append(H.start, 0.0), method="RK45",
+                             rtol=rtol, atol=atol, events=reaches_one)
+    except _Singular:
+        return PathEnd(H.start, "singular", evaluations, path)
+    except _TooManySteps:
+        return PathEnd(H.start, "max_steps", evaluations, path)
+    for theta, y in zip(solution.t, solution.y.T, strict=True):
+        path.add(y, float(theta))
+    steps = evaluations
+    if solution.status != 1:
+        return PathEnd(solution.y[:-1, -1], "max_steps", steps, path)
+    landed = _land_on_one(H, solution.y_events[0][0], 1e-10)
+    if landed is None:
+        return PathEnd(solution.y_events[0][0][:-1], "singular", steps, path)
+    return PathEnd(landed, "reached", steps, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain methods, for comparison and for polishing
+
+
+def newton(lstm: AutonomousLSTM, x0: np.ndarray, *, max_iter: int = 50, tol: float = 1e-13
+           ) -> tuple[np.ndarray, bool]:
+    """Newton's method on ``x − Φ(x) = 0`` from ``x0``; returns ``(x, converged)``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> x, converged = newton(lstm, np.zeros(8))
+    >>> converged, bool(lstm.residual(x) < 1e-12)
+    (True, True)
+    """
+    x = np.asarray(x0, dtype=np.float64).copy()
+    for _ in range(max_iter):
+        if lstm.residual(x) <= tol:
+            return x, True
+        delta = _newton_correction(lstm, x)
+        if delta is None:
+            return x, False
+        x = x - delta
+        if not np.all(np.isfinite(x)):
+            return x, False
+    return x, lstm.residual(x) <= RESIDUAL_TOLERANCE
+
+
+def iterate_map(lstm: AutonomousLSTM, x0: np.ndarray, steps: int) -> np.ndarray:
+    """The states ``Φ(x0), Φ²(x0), …``, shape ``(steps, 2n)``.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> states = iterate_map(lstm, np.zeros(8), 200)
+    >>> states.shape, bool(lstm.residual(states[-1]) < 1e-10)   # a contraction settles on its equilibrium
+    ((200, 8), True)
+    """
+    states = np.empty((steps, len(x0)))
+    x = np.asarray(x0, dtype=np.float64)
+    for k in range(steps):
+        x = lstm.Phi(x)
+        states[k] = x
+    return states
+
+
+def _newton_correction(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray | None:
+    """The Newton correction ``(I − J)⁻¹ (x − Φ(x))`` for ``x − Φ(x) = 0``, or None if I − J is singular."""
+    Phi, J = lstm.Phi_and_jacobian(x)
+    return _solve(np.eye(len(x)) - J, x - Phi)
+
+
+def _polish(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray:
+    """A few Newton steps on Φ(x) = x, kept only while they reduce the residual."""
+    best, best_residual = x, lstm.residual(x)
+    for _ in range(6):
+        delta = _newton_correction(lstm, best)
+        if delta is None:
+            break
+        candidate = best - delta
+        residual = lstm.residual(candidate)
+        if not residual < best_residual:
+            break
+        best, best_residual = candidate, residual
+        if residual < 1e-14:
+            break
+    return best
+
+
+# --------------------------------------------------------------------------------------------------
+# The results
+
+
+@dataclass
+class Equilibrium:
+    """An equilibrium found by homotopy, with its linearisation and the path that led to it.
+
+    Examples
+    --------
+    >>> e = find_equilibrium(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3))
+    >>> e.converged, e.stable, e.eigenvalues.shape
+    (True, True, (8,))
+    """
+
+    c: np.ndarray
+    h: np.ndarray
+    eigenvalues: np.ndarray  #: of the 2n×2n Jacobian at (c, h), by decreasing modulus
+    residual: float  #: ‖Φ(x) − x‖₂ of the original map
+    status: Literal["converged", "diverged", "max_steps", "singular"]
+    homotopy: str
+    steps: int
+    path: Path
+    seconds: float
+    retries: int = 0
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    @property
+    def x(self) -> np.ndarray:
+        """The stacked state (c, h)."""
+        return np.concatenate([self.c, self.h])
+
+    @property
+    def spectral_radius(self) -> float:
+        return float(np.abs(self.eigenvalues[0])) if len(self.eigenvalues) else np.nan
+
+    @property
+    def max_real(self) -> float:
+        return float(self.eigenvalues.real.max()) if len(self.eigenvalues) else np.nan
+
+    @property
+    def stable(self) -> bool:
+        """Linearly stable: every eigenvalue inside the unit circle."""
+        return self.spectral_radius < 1.0
+
+    @property
+    def turning_points(self) -> list[tuple[float, float]]:
+        return self.path.turning_points
+
+    @property
+    def min_abs_dt(self) -> float:
+        return self.path.min_abs_dt
+
+
+def _make_homotopy(lstm: AutonomousLSTM, homotopy: str, x0: np.ndarray | None,
+                   perturbation: np.ndarray | None) -> _Homotopy:
+    if homotopy == "convex":
+        return ConvexHomotopy(lstm, x0, perturbation)
+    if homotopy == "paper":
+        if x0 is not None:
+            raise ValueError("the paper's homotopy always starts at the shifted origin: x0 is not used")
+        return PaperHomotopy(lstm, perturbation)
+    raise ValueError(f"homotopy must be 'convex' or 'paper', got {homotopy!r}")
+
+
+def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] = "convex", *,
+                     x0: np.ndarray | None = None, method: Literal["pc", "ode"] = "pc",
+                     retries: int = 3, epsilon: float = 1e-6, seed: int = 0, **path_options
+                     ) -> Equilibrium:
+    """An equilibrium of ``lstm`` by following a homotopy to t = 1, then polishing with Newton.
+
+    Parameters
+    ----------
+    lstm : AutonomousLSTM
+    homotopy : {"convex", "paper"}
+        ``"convex"`` (default): ``H(t, x) = x − tΦ(x) − (1 − t)x0``, from ``x0`` (default: the zero state).
+        ``"paper"``: eqs. (2)–(3) of Amrouche et al., from the shifted origin.
+    x0 : (2n,) array, optional
+        Start state (c, h) of the convex homotopy.
+    method : {"pc", "ode"}
+        Predictor–corrector continuation (:func:`follow_path`), or the paper's ODE (5) integrated with
+        ``solve_ivp`` (:func:`follow_path_ode`).
+    retries : int
+        If the Jacobian is singular at the start or on the path, start again from a point moved by a
+        random vector of norm ``epsilon`` (Sard's theorem, paper section 3), at most this many times.
+
+    Returns
+    -------
+    Equilibrium
+        ``status == "converged"`` only if the residual ``‖Φ(x) − x‖`` of the original map is below 1e-9.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(10, rng=np.random.default_rng(0), scale=3 / np.sqrt(10))
+    >>> e = find_equilibrium(lstm)
+    >>> e.status, bool(e.residual < 1e-9), bool(np.allclose(lstm.Phi(e.x), e.x))
+    ('converged', True, True)
+    """
+    if method not in ("pc", "ode"):
+        raise ValueError(f"method must be 'pc' or 'ode', got {method!r}")
+    # Matrices of a few hundred rows factorise faster on one BLAS thread than on several (measured on the
+    # performance page: 0.23 s instead of 0.42 s at n = 200 on two cores).
+    with threadpool_limits(limits=1 if lstm.n <= SINGLE_THREAD_UP_TO else None, user_api="blas"):
+        return _find_equilibrium(lstm, homotopy, x0, follow_path if method == "pc" else follow_path_ode,
+                                 retries, epsilon, seed, path_options)
+
+
+SINGLE_THREAD_UP_TO = 256  #: hidden units up to which the linear algebra runs on one BLAS thread
+
+
+def _find_equilibrium(lstm, homotopy, x0, follow, retries, epsilon, seed, path_options) -> Equilibrium:
+    start_time = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    H = _make_homotopy(lstm, homotopy, x0, None)
+    end = follow(H, **path_options)
+    attempts = 0
+    while end.status == "singular" and attempts < retries:
+        attempts += 1
+        direction = rng.normal(size=2 * lstm.n)
+        H = _make_homotopy(lstm, homotopy, x0, epsilon * direction / np.linalg.norm(direction))
+        end = follow(H, **path_options)
+    x = H.to_state(end.x)
+    status = "converged" if end.status == "reached" else end.status
+    if end.status == "reached":
+        x = _polish(lstm, x)
+    residual = lstm.residual(x) if np.all(np.isfinite(x)) else np.inf
+    if status == "converged" and not residual < RESIDUAL_TOLERANCE:
+        status = "singular"  # t = 1 was reached, but I − J is too ill-conditioned to polish there
+    eigenvalues = np.array([])
+    if status == "converged":
+        eigenvalues = np.linalg.eigvals(lstm.jacobian(x[:lstm.n], x[lstm.n:]))
+        eigenvalues = eigenvalues[np.argsort(-np.abs(eigenvalues), kind="stable")]
+    return Equilibrium(c=x[:lstm.n], h=x[lstm.n:], eigenvalues=eigenvalues, residual=residual,
+                       status=status, homotopy=H.name, steps=end.steps, path=end.path,
+                       seconds=time.perf_counter() - start_time, retries=attempts)
+
+
+def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, transient: int = 50,
+                    tol: float = 1e-6, **options) -> list[Equilibrium]:
+    """Equilibria reached by convex homotopies from ``starts`` different states, duplicates merged.
+
+    The start states are the zero state and ``starts − 1`` states visited by a trajectory of the LSTM
+    from a random state, spread over ``transient`` steps. Each result tells whether it is ``stable``.
+    Sorted by decreasing spectral radius.
+
+    Examples
+    --------
+    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> found = find_equilibria(lstm, starts=3)
+    >>> len(found), found[0].stable          # a contraction has one equilibrium
+    (1, True)
+    """
+    rng = np.random.default_rng(seed)
+    x_random = np.concatenate([rng.normal(size=lstm.n), rng.uniform(-1, 1, lstm.n)])
+    visited = iterate_map(lstm, x_random, transient)
+    picks = np.linspace(0, transient - 1, max(starts - 1, 0)).astype(int)
+    found: list[Equilibrium] = []
+    for x0 in [np.zeros(2 * lstm.n), *visited[picks]]:
+        result = find_equilibrium(lstm, "convex", x0=x0, seed=seed, **options)
+        if result.converged and not any(
+                np.linalg.norm(result.x - other.x) <= tol * (1 + np.linalg.norm(other.x))
+                for other in found):
+            found.append(result)
+    return sorted(found, key=lambda e: -e.spectral_radius)

@@ -1,0 +1,68 @@
+"""Chapter: *The LSTM model* (``notebooks/lstm_model.py``).
+
+Vanishing and exploding gradients as norms of products of Jacobians.
+
+Backpropagation through time multiplies the error at step t by ``∂s_t/∂s_0 = J_t J_{t-1} ⋯ J_1``, the product
+of the Jacobians of the state update along the trajectory (Bengio et al. 1994; Pascanu et al. 2013). Its norm
+shrinks or grows roughly exponentially in t: the gradient vanishes or explodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters
+
+__all__ = ["jacobian_product_norms", "trajectory_jacobians"]
+
+
+def trajectory_jacobians(cell: LSTMParameters | GRUParameters | RNNParameters,
+                         inputs: np.ndarray) -> np.ndarray:
+    """Jacobians ``J_t = ∂s_t/∂s_{t-1}`` along the trajectory that starts from the zero state.
+
+    Parameters
+    ----------
+    cell
+        Float64 numpy parameters of one layer. For an LSTM the state is ``s = (c, h)`` and ``J_t`` the full
+        2n×2n Jacobian; for a GRU or a vanilla RNN it is ``h``.
+    inputs : (..., T, m) array
+        Input sequences, batched over the leading dimensions.
+
+    Returns
+    -------
+    (..., T, N, N) array
+        ``J_1 … J_T``, with N = 2n for an LSTM and n otherwise.
+    """
+    batch, T = inputs.shape[:-2], inputs.shape[-2]
+    h = np.zeros((*batch, cell.n))
+    c = np.zeros_like(h)
+    jacobians = []
+    for t in range(T):
+        x = inputs[..., t, :]
+        if isinstance(cell, LSTMParameters):
+            jacobians.append(cell.jacobian(c, h, x).dense())
+            c, h = cell.step(c, h, x)
+        else:
+            jacobians.append(cell.jacobian(h, x))
+            h = cell.step(h, x)
+    return np.stack(jacobians, axis=-3)
+
+
+def jacobian_product_norms(jacobians: np.ndarray) -> np.ndarray:
+    """Spectral norms ``‖J_t ⋯ J_1‖₂`` for t = 1..T, from Jacobians of shape ``(..., T, N, N)``.
+
+    The running product is renormalised at every step and its scale kept as a logarithm, so that
+    products far below or above the floating-point range are measured exactly.
+    """
+    T, N = jacobians.shape[-3], jacobians.shape[-1]
+    P = np.broadcast_to(np.eye(N), (*jacobians.shape[:-3], N, N))
+    log_scale = np.zeros(jacobians.shape[:-3])
+    log_norms = np.empty((*jacobians.shape[:-3], T))
+    for t in range(T):
+        P = jacobians[..., t, :, :] @ P
+        norm = np.linalg.norm(P, ord=2, axis=(-2, -1))
+        with np.errstate(divide="ignore"):  # a product that reaches zero (a dead ReLU) stays at zero
+            log_scale = log_scale + np.log(norm)
+        log_norms[..., t] = log_scale
+        P = P / np.where(norm > 0, norm, 1.0)[..., None, None]
+    return np.exp(log_norms)

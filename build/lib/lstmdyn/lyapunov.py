@@ -1,0 +1,294 @@
+"""The Lyapunov spectrum of recurrent networks driven by input sequences (Vogt et al., Algorithm 1).
+
+A network driven by an input sequence x_1, x_2, … is a non-autonomous dynamical system
+``s_t = F(s_{t−1}, x_t)``. Small perturbations of its state evolve by the Jacobians ``J_t = ∂s_t/∂s_{t−1}``,
+and the Lyapunov exponents are the asymptotic growth rates of k-dimensional volumes under the product
+``J_T ⋯ J_1``. They are computed by the QR (Benettin) algorithm (Benettin et al. 1980; Vogt et al. sec. 4.1):
+
+    Q ← I;  for t = 1..T:  Q ← J_t Q;  Q, R ← qr(Q);  λ_i += log |R_ii|;   λ ← λ / T
+
+Conventions of this module (as in the paper, and stated on every function):
+
+- the state starts at zero and the frame at ``Q = I`` (its first k columns, so that the k leading
+  exponents are exactly those of the full computation; for a map that leaves a coordinate subspace
+  invariant, a diagonal one say, the first k columns stay in it);
+- tangent vectors evolve as ``Q ← J_t Q`` (the Jacobian, not its transpose);
+- the frame is re-orthonormalised by a batched QR every ``qr_every`` steps and always at the last step,
+  so no remainder is dropped; exponents are ``Σ log|R_ii| / T`` in natural log per time step, sorted
+  in descending order, one spectrum per input sequence;
+- ``warmup`` steps (taken from the start of the input sequences) evolve the state and the frame first,
+  with QR at the same interval, and are not counted; T is the number of steps after the warm-up;
+- ``state="h"`` uses ``J_t = ∂h_t/∂h_{t−1}`` with the LSTM cell state held fixed (the paper's choice, n
+  exponents); ``state="hc"`` uses the Jacobian of the full LSTM state ordered ``(h, c)`` (2n exponents).
+  GRUs and vanilla RNNs have the state h only. Stacked layers have the block lower-triangular Jacobian
+  of the paper's appendix B, layer 1 first; dropout between layers is not applied (evaluation mode).
+
+Jacobians are analytic, from :mod:`lstmdyn.cells` (rows of weight matrices scaled by gate derivatives),
+batched over the input sequences and laid out column-major as LAPACK wants them; the computation runs in
+the dtype of the model and its inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import torch
+
+from lstmdyn.cells import (
+    GRUParameters,
+    LSTMParameters,
+    RNNParameters,
+    add_diag,
+    gate_sum_columns,
+    transposed_blocks,
+)
+
+__all__ = ["NetworkDynamics", "lyapunov_spectrum", "map_spectrum", "spectrum_mean_std"]
+
+_CELLS = {torch.nn.LSTM: LSTMParameters, torch.nn.GRU: GRUParameters, torch.nn.RNN: RNNParameters}
+
+
+class NetworkDynamics:
+    """A ``torch.nn`` recurrent module as a dynamical system: its state, and one step with its Jacobian.
+
+    The state of layer l is ``h_l`` (``state="h"``, and always for GRU and RNN) or ``(h_l, c_l)``
+    (``state="hc"``, LSTM only); the flat state stacks the layers, first layer first.
+
+    Examples
+    --------
+    >>> dynamics = NetworkDynamics(torch.nn.LSTM(3, 5, num_layers=2, batch_first=True).double(), state="hc")
+    >>> dynamics.dim
+    20
+    >>> J, states = dynamics.step(dynamics.initial_state(4), torch.zeros(4, 3, dtype=torch.float64))
+    >>> J.shape
+    torch.Size([4, 20, 20])
+    """
+
+    def __init__(self, model: torch.nn.Module, state: Literal["h", "hc"] = "h") -> None:
+        kind = next((c for m, c in _CELLS.items() if type(model) is m), None)
+        if kind is None:
+            raise ValueError(f"unsupported module {type(model).__name__}: expected nn.LSTM, nn.GRU or nn.RNN")
+        if not model.batch_first:
+            raise ValueError("the module must have batch_first=True; inputs are (batch, T, input_size)")
+        if state not in ("h", "hc"):
+            raise ValueError(f"state must be 'h' or 'hc', got {state!r}")
+        if state == "hc" and kind is not LSTMParameters:
+            raise ValueError(f"state='hc' needs an LSTM; a {type(model).__name__} has the state h only")
+        self.layers = [kind.from_torch(model, layer) for layer in range(model.num_layers)]
+        gates = {LSTMParameters: 4, GRUParameters: 3, RNNParameters: 1}[kind]
+        self._blocks = [(transposed_blocks(layer.W, gates), transposed_blocks(layer.U, gates))
+                        for layer in self.layers]
+        self.state = state
+        self.input_size = model.input_size
+        self.dtype, self.device = self.layers[0].W.dtype, self.layers[0].W.device
+        self.sizes = [(2 if state == "hc" else 1) * layer.n for layer in self.layers]
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the flat state, the number of Lyapunov exponents."""
+        return sum(self.sizes)
+
+    def initial_state(self, batch: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The zero state: ``(c_l, h_l)`` per layer (c unused for GRU and RNN)."""
+        return [(torch.zeros(batch, layer.n, dtype=self.dtype, device=self.device),) * 2 for layer in self.layers]
+
+    def step(self, states: list[tuple[torch.Tensor, torch.Tensor]], x: torch.Tensor
+             ) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+        """One step from ``states`` with input ``x`` (batch, input_size): ``(J, new states)``.
+
+        ``J`` has shape (batch, dim, dim) and is block lower-triangular for stacked layers: the block of
+        layer l against layer j < l is ``(∂s_l/∂x_l)(∂h_{l−1}/∂s_j)``, layer l's input being the new
+        output of layer l − 1 (Vogt et al., appendix B).
+        """
+        blocks, new_states, rows_h = [], [], None
+        for l, (layer, (c, h)) in enumerate(zip(self.layers, states, strict=True)):
+            own, from_input, c_next, h_next = self._layer(layer, *self._blocks[l], c, h, x, with_input=l > 0)
+            row = [from_input @ r for r in rows_h] if rows_h is not None else []
+            blocks.append([*row, own])
+            rows_h = [b[..., :layer.n, :] for b in blocks[-1]]  # ∂h_l/∂s_j: the h rows of this block row
+            new_states.append((c_next, h_next))
+            x = h_next
+        if len(blocks) == 1:
+            return blocks[0][0], new_states
+        J = torch.zeros(x.shape[0], self.dim, self.dim, dtype=self.dtype, device=self.device)
+        offsets = np.cumsum([0, *self.sizes])
+        for i, row in enumerate(blocks):
+            for j, block in enumerate(row):
+                J[:, offsets[i]:offsets[i + 1], offsets[j]:offsets[j + 1]] = block
+        return J, new_states
+
+    def _layer(self, layer, W_t, U_t, c, h, x, with_input: bool):
+        """``(∂s⁺/∂s, ∂s⁺/∂x or None, c⁺, h⁺)`` of one layer; ``W_t``, ``U_t``: its transposed blocks."""
+        if isinstance(layer, LSTMParameters):
+            lin = layer.linearise(c, h, x)
+            if self.state == "h":
+                return (gate_sum_columns(lin.S_h, W_t),
+                        gate_sum_columns(lin.S_h, U_t) if with_input else None, lin.c, lin.h)
+            top = torch.cat([gate_sum_columns(lin.S_h, W_t), torch.diag_embed(lin.dh_dc)], -1)
+            bottom = torch.cat([gate_sum_columns(lin.S_c, W_t), torch.diag_embed(lin.dc_dc)], -1)
+            from_input = (torch.cat([gate_sum_columns(lin.S_h, U_t), gate_sum_columns(lin.S_c, U_t)], -2)
+                          if with_input else None)
+            return torch.cat([top, bottom], -2), from_input, lin.c, lin.h
+        if isinstance(layer, GRUParameters):
+            h_next, S_W, S_U, z = layer.linearise(h, x)
+            return (add_diag(gate_sum_columns(S_W, W_t), z),
+                    gate_sum_columns(S_U, U_t) if with_input else None, c, h_next)
+        h_next, d = layer.linearise(h, x)
+        S = d[..., None, :]
+        return gate_sum_columns(S, W_t), gate_sum_columns(S, U_t) if with_input else None, c, h_next
+
+
+def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Literal["h", "hc"] = "h",
+                      warmup: int = 0, qr_every: int = 1, k: int | None = None) -> torch.Tensor:
+    """Lyapunov exponents of ``model`` driven by each sequence of ``inputs`` (see the module conventions).
+
+    Parameters
+    ----------
+    model : nn.LSTM, nn.GRU or nn.RNN
+        ``batch_first=True``, one or more layers, not bidirectional, no projections.
+    inputs : (batch, warmup + T, input_size) tensor
+        In the model's dtype (float64 for analysis; float32 is faster for large sweeps).
+    state : {"h", "hc"}
+        ``"h"``: ∂h_t/∂h_{t−1} with the LSTM cell state fixed (Vogt et al.); ``"hc"``: the full LSTM state.
+    warmup : int
+        Leading steps that evolve the state and frame but are not counted.
+    qr_every : int
+        Steps between re-orthonormalisations (always also at the last step).
+    k : int, optional
+        Number of exponents (default: all, the state dimension).
+
+    Returns
+    -------
+    (batch, k) tensor
+        Exponents in natural log per time step, sorted in descending order.
+
+    Raises
+    ------
+    ValueError
+        For an unsupported module, an input of the wrong width or dtype, no step after the warm-up,
+        ``qr_every < 1`` or ``k`` out of range.
+    FloatingPointError
+        If the state or the frame becomes non-finite; the message names the time step.
+
+    Examples
+    --------
+    >>> rnn = torch.nn.RNN(2, 8, batch_first=True).double()
+    >>> lyapunov_spectrum(rnn, torch.randn(3, 50, 2, dtype=torch.float64)).shape
+    torch.Size([3, 8])
+    """
+    dynamics = NetworkDynamics(model, state)
+    if inputs.ndim != 3 or inputs.shape[-1] != dynamics.input_size:
+        raise ValueError(f"inputs must have shape (batch, T, {dynamics.input_size}), "
+                         f"got {tuple(inputs.shape)}")
+    if inputs.dtype != dynamics.dtype:
+        raise ValueError(f"inputs are {inputs.dtype} but the model is {dynamics.dtype}: convert one of them")
+    batch, length = inputs.shape[:2]
+    states = dynamics.initial_state(batch)
+
+    def advance(t: int) -> torch.Tensor:
+        nonlocal states
+        J, states = dynamics.step(states, inputs[:, t])
+        if not torch.isfinite(states[-1][1]).all():
+            raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
+        return J
+
+    with torch.no_grad():
+        return _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype,
+                         inputs.device)
+
+
+def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int = 0, qr_every: int = 1,
+                 k: int | None = None):
+    """Lyapunov exponents of any map ``x_{t+1} = step(x_t)`` with Jacobian ``jacobian(x_t)``.
+
+    ``x0`` has shape (d,) or (batch, d); ``step`` and ``jacobian`` receive the current state in the same
+    type (numpy or torch) and shape, ``jacobian`` returning (d, d) or (batch, d, d). Same conventions as
+    :func:`lyapunov_spectrum` (the Jacobian is taken at x_t, then the state advances); computed in float64.
+    Returns exponents of shape (k,) or (batch, k), numpy if ``x0`` is numpy.
+
+    Examples
+    --------
+    The Hénon map has exponents 0.4192 and −1.6232 (their sum is log 0.3, the log of |det J|):
+
+    >>> step = lambda x: np.array([1 - 1.4 * x[0] ** 2 + x[1], 0.3 * x[0]])
+    >>> jacobian = lambda x: np.array([[-2.8 * x[0], 1.0], [0.3, 0.0]])
+    >>> exponents = map_spectrum(step, jacobian, np.array([0.1, 0.1]), 20_000, warmup=100)
+    >>> np.round(exponents, 2), bool(abs(exponents.sum() - np.log(0.3)) < 1e-10)
+    (array([ 0.42, -1.62]), True)
+    """
+    batched = np.ndim(x0) == 2
+    x = x0
+
+    def advance(t: int) -> torch.Tensor:
+        nonlocal x
+        J = torch.as_tensor(np.array(jacobian(x)) if not isinstance(x, torch.Tensor) else jacobian(x),
+                            dtype=torch.float64)
+        x = step(x)
+        if not np.all(np.isfinite(np.asarray(x))):
+            raise FloatingPointError(f"non-finite state at time step {t} (counting from 0)")
+        return J if batched else J[None]
+
+    exponents = _benettin(advance, np.shape(x0)[-1], np.shape(x0)[0] if batched else 1, warmup + T,
+                          warmup, qr_every, k, torch.float64, x0.device if isinstance(x0, torch.Tensor) else "cpu")
+    exponents = exponents if batched else exponents[0]
+    return exponents if isinstance(x0, torch.Tensor) else exponents.numpy()
+
+
+def spectrum_mean_std(spectra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and standard deviation over the batch (first axis) of a set of spectra, index by index.
+
+    Examples
+    --------
+    >>> mean, std = spectrum_mean_std(torch.tensor([[0.0, -1.0], [0.2, -1.0]]))
+    >>> mean, std
+    (tensor([ 0.1000, -1.0000]), tensor([0.1414, 0.0000]))
+    """
+    return spectra.mean(0), spectra.std(0) if len(spectra) > 1 else torch.zeros_like(spectra[0])
+
+
+def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, length: int, warmup: int,
+              qr_every: int, k: int | None, dtype: torch.dtype,
+              device: torch.device | str) -> torch.Tensor:
+    """The QR algorithm over ``length`` steps of ``advance(t) → J_t``, the first ``warmup`` not counted.
+
+    With all exponents (k = dim) the orthonormal frame is kept in Householder form after a QR (``geqrf``),
+    and the next product ``J Q`` is applied from it (``ormqr``): this saves forming Q explicitly.
+    """
+    k = dim if k is None else k
+    T = length - warmup
+    if not 0 <= warmup:
+        raise ValueError(f"warmup must be at least 0, got {warmup}")
+    if T < 1:
+        raise ValueError(f"no time step left after a warm-up of {warmup} steps: T = {length} in all")
+    if qr_every < 1:
+        raise ValueError(f"qr_every must be at least 1, got {qr_every}")
+    if not 1 <= k <= dim:
+        raise ValueError(f"k must be between 1 and {dim}, got {k}")
+    log_r = torch.zeros(batch, k, dtype=dtype, device=device)
+    frame, householder = None, None  # None: the identity; householder: (a, tau) of the last geqrf
+    for t in range(length):
+        J = advance(t)
+        if householder is not None:
+            frame, householder = torch.ormqr(*householder, J, left=False), None
+        else:
+            frame = J[..., :k] if frame is None else J @ frame
+        s = t - warmup  # steps since the warm-up ended
+        if s < 0:
+            due = (t + 1) % qr_every == 0 or t == warmup - 1
+        else:
+            due = (s + 1) % qr_every == 0 or s == T - 1
+        if not due:
+            continue
+        if k == dim:
+            a, tau = torch.geqrf(frame)
+            householder, diagonal = (a, tau), a.diagonal(dim1=-2, dim2=-1)
+        else:
+            frame, R = torch.linalg.qr(frame)
+            diagonal = R.diagonal(dim1=-2, dim2=-1)
+        if torch.isnan(diagonal).any() or torch.isinf(diagonal).any():
+            raise FloatingPointError(f"non-finite tangent vectors at time step {t} (counting from 0)")
+        if s >= 0:
+            log_r += torch.log(diagonal.abs())
+    return torch.sort(log_r / T, dim=-1, descending=True).values

@@ -1,0 +1,355 @@
+"""One training loop for the LSTM models of both papers, with checkpoints for the analyses.
+
+A :class:`SequenceModel` is an input encoder, an ``nn.LSTM`` (one layer by default) and a linear read-out
+with one of four heads:
+
+- ``"class"``: a class from the last step, softmax cross-entropy (MNIST rows; Amrouche et al. 4.1);
+- ``"token"``: the next token at every step, softmax cross-entropy (Penn Treebank words, Amrouche et al.
+  4.2; War and Peace characters, Vogt et al. A.1);
+- ``"multihot"``: the next piano-roll frame, binary cross-entropy per note (Nottingham, Amrouche et al.
+  4.3). The paper names softmax cross-entropy; with several notes sounding at once, independent
+  Bernoulli outputs are the standard model of a piano roll and the one used here;
+- ``"regression"``: the next frame, mean-squared error (CMU motion capture, Vogt et al. A.2).
+
+:func:`train` runs Adam or SGD with an optional learning-rate decay, dropout, gradient-norm clipping and
+Vogt et al.'s uniform initialisation on ±p, seeded, on the GPU when there is one. Every
+``checkpoint_every`` steps it writes a checkpoint atomically (a temporary file, then a rename) holding all
+that is needed to resume, and calls ``on_checkpoint``: later chapters compute equilibria and Lyapunov
+spectra there. Resuming from a checkpoint gives the same final weights as an uninterrupted run (CPU).
+A non-finite loss or gradient stops training with an error naming the step and the last good checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+__all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError", "TrainingResult",
+           "evaluate", "train"]
+
+Head = Literal["class", "token", "multihot", "regression"]
+
+
+class TrainingError(RuntimeError):
+    """Training cannot go on (a non-finite loss or gradient); the message names the step.
+
+    Examples
+    --------
+    >>> data = SequenceData(torch.full((4, 3, 1), float("nan")), torch.zeros(4, dtype=torch.long))
+    >>> try:
+    ...     train(SequenceModel(1, 2, 2, "class"), data, TrainingConfig(device="cpu"), progress=False)
+    ... except TrainingError as e:
+    ...     print(str(e).split(";")[0])
+    non-finite loss at step 1 (epoch 0, batch 0)
+    """
+
+
+class SequenceModel(nn.Module):
+    """Encoder → ``nn.LSTM`` (batch first; or a vanilla RNN) → dropout → linear read-out.
+
+    Parameters
+    ----------
+    input_size : int
+        Width of the LSTM's input: the embedding size for token inputs, else the feature width.
+    hidden : int
+        Units per LSTM layer (the paper's n).
+    output_size : int
+        Classes, vocabulary, notes or features.
+    head : {"class", "token", "multihot", "regression"}
+    vocabulary : int, optional
+        For token inputs: the number of distinct tokens. With ``one_hot=True`` the tokens enter as one-hot
+        vectors (``input_size`` must then equal ``vocabulary``), otherwise through an ``nn.Embedding``.
+    bias : bool
+        Whether the LSTM has bias vectors (Vogt et al.'s CharRNN has none).
+    cell : {"lstm", "rnn"}
+        The recurrent layer ``recurrent``: an ``nn.LSTM``, or a tanh ``nn.RNN`` for comparisons.
+
+    Examples
+    --------
+    >>> model = SequenceModel(8, 16, 10, "token", vocabulary=10)
+    >>> outputs, (h, c) = model(torch.zeros(2, 5, dtype=torch.long))
+    >>> outputs.shape, h.shape
+    (torch.Size([2, 5, 10]), torch.Size([1, 2, 16]))
+    """
+
+    def __init__(self, input_size: int, hidden: int, output_size: int, head: Head, *, layers: int = 1,
+                 dropout: float = 0.0, vocabulary: int | None = None, one_hot: bool = False,
+                 bias: bool = True, cell: Literal["lstm", "rnn"] = "lstm") -> None:
+        super().__init__()
+        if one_hot and vocabulary != input_size:
+            raise ValueError(f"one-hot inputs need input_size == vocabulary, got {input_size} and "
+                             f"{vocabulary}")
+        self.head, self.one_hot, self.vocabulary = head, one_hot, vocabulary
+        self.embedding = nn.Embedding(vocabulary, input_size) if vocabulary and not one_hot else None
+        recurrent = {"lstm": nn.LSTM, "rnn": nn.RNN}[cell]
+        self.recurrent = recurrent(input_size, hidden, num_layers=layers, batch_first=True, bias=bias,
+                                   dropout=dropout if layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        self.readout = nn.Linear(hidden, output_size)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        if self.one_hot:
+            return nn.functional.one_hot(x, self.vocabulary).to(self.readout.weight.dtype)
+        return self.embedding(x) if self.embedding is not None else x
+
+    def forward(self, x: torch.Tensor, state=None):
+        """``(outputs, state)``: outputs of shape (batch, classes) for the class head, else
+        (batch, T, out)."""
+        h, state = self.recurrent(self.encode(x), state)
+        h = self.dropout(h)
+        return self.readout(h[:, -1] if self.head == "class" else h), state
+
+
+def loss_function(head: Head, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """The training loss of a head (mean over everything predicted).
+
+    Examples
+    --------
+    >>> float(loss_function("class", torch.zeros(1, 4), torch.tensor([2])))   # uniform over 4: log 4
+    1.3862943649291992
+    """
+    if head in ("class", "token"):
+        return nn.functional.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), targets.reshape(-1))
+    if head == "multihot":
+        return nn.functional.binary_cross_entropy_with_logits(outputs, targets)
+    return nn.functional.mse_loss(outputs, targets)
+
+
+@dataclass
+class SequenceData:
+    """Inputs and targets for training or evaluation.
+
+    ``inputs`` has shape (N, T, …) and is cut into shuffled batches; with ``stream=True`` it has shape
+    (K, batch, T, …) instead: K consecutive windows of parallel streams (truncated BPTT over a long text),
+    taken in order, the LSTM state carried from one window to the next.
+
+    Examples
+    --------
+    >>> data = SequenceData(torch.zeros(10, 3, 1), torch.zeros(10))
+    >>> data.count(4), [len(x) for x, _ in data.batches(4, None)]
+    (3, [4, 4, 2])
+    """
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    stream: bool = False
+
+    def batches(self, batch_size: int, generator: torch.Generator | None):
+        """The batches of one pass, shuffled with ``generator`` unless this is a stream."""
+        if self.stream:
+            yield from zip(self.inputs, self.targets, strict=True)
+            return
+        order = torch.randperm(len(self.inputs), generator=generator) if generator is not None else \
+            torch.arange(len(self.inputs))
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            yield self.inputs[index], self.targets[index]
+
+    def count(self, batch_size: int) -> int:
+        """Number of batches in one pass."""
+        return len(self.inputs) if self.stream else math.ceil(len(self.inputs) / batch_size)
+
+
+@dataclass
+class TrainingConfig:
+    """Everything that decides a training run (stored in its checkpoints).
+
+    Examples
+    --------
+    >>> config = TrainingConfig(epochs=3, lr=1.0, lr_decay=0.5, decay_after=1)
+    >>> config.resolved_device().type in ("cpu", "cuda")
+    True
+    """
+
+    epochs: int = 1
+    batch_size: int = 32
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr: float = 1e-3
+    lr_decay: float = 1.0  #: the learning rate is multiplied by this after every epoch from `decay_after` on
+    decay_after: int = 0
+    clip: float | None = None  #: gradient-norm clipping threshold
+    init: float | None = None  #: weights uniform on ±init (Vogt's initialisation parameter); None: default
+    checkpoint_every: int = 0  #: steps between checkpoints; 0 for none
+    seed: int = 0
+    device: str = "auto"
+
+    def resolved_device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+
+@dataclass
+class TrainingResult:
+    """The trained model, its loss curves and the checkpoints written.
+
+    Examples
+    --------
+    >>> data = SequenceData(torch.randn(8, 4, 2), torch.randint(0, 2, (8,)))
+    >>> result = train(SequenceModel(2, 3, 2, "class"), data, TrainingConfig(batch_size=4, device="cpu"),
+    ...                progress=False)
+    >>> len(result.losses), result.losses[-1][0]       # one (step, loss) per gradient step
+    (2, 2)
+    """
+
+    model: SequenceModel
+    losses: list[tuple[int, float]] = field(default_factory=list)  #: (step, training loss) of every step
+    validation: list[tuple[int, float]] = field(default_factory=list)  #: (step, validation loss)
+    gradient_norms: list[float] = field(default_factory=list)  #: before clipping, per step
+    checkpoints: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@torch.no_grad()
+def evaluate(model: SequenceModel, data: SequenceData, batch_size: int = 256) -> float:
+    """Mean loss of ``model`` over ``data`` (in evaluation mode, batches weighted by their size).
+
+    Examples
+    --------
+    >>> data = SequenceData(torch.randn(8, 4, 2), torch.randint(0, 2, (8,)))
+    >>> model = SequenceModel(2, 3, 2, "class")
+    >>> bool(abs(evaluate(model, data) - loss_function("class", model(data.inputs)[0], data.targets).item()) < 1e-6)
+    True
+    """
+    training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    total, count, state = 0.0, 0, None
+    for x, y in data.batches(batch_size, None):
+        outputs, state = model(x.to(device), state if data.stream else None)
+        total += loss_function(model.head, outputs, y.to(device)).item() * len(x)
+        count += len(x)
+    model.train(training)
+    return total / count
+
+
+def _initialise(model: SequenceModel, init: float | None, seed: int) -> None:
+    torch.manual_seed(seed)
+    for module in model.children():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+    if init is not None:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.uniform_(-init, init)
+
+
+def _save_atomically(payload: dict, path: Path) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(payload, temporary)
+    os.replace(temporary, path)
+
+
+def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
+          valid: SequenceData | None = None, checkpoint_dir: Path | str | None = None,
+          on_checkpoint: Callable[[int, SequenceModel, Path | None], None] | None = None,
+          resume_from: Path | str | None = None, progress: bool = True) -> TrainingResult:
+    """Train ``model`` on ``data`` (see the module docstring); returns the model and its curves.
+
+    The model's weights are (re)initialised from ``config.seed`` unless ``resume_from`` names a checkpoint,
+    whose weights, optimiser, random state, position and curves are restored. Every
+    ``config.checkpoint_every`` steps and at the end: the validation loss is recorded (if ``valid`` is
+    given), a checkpoint is written to ``checkpoint_dir/step_<step>.pt`` (if ``checkpoint_dir`` is given),
+    and ``on_checkpoint(step, model, path)`` is called.
+
+    Raises
+    ------
+    TrainingError
+        When a loss or gradient is not finite: names the step and the last good checkpoint.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> x = torch.randn(64, 5, 1)
+    >>> data = SequenceData(x, (x.sum((1, 2)) > 0).long())       # the sign of the sum of the inputs
+    >>> model = SequenceModel(1, 8, 2, "class")
+    >>> result = train(model, data, TrainingConfig(epochs=30, batch_size=16, lr=1e-2, device="cpu"),
+    ...                progress=False)
+    >>> result.losses[-1][1] < 0.5 * result.losses[0][1]
+    True
+    """
+    start_time = time.perf_counter()
+    device = config.resolved_device()
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if checkpoint_dir is not None:
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    _initialise(model, config.init, config.seed)
+    model.to(device).train()
+    parameters = list(model.parameters())
+    optimizer = (torch.optim.Adam(parameters, lr=config.lr) if config.optimizer == "adam"
+                 else torch.optim.SGD(parameters, lr=config.lr))
+    result = TrainingResult(model)
+    step, first_epoch, skip, carry = 0, 0, 0, None
+    if resume_from is not None:
+        saved = torch.load(resume_from, weights_only=False)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        torch.set_rng_state(saved["rng"])
+        step, first_epoch, skip, carry = saved["step"], saved["epoch"], saved["position"], saved["carry"]
+        result.losses, result.validation = saved["losses"], saved["validation"]
+        result.gradient_norms = saved["gradient_norms"]
+    per_epoch = data.count(config.batch_size)
+    last_checkpoint = Path(resume_from) if resume_from is not None else None
+
+    def checkpoint(epoch: int, position: int) -> None:
+        nonlocal last_checkpoint
+        if valid is not None:
+            result.validation.append((step, evaluate(model, valid)))
+        path = None
+        if checkpoint_dir is not None:
+            path = checkpoint_dir / f"step_{step:07d}.pt"
+            _save_atomically({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                              "rng": torch.get_rng_state(), "step": step, "epoch": epoch, "position": position,
+                              "carry": carry, "losses": result.losses, "validation": result.validation,
+                              "gradient_norms": result.gradient_norms, "config": asdict(config)}, path)
+            result.checkpoints.append(path)
+            last_checkpoint = path
+        if on_checkpoint is not None:
+            on_checkpoint(step, model, path)
+
+    bar = tqdm(total=config.epochs * per_epoch, initial=step, disable=not progress, desc="training",
+               unit="step", leave=False)
+    for epoch in range(first_epoch, config.epochs):
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr * config.lr_decay ** max(0, epoch - config.decay_after)
+        generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
+        for position, (x, y) in enumerate(data.batches(config.batch_size, generator)):
+            if position < skip:
+                continue
+            outputs, state = model(x.to(device), carry if data.stream else None)
+            if data.stream:
+                carry = tuple(s.detach() for s in state)
+            loss = loss_function(model.head, outputs, y.to(device))
+            where = f"at step {step + 1} (epoch {epoch}, batch {position})"
+            good = last_checkpoint or "none written"
+            if not torch.isfinite(loss):
+                raise TrainingError(f"non-finite loss {where}; last good checkpoint: {good}")
+            optimizer.zero_grad()
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(parameters, config.clip if config.clip else float("inf"))
+            if not torch.isfinite(norm):
+                raise TrainingError(f"non-finite gradient {where}; last good checkpoint: {good}")
+            optimizer.step()
+            step += 1
+            result.losses.append((step, loss.item()))
+            result.gradient_norms.append(norm.item())
+            bar.update()
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+            if config.checkpoint_every and step % config.checkpoint_every == 0:
+                checkpoint(epoch, position + 1)
+        skip, carry = 0, None
+    bar.close()
+    if not (config.checkpoint_every and step % config.checkpoint_every == 0):
+        checkpoint(config.epochs, 0)
+    result.seconds = time.perf_counter() - start_time
+    return result
