@@ -30,7 +30,7 @@
 seed = 0  # random seed of every training run on this page
 mnist_epochs = 30  # epochs over the 100 MNIST training images
 ptb_windows = 300  # training windows of 20 streams × 20 words (an epoch has 2323)
-nottingham_samples = 1600  # training windows of 50 frames (an epoch has 3414)
+nottingham_samples = 1600  # training windows of 50 frames (an epoch has 3177)
 char_hidden = 128  # units of the CharRNN (512 in the paper)
 char_samples = 5000  # training sequences of 100 characters (an epoch has 25618)
 mocap_epochs = 10  # epochs over the motion-capture windows
@@ -60,14 +60,19 @@ use_style()
 # %% [markdown]
 # ## MNIST, row by row
 #
-# {cite:t}`amrouche2019` (section 4.1) feed each 28×28 image to the LSTM as a sequence of its 28 rows and
-# classify the digit from the last hidden state. They train on 100 images only: the registry holds exactly
-# the first 100 training images (the widely shared CSV of T. Rashid's book) and the 10 000 test images;
-# the full training images are not needed. Pixels are scaled to $[0, 1]$.
+# {cite:t}`amrouche2019` (section 4.1) feed each image to the LSTM as a sequence of its rows and classify
+# the digit from the last hidden state; they train on 100 images only. The registry holds exactly the first
+# {glue:text}`mnist_train` training images (the widely shared CSV of T. Rashid's book) and the
+# {glue:text}`mnist_test` test images; the full training images are not needed. Each image enters as
+# {glue:text}`mnist_rows` time steps of {glue:text}`mnist_width` pixels, scaled to $[0, 1]$. The paper also
+# describes "the input layer consisting of 10 neurons", which a row of {glue:text}`mnist_width` pixels does
+# not match; we follow its description of the inputs as the pixel intensities of one row.
 
 # %%
 mnist, info = load_mnist_rows()
 display(record_table(info))
+glue_numbers(mnist_train=info.facts["train"], mnist_test=info.facts["test"], mnist_rows=info.facts["steps"],
+             mnist_width=info.facts["input_width"])
 fig, axes = plt.subplots(1, 10, figsize=(11, 1.6))
 for k, ax in enumerate(axes):
     ax.imshow(mnist["train_x"][k], cmap="gray_r")
@@ -82,20 +87,21 @@ with torch.no_grad():
     accuracy = (task.model(mnist["test_x"][:1000])[0].argmax(1) == mnist["test_y"][:1000]).float().mean().item()
 save(training_figure(result, "cross-entropy", f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images"),
      "datasets/mnist_training")
-glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds)
+glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds, mnist_valid=len(task.valid.inputs))
 
 # %% [markdown]
 # After these epochs ({glue:text}`mnist_seconds:.0f` s), the network classifies {glue:text}`mnist_accuracy:.1f` %
-# of the first 1000 test images correctly (chance: 10 %); 100 training images leave it far from a good
+# of the first {glue:text}`mnist_valid` test images correctly (chance: 10 %); {glue:text}`mnist_train` training
+# images leave it far from a good
 # classifier, which is not the papers' point: they follow how its dynamics change during training.
 #
 # ## Penn Treebank words
 #
 # Mikolov's version of the Penn Treebank (section 4.2 of the paper): Wall Street Journal text with a
-# vocabulary of 10 000 words, rare words replaced by `<unk>`, numbers by `N`. Each line is a sentence, and
+# vocabulary of {glue:text}`ptb_vocabulary` words, rare words replaced by `<unk>`, numbers by `N`. Each line is a sentence, and
 # the loader appends `<eos>` to every line. For truncated backpropagation through time, the token stream is
-# cut into 20 parallel streams read in windows of 20 words, the LSTM state carried from one window to the
-# next.
+# cut into {glue:text}`ptb_streams` parallel streams read in windows of {glue:text}`ptb_window` words, the
+# LSTM state carried from one window to the next; an epoch has {glue:text}`ptb_epoch` windows.
 
 # %%
 ptb, vocabulary, info = load_ptb()
@@ -109,6 +115,8 @@ save(fig, "datasets/ptb_frequencies")
 
 # %%
 task = ptb_task(windows=ptb_windows, seed=seed)
+glue_numbers(ptb_streams=task.train.inputs.shape[1], ptb_window=task.train.inputs.shape[2],
+             ptb_epoch=len(ptb_task().train.inputs))
 result = train_briefly(task, 1, validations)
 save(training_figure(result, "cross-entropy (nats per word)", f"PTB, n = 200: {ptb_windows} windows"),
      "datasets/ptb_training")
@@ -123,9 +131,11 @@ glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result
 # ## Nottingham folk tunes, and Bach chorales
 #
 # Boulanger-Lewandowski et al.'s piano rolls of the Nottingham folk-tune collection (section 4.3): one row
-# per time step, one column per key, 1 where a note sounds. The loader crops the 88 keys to the range
-# actually used in any split. {cite:t}`amrouche2019` report inputs of width 68, with melody and chords in
-# separate halves; a piano roll keeps all notes in one vector, so our width is the pitch range. The task is
+# per time step, one column per key, 1 where a note sounds. The loader crops the 88 keys of a piano to the
+# range actually used in any split: {glue:text}`notts_keys` keys (MIDI {glue:text}`notts_low` to
+# {glue:text}`notts_high`), the input width used here. {cite:t}`amrouche2019` report inputs of width 68, the
+# first half melody notes and the second half chords, an encoding that is not public; a piano roll keeps
+# melody and chord notes in one vector. An epoch has {glue:text}`notts_epoch` windows of 50 frames. The task is
 # to predict the next frame, a set of notes (binary cross-entropy per key). The registry also holds the
 # JSB chorales in the same format, shown for comparison; the papers' experiments do not use them.
 
@@ -133,6 +143,8 @@ glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result
 notts, info = load_piano_rolls("nottingham")
 jsb, jsb_info = load_piano_rolls("jsb_chorales")
 display(record_table(info))
+glue_numbers(notts_keys=info.facts["pitches"], notts_low=info.facts["lowest_midi"],
+             notts_high=info.facts["highest_midi"], notts_epoch=len(nottingham_task().train.inputs))
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
 for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (axes[1], jsb, jsb_info, "a Bach chorale")):
     roll = rolls["train"][0][:200].T
@@ -152,12 +164,15 @@ save(training_figure(result, "binary cross-entropy per key", f"Nottingham, n = 2
 #
 # The text of Tolstoy's novel in the Maudes' translation from Project Gutenberg, as used by Karpathy's
 # char-rnn and by {cite:t}`vogt2022` (appendix A.1). The vocabulary is the set of characters of the text
-# itself, 82 of them; the text is split 80/10/10 in order, and cut into sequences of 100 characters whose
-# targets are the next characters. The paper's CharRNN has 512 units and no bias vectors.
+# itself, {glue:text}`char_vocabulary` of them; the text is split 80/10/10 in order, and cut into sequences
+# of {glue:text}`char_length` characters whose targets are the next characters ({glue:text}`char_epoch`
+# training sequences per epoch). The paper's CharRNN has 512 units and no bias vectors.
 
 # %%
 splits, chars, info = load_war_and_peace()
 display(record_table(info))
+epoch = war_and_peace_task(hidden=1).train.inputs
+glue_numbers(char_epoch=len(epoch), char_length=epoch.shape[1])
 print("".join(chars[i] for i in splits["train"][:400]))
 frequency = torch.bincount(splits["train"], minlength=len(chars)).numpy()
 order = np.argsort(-frequency)[:40]
@@ -182,15 +197,21 @@ glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2), char_vocabulary
 # ## CMU motion capture
 #
 # Four activities of the CMU Graphics Lab Motion Capture Database, as converted by Li et al. (2018) into
-# 117 joint angles and root coordinates per frame (appendix A.2 of {cite:t}`vogt2022`): basketball, soccer,
-# walking and jumping, five training recordings and one test recording each. Every second frame is kept;
-# dimensions whose standard deviation over the training frames is below $10^{-4}$ are dropped (70 remain),
-# the others z-scored, and the first 20 kept. Windows of 25 frames are paired with the same windows one frame
-# later; files 1–4 of each activity train, file 5 validates (the paper's 80/20 split).
+# {glue:text}`mocap_dimensions` joint angles and root coordinates per frame (appendix A.2 of
+# {cite:t}`vogt2022`): basketball, soccer, walking and jumping, five training recordings and one test
+# recording each. Every second frame is kept; files 1–4 of each activity train, file 5 validates (the paper's
+# 80/20 split). Over the {glue:text}`mocap_frames` frames of the training files alone (so that nothing of
+# the validation or test files leaks into the inputs), dimensions whose standard deviation is below
+# $10^{-4}$ are dropped ({glue:text}`mocap_used` remain), the others z-scored, and the first
+# {glue:text}`mocap_features` kept. Windows of {glue:text}`mocap_window` frames are paired with the same
+# windows one frame later.
 
 # %%
 mocap, info = load_mocap()
 display(record_table(info))
+glue_numbers(mocap_dimensions=info.facts["dimensions"], mocap_used=info.facts["used_dimensions"],
+             mocap_features=info.facts["features"], mocap_window=info.facts["window"],
+             mocap_frames=info.facts["training_frames"])
 recordings = mocap_sequences()[0]["test"]
 fig, axes = plt.subplots(1, len(ACTIONS), figsize=(12, 3), sharey=True)
 for ax, action in zip(axes, ACTIONS, strict=True):

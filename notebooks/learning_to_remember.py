@@ -48,19 +48,21 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
 from lstmdyn.experiments.remember import (
+    GRAMMAR_BATCH,
     bits_right,
     compare_learning,
     fit_sequence,
     gradient_errors,
     grammar_run,
     learned,
+    loss_shapes,
     repeated_symbol_right,
 )
 from lstmdyn.scratch import ScratchLSTM
 
 use_style()
 runs = [seed + k for k in range(seeds)]
-glue_numbers(seeds=seeds, hidden=hidden, epochs=epochs, reber_strings=reber_strings, reber_epochs=reber_epochs,
+glue_numbers(grammar_batch=GRAMMAR_BATCH, seeds=seeds, hidden=hidden, epochs=epochs, reber_strings=reber_strings, reber_epochs=reber_epochs,
              test_strings=test_strings, reber_lr=reber_lr)
 
 # %% [markdown]
@@ -133,10 +135,12 @@ glue_numbers(alternation_accuracy=100 * accuracy["alternation 1, 2"], counting_a
 # the network learns a mapping through its gates and read-out at all, which the report's implementation could
 # not tell.
 #
-# ## Learning rate: four shapes of loss curves
+# ## Learning rate and the shape of the loss curve
 #
 # The report saw its loss oscillate, stay flat, decay, or grow. Here is the counting task for several
-# learning rates, one line per run.
+# learning rates, one line per run. Each curve's shape is measured, not read off the plot: how far the loss
+# fell (final over initial loss), on what share of the steps it rose, and how much the weights grew
+# (`lstmdyn.experiments.remember.LossShape`; medians over runs).
 
 # %%
 counting = sequences["counting 1 to 9"]
@@ -145,30 +149,34 @@ fig, ax = plt.subplots(figsize=(7, 3.6))
 for k, (lr, models) in enumerate(sweep.items()):
     for j, model in enumerate(models):
         ax.plot(model.history["loss"], color=f"C{k}", lw=1, alpha=0.8, label=f"learning rate {lr:g}" if j == 0 else None)
+ax.axhline(4 * np.log(2), color="grey", ls="--", lw=0.8, label="chance: 4 ln 2")
 ax.set(xlabel="gradient step", ylabel="loss", yscale="log", title="counting 1 to 9: learning-rate sweep")
 ax.legend()
 save(fig, "learning_to_remember/learning_rates")
-table(pd.DataFrame([{"learning rate": lr, "final loss (median)": np.median([m.history["loss"][-1] for m in models]),
-                     "steps right (mean)": np.mean([bits_right(m, counting) for m in models]),
-                     "largest gradient norm": max(max(m.history["gradient_norm"]) for m in models)}
-                    for lr, models in sweep.items()]), {"learning rate": "{:g}"})
+shapes = loss_shapes(sweep)
+shapes["final loss"] = [np.median([m.history["loss"][-1] for m in models]) for models in sweep.values()]
+shapes["steps right"] = [np.mean([bits_right(m, counting) for m in models]) for models in sweep.values()]
+chance = 4 * np.log(2)  # four bits, each predicted at 1/2
+top = shapes.iloc[-1]
+glue_text(lr_shapes="; ".join(f"at learning rate {r['learning rate']:g} the loss **{r['shape']}**"
+                              for _, r in shapes.iterrows()),
+          lr_top=f"At the largest learning rate, {top['learning rate']:g}, the loss ends at {top['final loss']:.2f}, "
+                 + (f"{top['final loss'] / chance:.1f} times the chance level" if top["final loss"] > 1.1 * chance else
+                    "about the chance level" if top["final loss"] > 0.9 * chance else "below the chance level")
+                 + f" of {chance:.2f} (every bit predicted at 1/2), with the weights grown {top['weight growth']:.0f}-fold.")
+table(shapes, {"learning rate": "{:g}", "steps with rising loss": "{:.0%}", "weight growth": "{:.1f}"})
 
 # %% [markdown]
-# The shapes are those of gradient descent on a fixed loss, and each has a plain cause:
+# Measured: {glue:md}`lr_shapes`. {glue:md}`lr_top`
 #
-# - **flat, then slow decay** (small learning rates): the initial weights sit on a plateau where the gradient is
-#   small; tiny steps take long to leave it. Nothing is wrong; the run is just slow.
-# - **fast decay**: a step size matched to the curvature of the loss.
-# - **oscillation and spikes**: steps larger than the valley is wide overshoot it; the loss bounces between its
-#   walls, and a bad step can throw the weights into a region of saturated gates from which it takes many steps
-#   to recover.
-# - **growth**: with the largest step sizes the weights grow every step (see the next figure), gates and outputs
-#   saturate, and the loss rises to the level of confidently wrong predictions. This is the exploding-weights
-#   picture of the report.
-#
-# The report's explanation of the oscillation (a "local optimum trap") does not fit: a gradient step cannot
-# oscillate around a minimum unless it overshoots, and overshooting is a matter of step size, which is what
-# the sweep varies.
+# Each shape has a plain cause in gradient descent on a fixed loss. A loss that *decays slowly* starts on a
+# plateau where the gradient is small, and small steps take long to leave it. A loss that *decays* fast
+# takes steps matched to the curvature of the loss. A loss that *oscillates* takes steps larger than the
+# valley is wide: it overshoots and bounces between the walls, and a bad step can throw the weights into a
+# region of saturated gates. A loss that *grows* has weights that grow step after step (next figure) until
+# gates and outputs saturate. The report's explanation of the oscillation (a "local optimum trap") does not
+# fit: a gradient step cannot oscillate around a minimum unless it overshoots, and overshooting is a matter
+# of step size, which is what the sweep varies.
 #
 # ## Exploding gradients, and clipping
 #
@@ -187,6 +195,11 @@ for ax, ylabel in zip(axes, ("loss", "gradient norm (before clipping)", "norm of
     ax.legend()
 fig.suptitle(f"counting 1 to 9 at learning rate {high:g}")
 save(fig, "learning_to_remember/exploding")
+largest_weight = max(np.abs(w).max() for m in plain for w in m.parameters().values())
+glue_text(report_weights=(
+    f"Without clipping at learning rate {high:g}, the largest single weight here ends at {largest_weight:.0f}: "
+    + ("of the report's order, so too large a step explains it." if largest_weight >= 500 else
+       "the report's weights are **not reproduced**, and this page does not try to explain them.")))
 glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] for m in plain]),
              weights_clipped=np.median([m.history["weight_norm"][-1] for m in clipped]),
              loss_plain=np.median([m.history["loss"][-1] for m in plain]),
@@ -204,7 +217,7 @@ glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] fo
 # network reads a string symbol by symbol and predicts the next one; since the grammar branches, the right
 # answer is a *set* of legal symbols, and a prediction counts as correct if its most likely symbol is legal.
 # This and the next experiment use the package's trainer (PyTorch, Adam, learning rate {glue:text}`reber_lr:g`,
-# batches of 32):
+# batches of {glue:text}`grammar_batch`):
 # {glue:text}`reber_strings` training strings, {glue:text}`reber_epochs` epochs, {glue:text}`test_strings`
 # fresh test strings, {glue:text}`hidden` units.
 
@@ -233,7 +246,7 @@ glue_numbers(reber_legal=100 * np.mean([curve["legal"].iloc[-1] for curve, _, _ 
 # E, the network must recall the second symbol, seen as many steps before as the inner string is long. The
 # report expected this to be out of reach of a plain recurrent network. We train an LSTM and a vanilla
 # (tanh) RNN with the same number of units on the same strings, and measure the share of test strings whose
-# repeated symbol is predicted correctly (chance: 50 %).
+# repeated symbol is predicted correctly (chance: one in two).
 
 # %%
 embedded = {cell: grammar_runs(True, cell) for cell in ("lstm", "rnn")}
@@ -281,11 +294,10 @@ glue_text(embedded_outcome=f"In short, {verdict}: {details}.", embedded_verdict=
 # - **(b) Should the previous output reach all four gates?** Yes: in the standard LSTM, $h_{t-1}$ enters the
 #   input, forget and output gates and the candidate. The report fed it to the candidate only, which leaves the
 #   gates blind to the network's own state.
-# - **The exploding weights.** The all-ones outputs and weights in the thousands that the report logged are what
-#   gradient descent with too large a step does to this model (the growing curves above), whether or not a bug
-#   added to it: the report's intuition that squashing functions keep gradients small misses that the weights
-#   multiply the error at every step back in time, and that the *step size* turns a large gradient into a large
-#   weight change. A smaller learning rate or gradient-norm clipping prevents it.
+# - **The exploding weights.** The report logged all-ones outputs and single weights of about −1232.
+#   {glue:md}`report_weights` Its intuition that squashing functions keep gradients small misses that the
+#   weights multiply the error at every step back in time, and that the *step size* turns a large gradient
+#   into a large weight change; a smaller learning rate or gradient-norm clipping bounds the growth here.
 # - **Does an LSTM learn the embedded Reber grammar where a plain RNN fails?** Measured here, with
 #   {glue:text}`hidden` units, Adam and {glue:text}`seeds` runs each: {glue:md}`embedded_verdict`.
 

@@ -50,9 +50,9 @@ import torch
 import lstmdyn.lyapunov
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
-from lstmdyn.cells import RNNParameters
+from lstmdyn.cells import LSTMParameters, RNNParameters
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
-from lstmdyn.experiments.spectra import bias_reduction, zero_crossing
+from lstmdyn.experiments.spectra import bias_reduction, carousel_comparison, slowest_forget_rate, zero_crossing
 from lstmdyn.lyapunov import lyapunov_spectrum
 
 use_style()
@@ -260,19 +260,23 @@ ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (mean over sequences)", title=f"LSTM, n = {n}")
 ax.legend()
 save(fig, "lyapunov/h_versus_hc")
-glue_numbers(hc_max=lstm_hc[:, 0].mean().item(), h_max=lstm_h[:, 0].mean().item(),
-             forget_log=np.log(torch.sigmoid(torch.tensor(0.0)).item()))
-glue_text(hc_comparison="larger than" if lstm_hc[:, 0].mean() > lstm_h[:, 0].mean() else "smaller than or equal to")
+forget = LSTMParameters.from_torch(lstm).as_numpy().run(x.numpy())["f"][:, warmup:]
+slowest = slowest_forget_rate(forget)
+glue_numbers(hc_max=lstm_hc[:, 0].mean().item(), h_max=lstm_h[:, 0].mean().item(), forget_slowest=slowest,
+             forget_mean=float(np.log(forget).mean()))
+glue_text(hc_comparison="larger than" if lstm_hc[:, 0].mean() > lstm_h[:, 0].mean() else "smaller than or equal to",
+          carousel=carousel_comparison(lstm_hc[:, 0].mean().item(), slowest))
 
 # %% [markdown]
 # With the full state the largest exponent is {glue:text}`hc_max:.3f`, {glue:md}`hc_comparison` the
-# {glue:text}`h_max:.3f` of the paper's choice. The difference is the cell state: its own Jacobian block is
-# $\mathrm{diag}(f_t)$, so it contributes slow directions whose rates are averages of $\log f_t$ (for an
-# untrained network with gates near $\sigma(0)$, about {glue:text}`forget_log:.2f` per step). They are the
-# memory of the constant error carousel, and the $h$-only spectrum does not see them: holding $c$ fixed cuts
-# the path through which a perturbation of $h$ is stored in $c$ and returns later. For the readouts of the
-# paper (largest and mean exponent of trained networks) the choice matters wherever the forget gates are
-# open; the package offers both.
+# {glue:text}`h_max:.3f` of the paper's choice. The cell state's own Jacobian block is $\mathrm{diag}(f_t)$:
+# on its own, a perturbation of $c_j$ would decay at the time average of $\log f_{t,j}$. Along these
+# trajectories that average is {glue:text}`forget_mean:.2f` per step over all units, and
+# {glue:text}`forget_slowest:.2f` for the unit with the most open forget gate. The largest exponent of the
+# full state {glue:md}`carousel`. Holding $c$ fixed, the $h$-only spectrum cuts the path through which a
+# perturbation of $h$ is stored in $c$ and returns later. For the readouts of the paper (largest and mean
+# exponent of trained networks) the choice matters wherever the forget gates are open; the package offers
+# both.
 #
 # ## What a spectrum costs
 #

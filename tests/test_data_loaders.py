@@ -19,6 +19,7 @@ from lstmdyn.data import (
     load_war_and_peace,
     roll_windows,
 )
+from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.data.registry import fetch, restricted_load
 from lstmdyn.data.synthetic import (
     SYMBOLS,
@@ -106,11 +107,18 @@ def test_restricted_unpickler_reads_the_plain_vocabulary_pickle_like_pickle_does
 def test_mocap_keeps_70_dimensions_and_20_features():
     splits, info = load_mocap()
     assert info.facts["dimensions"] == 117 and info.facts["used_dimensions"] == 70
-    assert info.facts["training_frames"] == 5168  # 10 324 frames, every second one kept
+    assert info.facts["training_frames"] == 4338  # files 1-4 of each action, every second frame kept
     x, y = splits["train"]
     assert x.shape[1:] == (25, 20) and torch.equal(x[0, 1:], y[0, :-1])
-    train_frames = torch.cat([x[:, 0], x[-1]])
-    assert train_frames.mean().abs() < 0.3 and 0.5 < train_frames.std() < 1.5  # roughly z-scored
+
+
+def test_mocap_is_normalised_with_statistics_of_the_training_split_alone():
+    sequences, _ = mocap_sequences()
+    train = np.concatenate(list(sequences["train"].values()))
+    np.testing.assert_allclose(train.mean(0), 0.0, atol=1e-10)  # exactly z-scored on the training files
+    np.testing.assert_allclose(train.std(0), 1.0, atol=1e-10)
+    valid = np.concatenate(list(sequences["valid"].values()))
+    assert np.abs(valid.mean(0)).max() > 0.1  # the validation file did not take part
 
 
 def test_reber_strings_are_accepted_and_corrupted_ones_rejected():
@@ -141,3 +149,21 @@ def test_counting_and_alternation_encode_numbers_in_four_bits():
     assert one_hot("BE").tolist() == [[1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1]]
     with pytest.raises(ValueError, match="fit in 4 bits"):
         to_bits(np.array([16]))
+
+
+def test_the_data_chapters_paper_profile_is_one_epoch_of_each_task():
+    """The counts in the profile table and in the parameters' help come from the data, not from memory."""
+    import jupytext
+    from conftest import ROOT
+
+    from lstmdyn.book.parameters import declared_parameters
+    from lstmdyn.book.profiles import NOTEBOOKS
+    from lstmdyn.experiments.tasks import nottingham_task, ptb_task, war_and_peace_task
+
+    epochs = {"ptb_windows": len(ptb_task().train.inputs), "nottingham_samples": len(nottingham_task().train.inputs),
+              "char_samples": len(war_and_peace_task(hidden=1).train.inputs)}
+    spec = NOTEBOOKS["datasets"]
+    declared = declared_parameters(jupytext.read(ROOT / "notebooks" / "datasets.py"))
+    for name, size in epochs.items():
+        assert spec.paper[name] == size and spec.limits[name][1] == size, name
+        assert f"an epoch has {size})" in declared[name].help, name

@@ -12,7 +12,7 @@ import pytest
 
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
 from lstmdyn.experiments.homotopies import check_leading_moduli, paths_outcome, start_outcome
-from lstmdyn.experiments.spectra import bias_reduction, zero_crossing
+from lstmdyn.experiments.spectra import bias_reduction, carousel_comparison, slowest_forget_rate, zero_crossing
 
 ENGINES = ["lstmdyn.cells", "lstmdyn.equilibria", "lstmdyn.lyapunov", "lstmdyn.scratch", "lstmdyn.training",
            "lstmdyn.experiments.homotopies", "lstmdyn.experiments.spectra"]
@@ -73,3 +73,16 @@ def test_path_outcomes_say_what_each_path_did():
     assert "cannot begin, even from 3 perturbed points" in start_outcome(
         dataclasses.replace(convex, status="singular", steps=0, retries=3))
     assert start_outcome(failed) == "the paper's homotopy ends with status *diverged* after 17 steps."
+
+
+def test_the_slowest_forget_rate_is_the_largest_unit_average_of_log_f():
+    f = np.array([[[0.5, 0.9], [0.5, 0.7]], [[0.6, 0.8], [0.6, 0.8]]])  # 2 sequences, 2 steps, 2 units
+    per_sequence = [max(np.log([0.5, 0.5]).mean(), np.log([0.9, 0.7]).mean()), np.log(0.8)]
+    assert slowest_forget_rate(f) == pytest.approx(np.mean(per_sequence))
+
+
+def test_carousel_comparison_has_three_outcomes_around_the_tolerance():
+    assert carousel_comparison(-0.30, -0.53).startswith("lies above")
+    assert carousel_comparison(-0.60, -0.53).startswith("lies below")
+    assert carousel_comparison(-0.54, -0.53).startswith("matches")
+    assert carousel_comparison(-0.54, -0.53, tolerance=0.001).startswith("lies below")

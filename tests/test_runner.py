@@ -14,6 +14,7 @@ from conftest import ROOT, copy_project, lstmdyn
 from lstmdyn.book.cli import _parser
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
+from lstmdyn.book.prose import glued_numbers, typed_numbers
 from lstmdyn.book.runner import (
     NotebookError,
     Project,
@@ -183,3 +184,16 @@ def test_the_cache_key_follows_the_science_and_experiments_not_the_book_machiner
             f.write("# edited\n")
         assert package_digest(package) != before, science
         before = package_digest(package)
+
+
+#: literals that quote a paper's setting or value: 100 MNIST images, the 80/20 split of the motion-capture files,
+#: the claimed modulus 0.99, the 10 sequences of 100 steps of a spectrum (and the 10-90 % bands of the figures)
+QUOTED = {"datasets": {"100", "20"}, "equilibria": {"0.99"}, "lyapunov": {"10", "100"}}
+
+
+@pytest.mark.parametrize("chapter", MIN_FIGURES)
+def test_no_number_in_the_prose_is_typed_where_the_notebook_computes_it(smoke_book, chapter):
+    project, _ = smoke_book
+    nb = nbformat.read(project / "book" / "generated" / f"{chapter}.ipynb", 4)
+    assert len(glued_numbers(nb)) >= 3  # the scan has values to compare with
+    assert typed_numbers(nb, allowed=QUOTED.get(chapter, set())) == []

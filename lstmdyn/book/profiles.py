@@ -51,10 +51,10 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     "datasets": NotebookSpec(
         smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "char_hidden": 16,
                "char_samples": 200, "mocap_epochs": 1, "validations": 2},
-        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3414, "char_hidden": 512,
+        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3177, "char_hidden": 512,
                "char_samples": 25618, "mocap_epochs": 50},
         limits={"seed": (0, None), "mnist_epochs": (1, 100_000), "ptb_windows": (1, 2323),
-                "nottingham_samples": (1, 3414), "char_hidden": (1, 4096), "char_samples": (1, 25618),
+                "nottingham_samples": (1, 3177), "char_hidden": (1, 4096), "char_samples": (1, 25618),
                 "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
     ),
     "learning_to_remember": NotebookSpec(

@@ -1,10 +1,11 @@
 """CMU motion capture (Vogt et al., appendix A.2, with the preprocessing of Li et al. 2018).
 
 Four actions: basketball, soccer, walking, jumping; 117 values per frame (exponential-map joint angles,
-root position and rotation). Every second frame is kept. The mean and standard deviation of each
-dimension over all frames of the training folder decide which dimensions are used (std ≥ 1e-4: 70 of the
-117) and normalise them; the first 20 of those are kept. Files 1–4 of each action are for training and
-file 5 for validation (the paper's 80/20 split, mixed over actions); the test folder is the test set.
+root position and rotation). Every second frame is kept. Files 1–4 of each action are for training and
+file 5 for validation (the paper's 80/20 split, mixed over actions); the test folder is the test set. The
+mean and standard deviation of each dimension over the frames of the training split alone (files 1–4, so
+that nothing of the validation or test files leaks into the inputs) decide which dimensions are used
+(std ≥ 1e-4) and normalise them; the first 20 of those are kept.
 Samples are windows of 25 frames, the targets being the same windows one frame later (next-frame
 prediction, mean-squared error).
 """
@@ -30,7 +31,8 @@ def _frames(folder: str, action: str, k: int) -> np.ndarray:
 def mocap_sequences(features: int = 20) -> tuple[dict[str, dict[tuple[str, int], np.ndarray]], dict]:
     """The normalised recordings ``{split: {(action, file number): frames × features}}`` and the facts
     of the normalisation."""
-    every = np.concatenate([_frames("train", a, k) for a in ACTIONS for k in range(1, 6)])
+    folder, numbers = SPLITS["train"]
+    every = np.concatenate([_frames(folder, a, k) for a in ACTIONS for k in numbers])
     mean, std = every.mean(0), every.std(0)
     used = np.flatnonzero(std >= 1e-4)
     keep = used[:features]

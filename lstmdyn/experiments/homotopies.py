@@ -129,6 +129,12 @@ class PathFailure:
         homotopy, ‖h‖ for the fixed-point one) at the last point; NaN for a path that could not start.
     forget : float
         The largest forget gate σ(W_f h + b_f) there.
+
+    Examples
+    --------
+    >>> failure = PathFailure("diverged", 0.4, 1.2e4, 0.8, 0.9999)
+    >>> failure.norm_c > failure.norm_h and 0 <= failure.t <= 1
+    True
     """
 
     status: str

@@ -5,6 +5,8 @@ The experiments of the chapter "Learning to remember": small sequence tasks for 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import torch
@@ -14,8 +16,10 @@ from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
 from lstmdyn.scratch import ScratchLSTM
 from lstmdyn.training import SequenceModel, TrainingConfig, train
 
-__all__ = ["bits_right", "compare_learning", "fit_sequence", "gradient_errors", "grammar_run", "learned",
-           "repeated_symbol_right"]
+GRAMMAR_BATCH = 32  #: batch size of the grammar tasks
+
+__all__ = ["GRAMMAR_BATCH", "LossShape", "bits_right", "compare_learning", "fit_sequence", "gradient_errors",
+           "grammar_run", "learned", "loss_shapes", "repeated_symbol_right"]
 
 
 def fit_sequence(sequence: np.ndarray, *, hidden: int, lr: float, steps: int, seed: int,
@@ -76,7 +80,8 @@ def grammar_run(*, embedded: bool, cell: str, seed: int, hidden: int, strings: i
     model = SequenceModel(len(SYMBOLS), hidden, len(SYMBOLS), "token", vocabulary=len(SYMBOLS), one_hot=True,
                           cell=cell)
     data = grammar_data(training)
-    config = TrainingConfig(epochs=epochs, batch_size=32, lr=lr, seed=seed, checkpoint_every=data.count(32))
+    config = TrainingConfig(epochs=epochs, batch_size=GRAMMAR_BATCH, lr=lr, seed=seed,
+                            checkpoint_every=data.count(GRAMMAR_BATCH))
     curve = []
     train(model, data, config, progress=False,
           on_checkpoint=lambda step, m, path: curve.append({"step": step, **grammar_accuracy(m, test, embedded)}))
@@ -114,3 +119,61 @@ def compare_learning(finals: dict[str, float], reached: dict[str, list[int]], ru
         f"the {name} reaches 99 % in {len(r)} of {runs} runs, after {np.mean(r):.0f} epochs on average" if r
         else f"the {name} never reaches 99 %" for name, r in reached.items())
     return verdict, details
+
+
+@dataclass(frozen=True)
+class LossShape:
+    """The shape of one training run's loss curve, measured rather than read off a plot.
+
+    Attributes
+    ----------
+    ratio : float
+        Final loss over initial loss.
+    rising : float
+        Share of steps on which the loss rose.
+    weight_growth : float
+        Norm of all weights at the end over the norm after the first step.
+    """
+
+    ratio: float
+    rising: float
+    weight_growth: float
+
+    @classmethod
+    def of(cls, history: dict) -> LossShape:
+        """From a :class:`~lstmdyn.scratch.ScratchLSTM` history (``loss`` and ``weight_norm`` per step)."""
+        loss, weights = np.asarray(history["loss"]), np.asarray(history["weight_norm"])
+        return cls(float(loss[-1] / loss[0]), float(np.mean(np.diff(loss) > 0)), float(weights[-1] / weights[0]))
+
+    @property
+    def label(self) -> str:
+        """``"grows"`` (ends above its start), ``"decays"`` (to below 1 % of it), ``"decays slowly"``,
+        prefixed by ``"oscillates and "`` where the loss rises on more than 10 % of the steps.
+
+        Examples
+        --------
+        >>> LossShape(0.4, 0.0, 1.2).label, LossShape(0.001, 0.01, 2.0).label, LossShape(1.8, 0.5, 20.0).label
+        ('decays slowly', 'decays', 'oscillates and grows')
+        """
+        trend = "grows" if self.ratio > 1 else "decays" if self.ratio < 0.01 else "decays slowly"
+        return ("oscillates and " if self.rising > 0.1 else "") + trend
+
+
+def loss_shapes(runs: dict[float, list[ScratchLSTM]]) -> pd.DataFrame:
+    """One row per learning rate: the median :class:`LossShape` over its runs and its label.
+
+    Examples
+    --------
+    >>> from lstmdyn.data.synthetic import alternation
+    >>> runs = {lr: [fit_sequence(alternation(1, 2, 8), hidden=4, lr=lr, steps=50, seed=0)] for lr in (0.3, 300.0)}
+    >>> list(loss_shapes(runs)["shape"])
+    ['decays slowly', 'oscillates and grows']
+    """
+    rows = []
+    for lr, models in runs.items():
+        shapes = [LossShape.of(m.history) for m in models]
+        median = LossShape(*(float(np.median([getattr(s, k) for s in shapes]))
+                             for k in ("ratio", "rising", "weight_growth")))
+        rows.append({"learning rate": lr, "shape": median.label, "final / initial loss": median.ratio,
+                     "steps with rising loss": median.rising, "weight growth": median.weight_growth})
+    return pd.DataFrame(rows)

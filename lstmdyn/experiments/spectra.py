@@ -1,14 +1,15 @@
 """Chapter: *The Lyapunov spectrum* (``notebooks/lyapunov.py``).
 
-Readings of computed spectra that the chapter states in words: where the largest exponent crosses zero, and
-how much a warm-up removes of the bias of short estimates.
+Readings of computed spectra that the chapter states in words: where the largest exponent crosses zero, how
+much a warm-up removes of the bias of short estimates, and what sets the slow directions of the full LSTM
+state.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bias_reduction", "zero_crossing"]
+__all__ = ["bias_reduction", "carousel_comparison", "slowest_forget_rate", "zero_crossing"]
 
 
 def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
@@ -44,3 +45,40 @@ def bias_reduction(cold: float, warm: float) -> str:
     if abs(warm) < 0.5 * abs(cold):
         return "removes most of that bias"
     return "reduces that bias" if abs(warm) < abs(cold) else "does not reduce that bias here"
+
+
+def slowest_forget_rate(forget: np.ndarray) -> float:
+    """The largest per-unit time average of ``log f_t``: the slowest rate at which the cell state alone
+    (its Jacobian block ``diag(f_t)``) lets a perturbation decay, averaged over sequences.
+
+    ``forget`` holds the forget gates along trajectories, shape ``(batch, T, n)``.
+
+    Examples
+    --------
+    >>> f = np.stack([np.full((4, 2), [0.5, 0.9])])          # one sequence, 4 steps, 2 units
+    >>> round(slowest_forget_rate(f), 4) == round(float(np.log(0.9)), 4)
+    True
+    """
+    return float(np.log(forget).mean(axis=1).max(axis=-1).mean())
+
+
+def carousel_comparison(largest_hc: float, slowest_forget: float, *, tolerance: float = 0.02) -> str:
+    """Whether the largest exponent of the full state (h, c) exceeds the slowest decay that the forget
+    gates alone allow, as the chapter states it.
+
+    Examples
+    --------
+    >>> carousel_comparison(-0.30, -0.53).startswith("lies above")
+    True
+    >>> carousel_comparison(-0.53, -0.53).startswith("matches")
+    True
+    """
+    if largest_hc > slowest_forget + tolerance:
+        return ("lies above the slowest decay that the forget gates alone allow: the slow directions are not "
+                "the carousel's own, they come from the coupling of c and h through the gates, which feeds a "
+                "perturbation stored in c back into h and the gates and from there into c again")
+    if largest_hc < slowest_forget - tolerance:
+        return ("lies below the slowest decay that the forget gates alone allow: the coupling of c and h "
+                "damps what the carousel would keep")
+    return ("matches the slowest decay that the forget gates alone allow: the slowest direction is the "
+            "carousel's, with a rate set by the forget gates")
