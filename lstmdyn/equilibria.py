@@ -34,8 +34,9 @@ from threadpoolctl import threadpool_limits
 
 from lstmdyn.cells import LSTMParameters
 
-__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "Path", "PathEnd", "find_equilibria",
-           "find_equilibrium", "follow_path", "follow_path_ode", "iterate_map", "newton", "next_step_length"]
+__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "Path", "PathEnd",
+           "continue_equilibrium", "find_equilibria", "find_equilibrium", "follow_path", "follow_path_ode",
+           "iterate_map", "newton", "next_step_length"]
 
 RESIDUAL_TOLERANCE = 1e-9  # an equilibrium is reported as converged only below this ‖Φ(x) − x‖
 
@@ -783,9 +784,15 @@ def _find_equilibrium(lstm, homotopy, x0, follow, retries, epsilon, seed, path_o
         H = _make_homotopy(lstm, homotopy, x0, epsilon * direction / np.linalg.norm(direction))
         end = follow(H, **path_options)
     x = H.to_state(end.x)
-    status = "converged" if end.status == "reached" else end.status
     if end.status == "reached":
         x = _polish(lstm, x)
+    return _equilibrium(lstm, x, "converged" if end.status == "reached" else end.status, H.name, end.steps,
+                        end.path, start_time, attempts)
+
+
+def _equilibrium(lstm: AutonomousLSTM, x: np.ndarray, status: str, method: str, steps: int, path: Path,
+                 start_time: float, retries: int = 0) -> Equilibrium:
+    """The :class:`Equilibrium` at ``x``: its residual, and its eigenvalues if it converged."""
     residual = lstm.residual(x) if np.all(np.isfinite(x)) else np.inf
     if status == "converged" and not residual < RESIDUAL_TOLERANCE:
         status = "singular"  # t = 1 was reached, but I − J is too ill-conditioned to polish there
@@ -794,8 +801,31 @@ def _find_equilibrium(lstm, homotopy, x0, follow, retries, epsilon, seed, path_o
         eigenvalues = np.linalg.eigvals(lstm.jacobian(x[:lstm.n], x[lstm.n:]))
         eigenvalues = eigenvalues[np.argsort(-np.abs(eigenvalues), kind="stable")]
     return Equilibrium(c=x[:lstm.n], h=x[lstm.n:], eigenvalues=eigenvalues, residual=residual,
-                       status=status, homotopy=H.name, steps=end.steps, path=end.path,
-                       seconds=time.perf_counter() - start_time, retries=attempts)
+                       status=status, homotopy=method, steps=steps, path=path,
+                       seconds=time.perf_counter() - start_time, retries=retries)
+
+
+def continue_equilibrium(lstm: AutonomousLSTM, x0: np.ndarray, **options) -> Equilibrium:
+    """The equilibrium of ``lstm`` near ``x0``, a known equilibrium of a nearby network (the previous
+    checkpoint of a training run): Newton's method from ``x0``, and where it fails, the fixed-point homotopy
+    from ``x0``. ``homotopy`` of the result is ``"newton"`` or ``"convex"``; ``options`` go to
+    :func:`find_equilibrium`.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> before = AutonomousLSTM.random(6, rng=rng)
+    >>> after = AutonomousLSTM.from_parameters(LSTMParameters(W=before.cell.W + 1e-3, b=before.cell.b))
+    >>> e = continue_equilibrium(after, find_equilibrium(before).x)
+    >>> e.homotopy, e.converged
+    ('newton', True)
+    """
+    start_time = time.perf_counter()
+    with threadpool_limits(limits=1 if lstm.n <= SINGLE_THREAD_UP_TO else None, user_api="blas"):
+        x, converged = newton(lstm, x0)
+    if converged:
+        return _equilibrium(lstm, x, "converged", "newton", 0, Path(), start_time)
+    return find_equilibrium(lstm, "convex", x0=x0, **options)
 
 
 def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, transient: int = 50,

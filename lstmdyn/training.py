@@ -267,14 +267,16 @@ def _save_atomically(payload: dict, path: Path) -> None:
 def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
           valid: SequenceData | None = None, checkpoint_dir: Path | str | None = None,
           on_checkpoint: Callable[[int, SequenceModel, Path | None], None] | None = None,
-          resume_from: Path | str | None = None, progress: bool = True) -> TrainingResult:
+          resume_from: Path | str | None = None, progress: bool = True,
+          checkpoint_at_start: bool = False) -> TrainingResult:
     """Train ``model`` on ``data`` (see the module docstring); returns the model and its curves.
 
     The model's weights are (re)initialised from ``config.seed`` unless ``resume_from`` names a checkpoint,
     whose weights, optimiser, random state, position and curves are restored. Every
     ``config.checkpoint_every`` steps and at the end: the validation loss is recorded (if ``valid`` is
     given), a checkpoint is written to ``checkpoint_dir/step_<step>.pt`` (if ``checkpoint_dir`` is given),
-    and ``on_checkpoint(step, model, path)`` is called.
+    and ``on_checkpoint(step, model, path)`` is called; with ``checkpoint_at_start``, also for the initialised
+    model at step 0 (not when resuming).
 
     Raises
     ------
@@ -332,6 +334,8 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
         if on_checkpoint is not None:
             on_checkpoint(step, model, path)
 
+    if checkpoint_at_start and resume_from is None:
+        checkpoint(0, 0)
     bar = tqdm(total=config.epochs * per_epoch, initial=step, disable=not progress, desc="training",
                unit="step", leave=False)
     for epoch in range(first_epoch, config.epochs):

@@ -22,7 +22,7 @@
 # papers' training). Every file is read through the registry `data/registry.toml`, which checks its sha256;
 # nothing here is synthetic.
 #
-# **Reproduces** the data and models of the experiments: {cite:t}`amrouche2019` section 4 (4.1 MNIST,
+# **Reproduces:** the data and models of the experiments: {cite:t}`amrouche2019` section 4 (4.1 MNIST,
 # 4.2 Penn Treebank, 4.3 Nottingham) and {cite:t}`vogt2022` section 5 with appendix A (A.1 War and Peace,
 # A.2 CMU motion capture), at the sizes of this page's profile.
 

@@ -21,7 +21,7 @@
 # {cite:t}`zangwill1981` avoids that, and applies both to the authors' own trained Penn Treebank network,
 # comparing the result with their statement about its eigenvalues. The engine is `lstmdyn.equilibria`.
 #
-# **Reproduces** {cite:t}`amrouche2019` sections 2–3 (the autonomous LSTM, eqs. 1–5) and the PTB
+# **Reproduces:** {cite:t}`amrouche2019` sections 2–3 (the autonomous LSTM, eqs. 1–5) and the PTB
 # network of section 4.2; the training experiments of section 4 follow in their own chapter.
 
 # %% tags=["parameters"]

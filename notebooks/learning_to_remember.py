@@ -22,7 +22,7 @@
 # and PyTorch (`lstmdyn.scratch`), and with the package's trainer where speed matters, and answers those
 # questions. Everything here is synthetic by design: the tasks are grammars and counts with known answers.
 #
-# **Reproduces** no paper's figure: it builds the LSTM of {eq}`lstm-equations` from scratch, the
+# **Reproduces:** no paper's figure: it builds the LSTM of {eq}`lstm-equations` from scratch, the
 # groundwork for both papers' training runs, and answers a report's questions with measurements.
 
 # %% tags=["parameters"]

@@ -22,7 +22,7 @@
 # *stability analysis and LSTMs* and the classic analyses of {cite:t}`bengio1994` and {cite:t}`pascanu2013`;
 # the LSTM is that of {cite:t}`hochreiter1997` with the forget gate of {cite:t}`gers2000`.
 #
-# **Reproduces** the background that both papers assume: the LSTM of {cite:t}`amrouche2019` (section 2,
+# **Reproduces:** the background that both papers assume: the LSTM of {cite:t}`amrouche2019` (section 2,
 # eq. 1) and of {cite:t}`vogt2022` (section 2 and appendix B), and the gradient analysis of
 # {cite:t}`bengio1994` and {cite:t}`pascanu2013`.
 

@@ -23,7 +23,7 @@
 # Fig. 6), the difference between the paper's choice of state, $h$ alone, and the full state $(h, c)$, and
 # what a spectrum costs compared with training (section 5.3, Table 1).
 #
-# **Reproduces** {cite:t}`vogt2022` sections 3–4 (Algorithm 1, Figs. 1, 2 and 6, appendices B and C) and
+# **Reproduces:** {cite:t}`vogt2022` sections 3–4 (Algorithm 1, Figs. 1, 2 and 6, appendices B and C) and
 # the cost of section 5.3; the trained networks of section 5 follow in their own chapter.
 
 # %% tags=["parameters"]
@@ -78,10 +78,15 @@ glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
 # \lambda_i = \frac{1}{T} \sum_{t=1}^{T} \log |R^{(t)}_{ii}| \qquad \text{(eq. 5 of the paper)}.
 # $$ (benettin)
 #
-# The package follows the paper's conventions: zero initial state, $Q = I$, tangent vectors evolved by
-# $J_t$ (not its transpose), one spectrum per input sequence computed in parallel for the whole batch, and
-# analytic Jacobians (appendix B of the paper) built by scaling rows of the weight matrices by gate
-# derivatives. Options: a warm-up that evolves state and frame before counting, a QR only every
+# The package follows this standard definition, as the paper's text states it: zero initial state,
+# $Q = I$, tangent vectors evolved by $J_t$, natural logarithms, one spectrum per input sequence computed
+# in parallel for the whole batch, and analytic Jacobians (appendix B of the paper) built by scaling rows of
+# the weight matrices by gate derivatives. The authors' published code (`calc_LEs_an` in their
+# lyapunov-hyperopt repository) differs in two ways: it evolves the frame with the transpose,
+# $Q \leftarrow J_t^\top Q$, which changes individual exponents slightly but not their sum (both products
+# have the same determinant), and it sums $\log_2 |R_{ii}|$, so its exponents are in bits per step, ours
+# divided by $\ln 2$. `lyapunov_spectrum(..., frame="transpose", units="bits")` reproduces their numbers;
+# wherever this book compares with theirs, it converts and says so. Options: a warm-up that evolves state and frame before counting, a QR only every
 # `qr_every` steps (always also at the last step), and the choice of state. The heart of
 # `lstmdyn.lyapunov`:
 

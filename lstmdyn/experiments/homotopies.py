@@ -88,15 +88,21 @@ def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8
     """
     turns = len(convex.turning_points)
     text = (f"The fixed-point path reached *t* = 1 in {convex.steps} steps"
-            + (" without turning back." if not turns else f", turning back {turns} times.")
+            + (" without turning back." if not turns else f", turning back {_times(turns)}.")
             if convex.converged else f"The fixed-point path ended *{convex.status}* after {convex.steps} steps.")
     if paper.converged:
         where = ("the same equilibrium" if convex.converged and np.linalg.norm(paper.x - convex.x) < same
                  else "a different equilibrium" if convex.converged else "an equilibrium")
         return (text + f" The paper's path also arrived, after {paper.steps} steps and "
                 f"{len(paper.turning_points)} turning points, at {where}.")
-    return (text + f" The paper's path did not: it ended *{paper.status}* after {paper.steps} steps, having "
-            f"turned back in *t* {len(paper.turning_points)} times.")
+    turns = len(paper.turning_points)
+    return (text + f" The paper's path did not: it ended *{paper.status}* after {paper.steps} steps, "
+            + ("without turning back in *t*." if not turns else
+               f"having turned back in *t* {_times(turns)}."))
+
+
+def _times(k: int) -> str:
+    return "once" if k == 1 else f"{k} times"
 
 
 def start_outcome(paper: Equilibrium) -> str:
