@@ -216,6 +216,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
         return RunResult(name, output, False, parameters, 0.0)
     key_file.unlink(missing_ok=True)
 
+    os.environ["LSTMDYN_PROFILE"] = profile  # for the results files a chapter writes beside its page
     data = os.environ.get("LSTMDYN_DATA")
     if data:  # the kernel runs in book/generated: make a relative data path absolute first
         os.environ["LSTMDYN_DATA"] = str(Path(data).resolve())

@@ -1,0 +1,261 @@
+"""Chapter: *Equilibria through training* (``notebooks/equilibria_training.py``).
+
+Amrouche et al., section 4: train a single-layer LSTM, keep its weights every few gradient steps, and at each
+checkpoint find the equilibrium of the autonomous map (the network without input, eq. 1) and the eigenvalues
+of its linearisation. Two ways to the equilibrium of each checkpoint:
+
+- *fresh*: the fixed-point homotopy from the zero state, anew for every checkpoint (the paper's procedure);
+- *tracked*: Newton's method from the previous checkpoint's tracked equilibrium, and the homotopy from there
+  where Newton fails (:func:`lstmdyn.equilibria.continue_equilibrium`), which follows one branch.
+
+Where the two land on different equilibria, either the tracked branch ended or changed stability between two
+checkpoints (a bifurcation), or two equilibria coexist and the fresh homotopy reached the other one (a branch
+switch): :func:`branch_changes` says which. :func:`circle_crossings` types each crossing of the unit circle,
+counted along the tracked branch (:func:`crossings_of`), where the equilibrium moves continuously. The verdicts
+on the paper's claims use the fresh equilibria, as the paper did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from tqdm import tqdm
+
+from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
+from lstmdyn.experiments.claims import Verdict, by_share
+from lstmdyn.experiments.homotopies import check_leading_moduli
+from lstmdyn.experiments.tasks import Task
+from lstmdyn.training import train
+
+__all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of",
+           "equilibria_through_training", "mnist_verdict", "nottingham_verdict", "ptb_verdict", "results_record"]
+
+#: the types of unit-circle crossings: a real eigenvalue through +1, through −1, a complex pair
+CROSSINGS = ("fold", "period doubling", "Neimark–Sacker")
+_KEYS = {"fold": "fold", "period doubling": "period_doubling", "Neimark–Sacker": "neimark_sacker"}  # results file
+
+
+@dataclass
+class EquilibriumRun:
+    """One training run of a task and the equilibria of its checkpoints.
+
+    ``steps[k]`` is the gradient step of checkpoint k (0: the initialised network); ``train_loss[k]`` the
+    mean training loss of the steps since checkpoint k − 1 (NaN at step 0), ``valid_loss[k]`` the validation
+    loss there.
+    """
+
+    task: str
+    seed: int
+    steps: list[int] = field(default_factory=list)
+    maps: list[AutonomousLSTM] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    valid_loss: list[float] = field(default_factory=list)
+    fresh: list[Equilibrium] = field(default_factory=list)
+    tracked: list[Equilibrium] = field(default_factory=list)
+    training_seconds: float = 0.0
+
+    def table(self) -> pd.DataFrame:
+        """One row per checkpoint: the losses; the fresh equilibrium's spectral radius, largest real part,
+        residual and homotopy cost; the tracked equilibrium's radius and how it was found; ``distance``
+        between the two."""
+        rows = []
+        for k, step in enumerate(self.steps):
+            f, t = self.fresh[k], self.tracked[k]
+            rows.append({"task": self.task, "seed": self.seed, "step": step, "train loss": self.train_loss[k],
+                         "valid loss": self.valid_loss[k], "spectral radius": f.spectral_radius,
+                         "max Re λ": f.max_real, "residual": f.residual, "homotopy steps": f.steps,
+                         "homotopy seconds": f.seconds, "min |dt/dθ|": f.min_abs_dt,
+                         "tracked radius": t.spectral_radius, "tracked max Re λ": t.max_real,
+                         "tracked residual": t.residual, "tracked by": t.homotopy, "tracking seconds": t.seconds,
+                         "distance": float(np.linalg.norm(f.x - t.x)) if f.converged and t.converged else np.nan})
+        return pd.DataFrame(rows)
+
+
+def equilibria_through_training(task: Task, epochs: int, every: int, *, validate_on: int | None = None,
+                                progress: bool = False, **homotopy_options) -> EquilibriumRun:
+    """Train ``task`` for ``epochs`` epochs, keeping the autonomous map every ``every`` gradient steps (and
+    of the initialised network), then find each checkpoint's equilibrium fresh and tracked.
+
+    The validation loss at each checkpoint is taken on the first ``validate_on`` validation samples (or
+    stream windows; all of them by default).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lstmdyn.experiments.tasks import Task
+    >>> from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+    >>> x = torch.randn(40, 6, 2, generator=torch.Generator().manual_seed(0))
+    >>> data = SequenceData(x, (x.sum((1, 2)) > 0).long())
+    >>> task = Task("sign", SequenceModel(2, 5, 2, "class"), data, data, TrainingConfig(batch_size=10), None)
+    >>> run = equilibria_through_training(task, epochs=3, every=4)
+    >>> run.steps, all(e.residual < 1e-9 for e in run.fresh + run.tracked)
+    ([0, 4, 8, 12], True)
+    """
+    run = EquilibriumRun(task.name, task.config.seed)
+    config = dataclasses.replace(task.config, epochs=epochs, checkpoint_every=every)
+
+    def keep(step: int, model, _path) -> None:
+        run.steps.append(step)
+        run.maps.append(AutonomousLSTM.from_torch(model.recurrent))
+
+    valid = task.valid if validate_on is None else dataclasses.replace(
+        task.valid, inputs=task.valid.inputs[:validate_on], targets=task.valid.targets[:validate_on])
+    result = train(task.model, task.train, config, valid=valid, on_checkpoint=keep, progress=progress,
+                   checkpoint_at_start=True)
+    run.training_seconds = result.seconds
+    losses = dict(result.losses)
+    run.train_loss = [float(np.mean([losses[s] for s in range(previous + 1, step + 1)])) if step else np.nan
+                      for previous, step in zip([0, *run.steps], run.steps, strict=False)]
+    run.valid_loss = [loss for _, loss in result.validation]
+    bar = tqdm(run.maps, desc=f"equilibria of {run.task}", disable=not progress, leave=False)
+    for lstm in bar:
+        run.fresh.append(find_equilibrium(lstm, "convex", **homotopy_options))
+        previous = run.tracked[-1] if run.tracked and run.tracked[-1].converged else None
+        run.tracked.append(continue_equilibrium(lstm, previous.x, **homotopy_options) if previous is not None
+                           else run.fresh[-1])
+    return run
+
+
+def _outside(eigenvalues: np.ndarray, tol: float) -> dict[str, int]:
+    out = eigenvalues[np.abs(eigenvalues) > 1.0]
+    real = np.abs(out.imag) <= tol
+    return {"fold": int(np.sum(real & (out.real > 0))), "period doubling": int(np.sum(real & (out.real < 0))),
+            "Neimark–Sacker": int(np.sum(~real)) // 2}
+
+
+def circle_crossings(before: np.ndarray, after: np.ndarray, *, tol: float = 1e-9) -> dict[str, int]:
+    """Net crossings of the unit circle between two spectra, by type: for each of :data:`CROSSINGS`, the
+    change in the number of eigenvalues (pairs, for complex ones) outside the circle; positive when they
+    left the unit disc, negative when they entered it.
+
+    Examples
+    --------
+    >>> circle_crossings(np.array([0.9, -0.5, 0.8 + 0.5j, 0.8 - 0.5j]), np.array([1.1, -0.5, 0.9 + 0.6j, 0.9 - 0.6j]))
+    {'fold': 1, 'period doubling': 0, 'Neimark–Sacker': 1}
+    >>> circle_crossings(np.array([-1.2, 0.3]), np.array([-0.9, 0.3]))
+    {'fold': 0, 'period doubling': -1, 'Neimark–Sacker': 0}
+    """
+    a, b = _outside(np.asarray(before), tol), _outside(np.asarray(after), tol)
+    return {kind: b[kind] - a[kind] for kind in CROSSINGS}
+
+
+def crossings_of(run: EquilibriumRun) -> pd.DataFrame:
+    """The unit-circle crossings along a run's tracked equilibria: one row per checkpoint interval and
+    type with a nonzero count."""
+    rows = []
+    for k in range(1, len(run.steps)):
+        before, after = run.tracked[k - 1], run.tracked[k]
+        if not (before.converged and after.converged):
+            continue
+        for kind, count in circle_crossings(before.eigenvalues, after.eigenvalues).items():
+            if count:
+                rows.append({"task": run.task, "seed": run.seed, "from step": run.steps[k - 1],
+                             "to step": run.steps[k], "type": kind, "count": count})
+    return pd.DataFrame(rows, columns=["task", "seed", "from step", "to step", "type", "count"])
+
+
+def branch_changes(run: EquilibriumRun, *, tol: float = 1e-6) -> pd.DataFrame:
+    """Checkpoints where the fresh and the tracked equilibrium differ, and why.
+
+    ``"bifurcation"`` where the tracked branch was lost (Newton from the previous equilibrium failed and
+    the homotopy had to take over) or crossed the unit circle since the previous checkpoint; ``"branch
+    switch"`` otherwise: the branch goes on, and the fresh homotopy from the zero state reached another
+    equilibrium that coexists with it.
+    """
+    rows = []
+    for k, (f, t) in enumerate(zip(run.fresh, run.tracked, strict=True)):
+        if not (f.converged and t.converged):
+            continue
+        distance = float(np.linalg.norm(f.x - t.x))
+        if distance <= tol * (1 + np.linalg.norm(t.x)):
+            continue
+        crossed = k > 0 and run.tracked[k - 1].converged and any(
+            circle_crossings(run.tracked[k - 1].eigenvalues, t.eigenvalues).values())
+        kind = "bifurcation" if t.homotopy != "newton" or crossed else "branch switch"
+        rows.append({"task": run.task, "seed": run.seed, "step": run.steps[k], "distance": distance,
+                     "fresh radius": f.spectral_radius, "tracked radius": t.spectral_radius, "kind": kind})
+    return pd.DataFrame(rows, columns=["task", "seed", "step", "distance", "fresh radius", "tracked radius",
+                                       "kind"])
+
+
+def _rising(run: EquilibriumRun) -> float:
+    """Spearman correlation of the (fresh) spectral radius with the training step."""
+    radii = [e.spectral_radius for e in run.fresh]
+    return float(spearmanr(run.steps, radii).statistic) if len(set(radii)) > 1 else 0.0
+
+
+def mnist_verdict(runs: list[EquilibriumRun], *, claimed: float = 0.81, tolerance: float = 0.05) -> Verdict:
+    """Amrouche et al. 4.1: the largest eigenvalue modulus rises over training, to about 0.81."""
+    final = np.array([r.fresh[-1].spectral_radius for r in runs])
+    rho = np.array([_rising(r) for r in runs])
+    passed = [bool(p > 0.5 and abs(f - claimed) <= tolerance) for p, f in zip(rho, final, strict=True)]
+    rises = [bool(p > 0.5) for p in rho]
+    verdict = by_share(passed)
+    if verdict == "not reproduced" and any(rises):
+        verdict = "partly"
+    return Verdict("MNIST: the largest |λ| rises over training to about 0.81", f"{claimed:g}",
+                   f"final {final.mean():.3f} ± {final.std():.3f}, Spearman ρ(step, radius) {rho.mean():+.2f} "
+                   f"over {len(runs)} seeds", verdict,
+                   f"per seed: ρ > 0.5 and the final radius within {tolerance:g} of {claimed:g}; partly if only "
+                   "the rise holds")
+
+
+def ptb_verdict(runs: list[EquilibriumRun], *, claimed: float = 0.99, tolerance: float = 0.01) -> Verdict:
+    """Amrouche et al. 4.2: at the trained network's equilibrium two eigenvalues have modulus ≈ 0.99 and
+    real parts ≈ 0.99."""
+    passed, shown = [], []
+    for r in runs:
+        e = r.fresh[-1].eigenvalues
+        check = check_leading_moduli(e, claimed, count=2, tolerance=tolerance)
+        leading = e[np.argsort(-np.abs(e))][:2]
+        passed.append(check.agrees and bool(np.all(np.abs(leading.real - claimed) <= tolerance)))
+        shown.append(" and ".join(f"{m:.3f}" for m in check.leading))
+    return Verdict("PTB: two eigenvalues of modulus ≈ 0.99, real parts ≈ 0.99", f"{claimed:g}",
+                   "two largest moduli " + "; ".join(shown), by_share(passed),
+                   f"per seed: both largest moduli and their real parts within {tolerance:g} of {claimed:g}")
+
+
+def nottingham_verdict(runs: list[EquilibriumRun]) -> Verdict:
+    """Amrouche et al. 4.3: the spectral radius crosses 1 during training while the largest real part stays
+    below 1."""
+    passed, shown = [], []
+    for r in runs:
+        radius = max(e.spectral_radius for e in r.fresh if e.converged)
+        real = max(e.max_real for e in r.fresh if e.converged)
+        passed.append(radius > 1.0 > real)
+        shown.append(f"{radius:.3f} / {real:.3f}")
+    return Verdict("Nottingham: the spectral radius crosses 1 while the largest real part stays below 1",
+                   "ρ > 1, max Re λ < 1", "largest radius / largest real part over training: " + "; ".join(shown),
+                   by_share(passed), "per seed: the radius exceeds 1 at some checkpoint, every real part stays "
+                   "below 1")
+
+
+def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra) -> dict:
+    """The chapter's key numbers for the results file (keys documented on the chapter page).
+
+    Per task and seed: ``final_spectral_radius``, ``final_max_real``, ``spearman_radius_step`` (the rise
+    over training), ``crossings`` by type (``fold``, ``period_doubling``, ``neimark_sacker``),
+    ``branch_changes``; per task the mean and standard deviation of
+    the final radius; the verdicts; and ``profile`` (from ``LSTMDYN_PROFILE``, set by the book's runner).
+    """
+    tasks: dict[str, dict] = {}
+    for r in runs:
+        crossings = crossings_of(r)
+        entry = tasks.setdefault(r.task, {"runs": []})
+        entry["runs"].append({
+            "seed": r.seed, "checkpoints": len(r.steps), "last_step": r.steps[-1],
+            "final_spectral_radius": r.fresh[-1].spectral_radius, "final_max_real": r.fresh[-1].max_real,
+            "spearman_radius_step": _rising(r),
+            "crossings": {_KEYS[k]: int(crossings.loc[crossings["type"] == k, "count"].sum()) for k in CROSSINGS},
+            "branch_changes": len(branch_changes(r))})
+    for entry in tasks.values():
+        final = [x["final_spectral_radius"] for x in entry["runs"]]
+        entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \
+            float(np.std(final))
+    return {"profile": os.environ.get("LSTMDYN_PROFILE", "unknown"), "tasks": tasks,
+            "claims": [v.as_dict() for v in verdicts], **extra}

@@ -1,0 +1,106 @@
+"""Equilibria through training: the experiment's invariants on a real task at a tiny size, the typing of
+unit-circle crossings, the classification of branch changes and the verdicts on the paper's claims."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
+from lstmdyn.experiments.tasks import mnist_task
+from lstmdyn.experiments.trained_equilibria import (
+    EquilibriumRun,
+    branch_changes,
+    circle_crossings,
+    crossings_of,
+    equilibria_through_training,
+    mnist_verdict,
+    nottingham_verdict,
+    ptb_verdict,
+    results_record,
+)
+
+
+@pytest.fixture(scope="module")
+def mnist_run() -> EquilibriumRun:
+    return equilibria_through_training(mnist_task(hidden=12, seed=1), epochs=4, every=10)
+
+
+def test_every_checkpoint_has_a_fixed_point_and_fresh_and_tracked_agree_where_no_change_is_reported(mnist_run):
+    assert mnist_run.steps == [0, 10, 20, 30, 40]
+    assert len(mnist_run.valid_loss) == len(mnist_run.steps) and np.isnan(mnist_run.train_loss[0])
+    for lstm, fresh, tracked in zip(mnist_run.maps, mnist_run.fresh, mnist_run.tracked, strict=True):
+        for e in (fresh, tracked):
+            assert e.converged and e.residual < 1e-9
+            assert lstm.residual(e.x) < 1e-9  # a fixed point of this checkpoint's own map
+    changed = set(branch_changes(mnist_run)["step"])
+    for step, fresh, tracked in zip(mnist_run.steps, mnist_run.fresh, mnist_run.tracked, strict=True):
+        if step not in changed:
+            np.testing.assert_allclose(fresh.x, tracked.x, atol=1e-8)
+    assert mnist_run.maps[0].n == 12 and not np.allclose(mnist_run.maps[0].cell.W, mnist_run.maps[-1].cell.W)
+
+
+def test_the_results_record_has_the_documented_keys(mnist_run):
+    record = results_record([mnist_run], [mnist_verdict([mnist_run])])
+    run = record["tasks"]["mnist"]["runs"][0]
+    assert set(run) == {"seed", "checkpoints", "last_step", "final_spectral_radius", "final_max_real",
+                        "spearman_radius_step", "crossings", "branch_changes"}
+    assert run["final_spectral_radius"] == mnist_run.fresh[-1].spectral_radius
+    assert set(record["claims"][0]) == {"claim", "paper", "ours", "verdict", "criterion"}
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    ([0.5, 0.99], [0.5, 1.01], {"fold": 1, "period doubling": 0, "Neimark–Sacker": 0}),
+    ([-0.99, 0.2], [-1.01, 0.2], {"fold": 0, "period doubling": 1, "Neimark–Sacker": 0}),
+    ([0.7 + 0.7j, 0.7 - 0.7j], [0.72 + 0.72j, 0.72 - 0.72j], {"fold": 0, "period doubling": 0, "Neimark–Sacker": 1}),
+    ([1.2, 0.1], [0.9, 0.1], {"fold": -1, "period doubling": 0, "Neimark–Sacker": 0}),
+    ([1.2, 0.1], [1.3, 0.1], {"fold": 0, "period doubling": 0, "Neimark–Sacker": 0}),
+])
+def test_unit_circle_crossings_are_typed_by_where_the_eigenvalue_leaves(before, after, expected):
+    assert circle_crossings(np.array(before, dtype=complex), np.array(after, dtype=complex)) == expected
+
+
+def _run(radii, methods=None, shift=()) -> EquilibriumRun:
+    """A run whose tracked equilibria have the given spectral radii (one real eigenvalue each); the fresh
+    equilibria coincide with them except at the checkpoints in ``shift``."""
+    base = find_equilibrium(AutonomousLSTM.random(3, rng=np.random.default_rng(0)))
+    run = EquilibriumRun("test", 0, steps=list(range(0, 10 * len(radii), 10)))
+    for k, r in enumerate(radii):
+        tracked = dataclasses.replace(base, eigenvalues=np.array([r, 0.1], dtype=complex),
+                                      homotopy=(methods or ["newton"] * len(radii))[k])
+        run.tracked.append(tracked)
+        run.fresh.append(dataclasses.replace(tracked, c=tracked.c + (1.0 if k in shift else 0.0)))
+    return run
+
+
+def test_a_fresh_equilibrium_elsewhere_is_a_bifurcation_where_the_branch_crossed_or_was_lost():
+    changes = branch_changes(_run([0.5, 0.9, 1.1, 1.2], shift={2, 3}))
+    assert list(changes["kind"]) == ["bifurcation", "branch switch"]  # crossed at 20; coexisting at 30
+    lost = branch_changes(_run([0.5, 0.6], methods=["newton", "convex"], shift={1}))
+    assert list(lost["kind"]) == ["bifurcation"]
+    assert branch_changes(_run([0.5, 0.6, 0.7])).empty
+    assert list(crossings_of(_run([0.5, 0.9, 1.1]))["to step"]) == [20]
+
+
+def test_verdicts_follow_their_criteria():
+    rising = _run([0.3, 0.5, 0.7, 0.8])
+    assert mnist_verdict([rising]).verdict == "reproduced"
+    assert mnist_verdict([_run([0.3, 0.5, 0.7, 0.95])]).verdict == "partly"  # rises, but not to 0.81
+    assert mnist_verdict([_run([0.9, 0.8, 0.7, 0.6])]).verdict == "not reproduced"
+    crossing = _run([0.8, 1.05, 0.98])  # one real eigenvalue: its real part crosses 1 as well
+    assert nottingham_verdict([crossing]).verdict == "not reproduced"
+    assert ptb_verdict([_run([0.99])]).verdict == "not reproduced"  # only one eigenvalue near 0.99
+    pair = dataclasses.replace(_run([0.99]).tracked[0], eigenvalues=np.array([0.991, 0.989, 0.2], dtype=complex))
+    assert ptb_verdict([EquilibriumRun("ptb", 0, steps=[0], tracked=[pair], fresh=[pair])]).verdict == "reproduced"
+
+
+def test_a_complex_pair_outside_the_circle_with_real_parts_below_one_is_the_nottingham_claim():
+    run = _run([0.8, 0.9])
+    pair = np.array([0.5 + 0.9j, 0.5 - 0.9j, 0.1])  # modulus 1.03, real part 0.5
+    run.tracked.append(dataclasses.replace(run.tracked[-1], eigenvalues=pair))
+    run.fresh.append(run.tracked[-1])
+    run.steps.append(20)
+    assert nottingham_verdict([run]).verdict == "reproduced"
+    assert crossings_of(run)["type"].tolist() == ["Neimark–Sacker"]
