@@ -19,7 +19,7 @@
 # by character and human motion capture in {cite:t}`vogt2022`. This chapter shows each data set as the
 # package loads it: where it comes from and under which terms, what it looks like, how it is prepared, and
 # a short training run of the model the experiments use (at this page's profile, a small fraction of the
-# papers' training). Every file is read through the registry `data/registry.toml`, which checks its sha256;
+# papers' training). Every file is read through the registry `lstmdyn/data/registry.toml`, which checks its sha256;
 # nothing here is synthetic.
 #
 # **Reproduces:** the data and models of the experiments: {cite:t}`amrouche2019` section 4 (4.1 MNIST,

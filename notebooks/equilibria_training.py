@@ -99,7 +99,7 @@ summary = checkpoints.groupby("task", sort=False).agg(
     largest_residual=("residual", "max"), homotopy_seconds=("homotopy seconds", "sum"),
     tracking_seconds=("tracking seconds", "sum")).reset_index()
 summary["training seconds"] = [sum(r.training_seconds for r in runs[t]) for t in summary["task"]]
-glue_numbers(largest_residual=checkpoints[["residual", "fresh residual"]].max().max(),
+glue_numbers(largest_residual=checkpoints[["residual", "tracked residual"]].max().max(),
              mnist_steps=runs["mnist"][0].steps[-1], ptb_steps=runs["ptb"][0].steps[-1],
              notts_steps=runs["nottingham"][0].steps[-1])
 table(summary.rename(columns={"last_step": "last step", "largest_residual": "largest residual",
@@ -266,13 +266,13 @@ if len(changes):
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for k, task in enumerate(runs):
     frame = checkpoints[checkpoints["task"] == task]
-    axes[0].scatter(frame["fresh radius"], frame["homotopy steps"], s=10, color=f"C{k}", label=TASKS[task])
-    axes[1].scatter(frame["fresh radius"], frame["min |dt/dθ|"], s=10, color=f"C{k}", label=TASKS[task])
+    axes[0].scatter(frame["spectral radius"], frame["homotopy steps"], s=10, color=f"C{k}", label=TASKS[task])
+    axes[1].scatter(frame["spectral radius"], frame["min |dt/dθ|"], s=10, color=f"C{k}", label=TASKS[task])
 axes[0].set(xlabel="spectral radius", ylabel="predictor–corrector steps")
 axes[1].set(xlabel="spectral radius", ylabel=r"smallest $|dt/d\theta|$", yscale="log")
 axes[0].legend()
 save(fig, "equilibria_training/solver_cost")
-near = checkpoints["fresh max Re λ"] > 0.95
+near = checkpoints["max Re λ"] > 0.95
 glue_text(cost_near=(
     f"Near the circle (largest real part above 0.95, {int(near.sum())} checkpoints) the homotopy took "
     f"{checkpoints.loc[near, 'homotopy steps'].median():.0f} steps (median) against "

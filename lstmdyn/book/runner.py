@@ -3,8 +3,8 @@
 A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebook` resolves and checks
 its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
 ``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
-Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters, package code (the
-science and the experiments) and data registry are unchanged is skipped. :func:`build_book` runs every
+Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters and package code (the
+science, the experiments and the data registry) are unchanged is skipped. :func:`build_book` runs every
 chapter of ``_toc.yml`` in order, then builds the site with warnings as errors and scans the pages for error
 output.
 """
@@ -30,7 +30,9 @@ import jupytext
 import nbformat
 import papermill
 import yaml
+import zmq
 from nbformat import NotebookNode
+from traitlets.config import Config
 
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
@@ -38,6 +40,15 @@ from lstmdyn.book.parameters import declared_parameters, resolve
 __all__ = ["NotebookError", "Project", "RunResult", "build_book", "run_notebook", "scan_site"]
 
 KERNEL = "python3"
+
+
+def _kernel_config() -> Config:
+    """Kernel settings: the connection to the kernel is encrypted with CurveZMQ keys where pyzmq supports it,
+    which also silences ipykernel's warning about plain-text TCP on every run."""
+    config = Config()
+    if zmq.has("curve"):
+        config.KernelManager.transport_encryption = "auto"
+    return config
 
 
 class NotebookError(RuntimeError):
@@ -121,13 +132,11 @@ def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
     return h.hexdigest()
 
 
-def cache_key(source: str, profile: str, parameters: Mapping[str, Any], project: Project) -> str:
-    """The key of one run: the notebook source, the profile, the parameters, the package code and the
-    data registry."""
-    registry = project.root / "data" / "registry.toml"
+def cache_key(source: str, profile: str, parameters: Mapping[str, Any]) -> str:
+    """The key of one run: the notebook source, the profile, the parameters, and the package's science,
+    experiments and data registry (:func:`package_digest`)."""
     payload = json.dumps({"source": source, "profile": profile, "parameters": parameters,
-                          "package": package_digest(),
-                          "data": registry.read_text() if registry.exists() else ""}, sort_keys=True)
+                          "package": package_digest()}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -207,7 +216,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     declared = declared_parameters(nb)
     parameters = resolve(name, declared, profile, overrides)
     explicit = {k: parameters[k] for k in overrides}
-    key = cache_key(source, profile, parameters, project)
+    key = cache_key(source, profile, parameters)
 
     project.generated.mkdir(parents=True, exist_ok=True)
     output = project.generated / f"{name}.ipynb"
@@ -224,7 +233,8 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     try:
         executed = papermill.execute_notebook(
             nb, str(output), parameters=parameters, kernel_name=KERNEL, language="python",
-            cwd=str(project.generated), progress_bar=progress and {"desc": name},
+            cwd=str(project.generated), progress_bar=progress and {"desc": name, "leave": False},
+            config=_kernel_config(),
         )
     except papermill.PapermillExecutionError as e:
         failed = next((c.source.strip().splitlines()[0] for c in nbformat.read(output, 4).cells

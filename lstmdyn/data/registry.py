@@ -1,11 +1,12 @@
 """The registry of real data files: where to find each one, and proof that it is the right one.
 
-``data/registry.toml`` lists every file of every data set with its sha256 and the public URL it can be
-downloaded from (taken from each data set's PROVENANCE.md). :func:`fetch` returns the local path of a
-file, looking in this order:
+``registry.toml``, shipped with the package (:data:`REGISTRY`, read through ``importlib.resources``), lists
+every file of every data set with its sha256 and the public URL it can be downloaded from (taken from each
+data set's PROVENANCE.md). :func:`fetch` returns the local path of a file, looking in this order:
 
 1. ``$LSTMDYN_DATA/<data set>/<file>``: a directory of local copies (CI points it at ``../shared/data``);
-2. ``data/cache/<data set>/<file>``: earlier downloads;
+2. the download cache (:data:`CACHE`): ``data/cache/<data set>/<file>`` when the package runs from a
+   checkout of the book, else the user cache ``pooch.os_cache("lstmdyn")``;
 3. the URL, downloaded with pooch to a temporary name and renamed only once its sha256 matches.
 
 A file that is missing, corrupt or cannot be downloaded is a :class:`DataError` that names the file, its
@@ -22,6 +23,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -29,7 +31,15 @@ from urllib.request import url2pathname
 __all__ = ["DataError", "DataInfo", "DataRegistry", "Dataset", "RegisteredFile", "data_info", "fetch",
            "registry", "restricted_load"]
 
-PROJECT_DATA = Path(__file__).resolve().parents[2] / "data"
+REGISTRY = Path(str(resources.files("lstmdyn.data") / "registry.toml"))  #: the registry shipped with the package
+
+
+def _cache() -> Path:
+    """``data/cache`` of the book's checkout when the package runs from one, else the user cache."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "data").is_dir() and (checkout / "_toc.yml").is_file():
+        return checkout / "data" / "cache"
+    return Path(_pooch().os_cache("lstmdyn"))
 
 
 class DataError(RuntimeError):
@@ -86,10 +96,9 @@ def _download(url: str, output_file: str, pooch_instance) -> None:
 class DataRegistry:
     """The data files of ``registry_file``, served from ``$LSTMDYN_DATA``, ``cache`` or their URLs."""
 
-    def __init__(self, registry_file: Path = PROJECT_DATA / "registry.toml",
-                 cache: Path = PROJECT_DATA / "cache") -> None:
+    def __init__(self, registry_file: Path = REGISTRY, cache: Path | None = None) -> None:
         self.registry_file = Path(registry_file)
-        self.cache = Path(cache)
+        self.cache = Path(cache) if cache is not None else _cache()
 
     @cached_property
     def datasets(self) -> dict[str, Dataset]:

@@ -1,3 +1,0 @@
-from lstmdyn.book.cli import main
-
-raise SystemExit(main())
