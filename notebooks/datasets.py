@@ -36,7 +36,7 @@ char_samples = 5000  # training sequences of 100 characters (an epoch has 25618)
 mocap_epochs = 10  # epochs over the motion-capture windows
 validations = 5  # validation points per training run
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import torch

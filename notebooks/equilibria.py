@@ -35,7 +35,7 @@ max_steps = 2000  # predictor-corrector steps before a path is abandoned
 starts = 6  # start states in the search for several equilibria of the PTB network
 forget_biases = [0.0, 1.0]  # added to the PTB network's forget gate; the first is the main case
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -137,7 +137,7 @@ glue_text(example_outcome=paths_outcome(convex, paper))
 # {glue:md}`example_outcome` Below, the eigenvalues of the linearisation at the fixed-point homotopy's
 # equilibrium, with the unit circle.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(4.6, 4.6))
 eigenvalue_plane(ax, convex.eigenvalues)
 ax.set_title(f"eigenvalues at the equilibrium, n = {n}")
@@ -244,7 +244,7 @@ table(pd.DataFrame([{"forget bias": fb, "homotopy": h, "status": r.status, "step
                      "min |dt/dθ|": r.min_abs_dt} for (fb, h), r in ptb_results.items()]),
       {"forget bias": "{:g}", "residual": "{:.1e}", "min |dt/dθ|": "{:.1e}"}, precision=4)
 
-# %%
+# %% tags=["hide-input"]
 result = ptb_results[(forget_biases[0], "convex")]
 moduli = np.abs(result.eigenvalues)
 paper_result = ptb_results[(forget_biases[0], "paper")]

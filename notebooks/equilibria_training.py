@@ -39,7 +39,7 @@ notts_every = 25  # gradient steps between Nottingham checkpoints
 validate_on = 50  # validation samples (PTB: windows) evaluated at each checkpoint
 starts = 6  # start states in the search for several equilibria at the last checkpoint
 
-# %%
+# %% tags=["hide-input"]
 import json
 
 import matplotlib.pyplot as plt
@@ -116,7 +116,7 @@ table(summary.rename(columns={"last_step": "last step", "largest_residual": "lar
 # All $2n$ eigenvalue moduli at every checkpoint of the first run of each task; the paper shows the largest
 # 80 (7 for PTB). Look at how the cloud spreads toward 1 and whether its top reaches it.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
 for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     run = task_runs[0]
@@ -139,7 +139,7 @@ glue_text(mnist_flat=(f"The MNIST training loss had fallen below 1 % of its firs
 # The $2n$ components of the MNIST network's (fresh) equilibrium, $c$ and $h$, along training (first run);
 # a jump of all components at once is a change of branch.
 
-# %%
+# %% tags=["hide-input"]
 run = runs["mnist"][0]
 states = np.array([e.x for e in run.fresh])
 n = run.maps[0].n
@@ -156,7 +156,7 @@ save(fig, "equilibria_training/mnist_equilibrium")
 # The spectral radius at each checkpoint, mean and range over the runs, with the training and validation
 # loss on the right axis.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
 for ax, task in zip(axes, runs, strict=True):
     frame = checkpoints[checkpoints["task"] == task].groupby("step")
@@ -183,7 +183,7 @@ save(fig, "equilibria_training/radius_and_loss")
 # A point right of the vertical line has an eigenvalue outside the unit circle; the paper's Nottingham
 # network stays below the horizontal one.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5.5, 4.6))
 for k, task in enumerate(runs):
     frame = checkpoints[checkpoints["task"] == task]
@@ -200,7 +200,7 @@ save(fig, "equilibria_training/radius_vs_real")
 # At the first, a middle and the last checkpoint of the first run of each task, coloured by training step,
 # and below an animation of the Nottingham network through all its checkpoints.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
 for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     run = task_runs[0]
@@ -262,7 +262,7 @@ if len(changes):
 # $\dot t(\theta)$ was nearly zero. Each fresh homotopy's steps and smallest $|dt/d\theta|$ against the
 # spectral radius it found:
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for k, task in enumerate(runs):
     frame = checkpoints[checkpoints["task"] == task]
@@ -305,7 +305,7 @@ table(several, {"residual": "{:.1e}"})
 # The final spectral radius of each task (mean and range over the runs), beside the paper's values and the
 # authors' published PTB network of the chapter {doc}`equilibria`.
 
-# %%
+# %% tags=["hide-input"]
 kernel, bias = amrouche_ptb_weights()
 published = find_equilibrium(AutonomousLSTM.from_tf_kernel(kernel, bias))
 final = checkpoints.loc[checkpoints.groupby(["task", "seed"])["step"].idxmax()]

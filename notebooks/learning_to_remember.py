@@ -37,7 +37,7 @@ reber_epochs = 30  # epochs of the grammar tasks
 test_strings = 300  # test strings of the grammar tasks
 reber_lr = 0.01  # Adam learning rate of the grammar tasks
 
-# %%
+# %% tags=["hide-input"]
 import inspect
 
 import matplotlib.pyplot as plt

@@ -37,7 +37,7 @@ forget_biases = [-2.0, 0.0, 2.0, 5.0]  # added to the forget-gate bias of the ra
 seeds = 5  # random networks per setting in the gradient figure
 T_check = 50  # time steps of the comparison with PyTorch
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -102,7 +102,7 @@ table(pd.DataFrame(rates), {"spectral radius ρ": "{:g}"}, precision=4)
 # one input) and follow it for several weights $w$. Look at where each curve ends and how fast it gets
 # there.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
 for ax, activation in zip(axes, ["sigmoid", "tanh", "relu"], strict=True):
     for w in scalar_weights:

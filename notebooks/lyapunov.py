@@ -39,7 +39,7 @@ lengths = [10, 25, 50, 100, 200, 400]  # spectrum lengths in the warm-up compari
 qr_intervals = [1, 5, 10, 20]  # steps between QR factorisations
 cost_sizes = [128, 256]  # LSTM sizes in the cost table
 
-# %%
+# %% tags=["hide-input"]
 import inspect
 
 import matplotlib.pyplot as plt
@@ -126,7 +126,7 @@ glue_numbers(g_marginal=g_marginal, g_stable=gains[0], g_chaotic=gains[-1])
 # (chaotic), and drive each from five nearby initial states with the same input. Look at whether the
 # trajectories of one unit merge or stay apart, and at the whole spectrum below them.
 
-# %%
+# %% tags=["hide-input"]
 starts = np.random.default_rng(seed).normal(0, 0.5, (5, n_rnn))
 shown = min(60, warmup + T)  # steps of the trajectories shown
 x_drive = np.broadcast_to(inputs[0, :shown].numpy(), (5, shown, m))

@@ -152,8 +152,8 @@ def _provenance_cell(name: str, profile: str, parameters: Mapping[str, Any],
     rows = "\n".join(
         f"| `{k}` | `{v!r}` | {'' if v == declared[k].default else f'`{declared[k].default!r}`'} "
         f"| {declared[k].help.replace('|', '&#124;')} |" for k, v in parameters.items())
-    text = f"""```{{admonition}} How this page was produced
-:class: note
+    text = f"""```{{admonition}} How this page was produced: the {profile} profile, {seconds:.0f} s
+:class: note dropdown
 Executed with the **{profile}** profile by `lstmdyn` {lstmdyn.__version__} on {date.today():%Y-%m-%d}
 in {seconds:.0f} s. The parameters:
 
