@@ -39,6 +39,8 @@ def typed_numbers(nb: NotebookNode, *, allowed: set[str] = frozenset(), smallest
 
     Skipped: text inside roles, math and code; numbers that follow a reference word (section, eq.,
     table, …); integers below ``smallest``; and the literals in ``allowed`` (values quoted from a paper).
+    A whole number is compared with whole glued values only (counts), a decimal with any glued value at the
+    literal's precision.
     Each finding reads ``'3177' in cell 12 equals notts_epoch``.
 
     Examples
@@ -67,6 +69,8 @@ def typed_numbers(nb: NotebookNode, *, allowed: set[str] = frozenset(), smallest
                 continue
             decimals = len(literal.split(".")[1]) if "." in literal else 0
             for name, number in glued.items():
+                if decimals == 0 and not float(number).is_integer():
+                    continue  # a whole number in prose stands for a count, not for a rounded measurement
                 if round(number, decimals) == value:
                     found.append(f"{literal!r} in cell {index} equals {name}")
                     break
