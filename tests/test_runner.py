@@ -182,13 +182,14 @@ def test_params_lists_every_parameter_with_its_three_profiles(project):
     assert lines["n"][1:4] == [str(NOTEBOOKS["lstm_model"].smoke["n"]), "64", str(NOTEBOOKS["lstm_model"].paper["n"])]
 
 
-def test_the_cache_key_follows_the_science_and_experiments_not_the_book_machinery(tmp_path):
+def test_the_cache_key_follows_what_shapes_a_page_not_the_machinery_that_runs_it(tmp_path):
     package = tmp_path / "lstmdyn"
     shutil.copytree(ROOT / "lstmdyn", package, ignore=shutil.ignore_patterns("__pycache__"))
     before = package_digest(package)
-    (package / "book" / "cli.py").write_text("# edited\n", encoding="utf-8")
-    assert package_digest(package) == before
-    for science in ("cells.py", "experiments/tasks.py", "data/registry.toml"):
+    for machinery in ("book/cli.py", "book/runner.py"):
+        (package / machinery).write_text("# edited\n", encoding="utf-8")
+        assert package_digest(package) == before, machinery
+    for science in ("cells.py", "experiments/tasks.py", "data/registry.toml", "book/plotting.py"):
         with (package / science).open("a") as f:
             f.write("# edited\n")
         assert package_digest(package) != before, science
@@ -213,3 +214,15 @@ def test_the_eigenvalue_animation_is_on_the_page(smoke_book):
     project, _ = smoke_book
     html = (project / "_build" / "html" / "book" / "generated" / "equilibria_training.html").read_text()
     assert re.search(r'<img[^>]+src="[^"]+\.gif"', html)
+
+
+@pytest.mark.parametrize("chapter", sorted(MIN_FIGURES))
+def test_each_figure_has_its_data_for_download(smoke_book, chapter):
+    project, _ = smoke_book
+    html = project / "_build" / "html"
+    page = (html / "book" / "generated" / f"{chapter}.html").read_text()
+    links = re.findall(r'href="([^"]+\.csv)"', page)
+    assert len(links) >= MIN_FIGURES[chapter] - 2  # images (digits, piano rolls) have no line data
+    for link in links:
+        table = (html / "book" / "generated" / link).resolve()
+        assert table.is_file() and table.read_text().startswith("panel,series,x,y"), link

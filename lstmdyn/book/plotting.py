@@ -7,10 +7,14 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
+from IPython.display import Markdown, display
+from matplotlib.collections import PathCollection
+from matplotlib.container import BarContainer
 
-__all__ = ["eigenvalue_plane", "homotopy_path", "homotopy_paths", "median_band", "save", "training_curve",
-           "training_figure", "use_style"]
+__all__ = ["eigenvalue_plane", "figure_data", "homotopy_path", "homotopy_paths", "median_band", "save",
+           "training_curve", "training_figure", "use_style"]
 
 
 def use_style() -> None:
@@ -22,10 +26,44 @@ def use_style() -> None:
 
 
 def save(fig: plt.Figure, name: str, directory: str | Path = "figures") -> None:
-    """Save ``fig`` as ``directory/name.png``, creating directories as needed."""
+    """Save ``fig`` as ``directory/name.png`` and the data it plots as ``directory/name.csv``
+    (:func:`figure_data`), show the figure, and below it a link to download the data."""
     path = Path(directory) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
+    data = figure_data(fig)
+    display(fig)
+    plt.close(fig)
+    if len(data):
+        data.to_csv(path.with_suffix(".csv"), index=False)
+        display(Markdown(f"{{download}}`The data of this figure (CSV) <{path.with_suffix('.csv').as_posix()}>`"))
+
+
+def figure_data(fig: plt.Figure) -> pd.DataFrame:
+    """The data a figure plots, one row per point: the panel's title, the series' label and x, y.
+
+    Lines, scatter plots and bars are read back from the figure's artists (images and shaded bands are
+    not; a bar's x is its centre).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [2, 3], label="a"); _ = ax.scatter([5], [6]); _ = ax.set_title("t")
+    >>> figure_data(fig).to_dict("list")
+    {'panel': ['t', 't', 't'], 'series': ['a', 'a', 'points or bars 2'], 'x': [0.0, 1.0, 5.0], 'y': [2.0, 3.0, 6.0]}
+    """
+    frames = []
+    for ax in fig.axes:
+        series = [(line.get_label(), *np.asarray(line.get_xydata(), dtype=float).T) for line in ax.get_lines()]
+        series += [(c.get_label(), *np.asarray(c.get_offsets(), dtype=float).reshape(-1, 2).T)
+                   for c in ax.collections if isinstance(c, PathCollection)]
+        series += [(b.get_label(), np.array([r.get_x() + r.get_width() / 2 for r in b]),
+                    np.array([r.get_height() for r in b])) for b in ax.containers if isinstance(b, BarContainer)]
+        for k, (label, x, y) in enumerate(series, start=1):
+            if not label or label.startswith("_"):
+                label = f"{'line' if k <= len(ax.get_lines()) else 'points or bars'} {k}"
+            frames.append(pd.DataFrame({"panel": ax.get_title(), "series": label, "x": x, "y": y}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["panel", "series", "x", "y"])
 
 
 def median_band(ax: plt.Axes, x, samples, label: str, quantiles: tuple[float, float] = (0.1, 0.9)):

@@ -121,14 +121,20 @@ class RunResult:
     seconds: float
 
 
+#: modules that only run notebooks and build the site: editing them changes no page
+MACHINERY = ("book/runner.py", "book/cli.py", "book/parameters.py", "book/profiles.py", "book/__init__.py",
+             "__main__.py")
+
+
 def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
-    """sha256 of the science and the experiments: a change there invalidates every page, a change of the
-    book machinery (:mod:`lstmdyn.book`) does not."""
+    """sha256 of the package's files that shape a page: the science, the experiments, the data registry and
+    the helpers the notebooks call (``page``, ``plotting``, ``prose``), but not the :data:`MACHINERY` that
+    runs them, so that editing the runner or the command line executes no chapter again."""
     h = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        inside = path.relative_to(package).parts
-        if path.is_file() and "__pycache__" not in inside and inside[0] != "book":
-            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+        inside = path.relative_to(package).as_posix()
+        if path.is_file() and "__pycache__" not in inside and inside not in MACHINERY:
+            h.update(inside.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
