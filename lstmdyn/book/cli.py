@@ -1,8 +1,9 @@
-"""Command line: ``python -m lstmdyn run|book|params``.
+"""Command line: ``python -m lstmdyn run|book|params|keys`` (or the console script ``lstmdyn``).
 
     python -m lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force]
     python -m lstmdyn book [--profile quick] [--force]
     python -m lstmdyn params NOTEBOOK
+    python -m lstmdyn keys [--profile quick]      # the cache key of every chapter, one line each
 
 Errors a user can act on (an unknown parameter, a bad value, a failing cell) print one line and exit
 with status 2 (bad input) or 1 (a failure while running).
@@ -17,7 +18,7 @@ import jupytext
 
 from lstmdyn.book.parameters import ParameterError, declared_parameters
 from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
-from lstmdyn.book.runner import NotebookError, Project, build_book, run_notebook
+from lstmdyn.book.runner import NotebookError, Project, build_book, chapter_keys, run_notebook
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
 
     params = commands.add_parser("params", help="list a notebook's parameters and profiles")
     params.add_argument("notebook")
+
+    keys = commands.add_parser("keys", help="print the cache key of every chapter (for CI caches)")
+    keys.add_argument("--profile", choices=PROFILES, default="quick")
     return parser
 
 
@@ -64,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
                   if result.executed else f"{result.name}: up to date ({result.output})")
         elif args.command == "book":
             build_book(args.profile, force=args.force)
+        elif args.command == "keys":
+            for chapter, key in chapter_keys(args.profile).items():
+                print(chapter, key)
         else:
             _list_parameters(args.notebook)
     except ParameterError as e:

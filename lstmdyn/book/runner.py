@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import jupytext
 import nbformat
@@ -37,7 +38,8 @@ from traitlets.config import Config
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 
-__all__ = ["NotebookError", "Project", "RunResult", "build_book", "run_notebook", "scan_site"]
+__all__ = ["NotebookError", "Project", "RunResult", "build_book", "chapter_keys", "run_notebook", "scan_site",
+           "site_config"]
 
 KERNEL = "python3"
 
@@ -191,6 +193,23 @@ def problems(nb: NotebookNode) -> list[str]:
     return found
 
 
+def _prepare(notebook: str, profile: str, overrides: Mapping[str, Any], project: Project):
+    """``(name, notebook, declared parameters, resolved parameters, cache key)`` of one run."""
+    name, path = project.source(notebook)
+    source = path.read_text()
+    nb = jupytext.reads(source, fmt="py:percent")
+    declared = declared_parameters(nb)
+    parameters = resolve(name, declared, profile, overrides)
+    return name, nb, declared, parameters, cache_key(source, profile, parameters)
+
+
+def chapter_keys(profile: str = "quick", project: Project | None = None) -> dict[str, str]:
+    """The cache key of every chapter of ``_toc.yml`` at ``profile``, without running anything: what a CI
+    cache of the executed notebooks is keyed by."""
+    project = project or Project.find()
+    return {chapter: _prepare(chapter, profile, {}, project)[4] for chapter in project.chapters()}
+
+
 def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, Any] | None = None,
                  *, force: bool = False, project: Project | None = None,
                  progress: bool = True) -> RunResult:
@@ -216,13 +235,8 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     """
     project = project or Project.find()
     overrides = dict(overrides or {})
-    name, path = project.source(notebook)
-    source = path.read_text()
-    nb = jupytext.reads(source, fmt="py:percent")
-    declared = declared_parameters(nb)
-    parameters = resolve(name, declared, profile, overrides)
+    name, nb, declared, parameters, key = _prepare(notebook, profile, overrides, project)
     explicit = {k: parameters[k] for k in overrides}
-    key = cache_key(source, profile, parameters)
 
     project.generated.mkdir(parents=True, exist_ok=True)
     output = project.generated / f"{name}.ipynb"
@@ -282,6 +296,35 @@ def scan_site(html: Path) -> list[str]:
     return found
 
 
+def site_config(project: Project, repository: str) -> Path:
+    """``_config.yml`` with the settings that follow from the repository's address, written to
+    ``_build/_config.yml``: the repository, issue and launch (Binder, Colab) buttons, and ``html.baseurl``
+    of the GitHub Pages site. One place sets it all: ``LSTMDYN_REPOSITORY=https://github.com/OWNER/NAME``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp()); _ = (root / "_config.yml").write_text("title: t\\nhtml: {}\\n")
+    >>> config = yaml.safe_load(site_config(Project(root), "https://github.com/owner/book").read_text())
+    >>> config["html"]["baseurl"], config["repository"]["url"], config["launch_buttons"]["colab_url"]
+    ('https://owner.github.io/book/', 'https://github.com/owner/book', 'https://colab.research.google.com')
+    """
+    parts = urlparse(repository).path.strip("/").split("/")
+    if urlparse(repository).netloc != "github.com" or len(parts) != 2:
+        raise NotebookError(f"LSTMDYN_REPOSITORY must be https://github.com/OWNER/NAME, got {repository!r}")
+    owner, name = parts
+    config = yaml.safe_load((project.root / "_config.yml").read_text())
+    config["repository"] = {"url": repository, "branch": "main"}
+    config.setdefault("html", {}).update({"baseurl": f"https://{owner}.github.io/{name}/",
+                                          "use_repository_button": True, "use_issues_button": True})
+    config["launch_buttons"] = {**config.get("launch_buttons", {}), "binderhub_url": "https://mybinder.org",
+                                "colab_url": "https://colab.research.google.com"}
+    path = project.root / "_build" / "_config.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 def build_book(profile: str = "quick", *, force: bool = False, project: Project | None = None,
                echo=print) -> Path:
     """Run every chapter in ``_toc.yml`` order, then build the site; returns ``_build/html``.
@@ -295,6 +338,9 @@ def build_book(profile: str = "quick", *, force: bool = False, project: Project 
              else f"{chapter}: up to date")
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
                "build", str(project.root), "-W", "-n", "--keep-going", "--all"]
+    repository = os.environ.get("LSTMDYN_REPOSITORY")
+    if repository:
+        command += ["--config", str(site_config(project, repository))]
     if subprocess.run(command, cwd=project.root).returncode != 0:
         raise NotebookError("jupyter-book build failed: see the warnings above")
     html = project.root / "_build" / "html"
