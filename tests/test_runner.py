@@ -226,3 +226,11 @@ def test_each_figure_has_its_data_for_download(smoke_book, chapter):
     for link in links:
         table = (html / "book" / "generated" / link).resolve()
         assert table.is_file() and table.read_text().startswith("panel,series,x,y"), link
+
+
+def test_the_site_settings_need_a_github_repository_address(tmp_path):
+    from lstmdyn.book.runner import site_config
+
+    (tmp_path / "_config.yml").write_text("title: t\n")
+    with pytest.raises(NotebookError, match="OWNER/NAME"):
+        site_config(Project(tmp_path), "https://gitlab.com/owner/book")

@@ -298,16 +298,18 @@ def scan_site(html: Path) -> list[str]:
 
 def site_config(project: Project, repository: str) -> Path:
     """``_config.yml`` with the settings that follow from the repository's address, written to
-    ``_build/_config.yml``: the repository, issue and launch (Binder, Colab) buttons, and ``html.baseurl``
-    of the GitHub Pages site. One place sets it all: ``LSTMDYN_REPOSITORY=https://github.com/OWNER/NAME``.
+    ``_build/_config.yml``: the repository and issue buttons, and ``html.baseurl`` of the GitHub Pages site.
+    One place sets it all: ``LSTMDYN_REPOSITORY=https://github.com/OWNER/NAME``. (Launch buttons stay off:
+    Binder and Colab open ``book/generated/*.ipynb`` from the repository, which holds only the jupytext
+    sources, so their links would be broken.)
 
     Examples
     --------
     >>> import tempfile
     >>> root = Path(tempfile.mkdtemp()); _ = (root / "_config.yml").write_text("title: t\\nhtml: {}\\n")
     >>> config = yaml.safe_load(site_config(Project(root), "https://github.com/owner/book").read_text())
-    >>> config["html"]["baseurl"], config["repository"]["url"], config["launch_buttons"]["colab_url"]
-    ('https://owner.github.io/book/', 'https://github.com/owner/book', 'https://colab.research.google.com')
+    >>> config["html"]["baseurl"], config["repository"]["url"], config["html"]["use_issues_button"]
+    ('https://owner.github.io/book/', 'https://github.com/owner/book', True)
     """
     parts = urlparse(repository).path.strip("/").split("/")
     if urlparse(repository).netloc != "github.com" or len(parts) != 2:
@@ -317,8 +319,6 @@ def site_config(project: Project, repository: str) -> Path:
     config["repository"] = {"url": repository, "branch": "main"}
     config.setdefault("html", {}).update({"baseurl": f"https://{owner}.github.io/{name}/",
                                           "use_repository_button": True, "use_issues_button": True})
-    config["launch_buttons"] = {**config.get("launch_buttons", {}), "binderhub_url": "https://mybinder.org",
-                                "colab_url": "https://colab.research.google.com"}
     path = project.root / "_build" / "_config.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
