@@ -78,7 +78,8 @@ for k, ax in enumerate(axes):
     ax.imshow(mnist["train_x"][k], cmap="gray_r")
     ax.set(title=f"label {mnist['train_y'][k].item()}", xticks=[], yticks=[])
 fig.suptitle("the first ten training images (rows are the time steps)")
-save(fig, "datasets/mnist_digits")
+save(fig, "datasets/mnist_digits",
+     caption="The first ten MNIST training images; each row of pixels is one time step of the input.")
 
 # %%
 task = mnist_task(seed=seed)
@@ -86,7 +87,8 @@ result = train_briefly(task, mnist_epochs, validations)
 with torch.no_grad():
     accuracy = (task.model(mnist["test_x"][:1000])[0].argmax(1) == mnist["test_y"][:1000]).float().mean().item()
 save(training_figure(result, "cross-entropy", f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images"),
-     "datasets/mnist_training")
+     "datasets/mnist_training",
+     caption=f"Training loss per step (running mean) and validation loss of the MNIST-rows LSTM (128 units, Adam) over {mnist_epochs} epochs of the 100 images, seed {seed}.")
 glue_numbers(mnist_accuracy=100 * accuracy, mnist_seconds=result.seconds, mnist_valid=len(task.valid.inputs))
 
 # %% [markdown]
@@ -111,7 +113,8 @@ counts = torch.bincount(ptb["train"], minlength=len(vocabulary)).sort(descending
 fig, ax = plt.subplots(figsize=(5.5, 3.2))
 ax.loglog(np.arange(1, len(counts) + 1), counts)
 ax.set(xlabel="rank of the word", ylabel="occurrences in training", title="word frequencies (Zipf's law)")
-save(fig, "datasets/ptb_frequencies")
+save(fig, "datasets/ptb_frequencies",
+     caption="Occurrences of each word in the PTB training text against its frequency rank, on log axes.")
 
 # %%
 task = ptb_task(windows=ptb_windows, seed=seed)
@@ -119,7 +122,8 @@ glue_numbers(ptb_streams=task.train.inputs.shape[1], ptb_window=task.train.input
              ptb_epoch=len(ptb_task().train.inputs))
 result = train_briefly(task, 1, validations)
 save(training_figure(result, "cross-entropy (nats per word)", f"PTB, n = 200: {ptb_windows} windows"),
-     "datasets/ptb_training")
+     "datasets/ptb_training",
+     caption=f"Training and validation cross-entropy of the PTB language model (200 units, SGD) over {ptb_windows} windows, seed {seed}.")
 glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_seconds=result.seconds,
              ptb_vocabulary=len(vocabulary))
 
@@ -151,13 +155,15 @@ for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (a
     ax.imshow(roll, aspect="auto", origin="lower", cmap="Greys", interpolation="nearest",
               extent=(0, roll.shape[1], record.facts["lowest_midi"] - 0.5, record.facts["highest_midi"] + 0.5))
     ax.set(xlabel="time step", ylabel="MIDI pitch", title=f"{title}: {record.facts['pitches']} keys")
-save(fig, "datasets/piano_rolls")
+save(fig, "datasets/piano_rolls",
+     caption="The first 200 frames of the first training tune of Nottingham and of the JSB chorales: keys sounding at each time step.")
 
 # %%
 task = nottingham_task(samples=nottingham_samples, seed=seed)
 result = train_briefly(task, 1, validations)
 save(training_figure(result, "binary cross-entropy per key", f"Nottingham, n = 200: {nottingham_samples} windows"),
-     "datasets/nottingham_training")
+     "datasets/nottingham_training",
+     caption=f"Training and validation binary cross-entropy of the Nottingham model (200 units, Adam) over {nottingham_samples} windows, seed {seed}.")
 
 # %% [markdown]
 # ## War and Peace, character by character
@@ -180,13 +186,15 @@ fig, ax = plt.subplots(figsize=(11, 2.8))
 ax.bar(range(len(order)), frequency[order] / frequency.sum())
 ax.set(xticks=range(len(order)), xticklabels=[repr(chars[i])[1:-1] for i in order], ylabel="share of characters",
        title="the 40 most frequent characters")
-save(fig, "datasets/characters")
+save(fig, "datasets/characters",
+     caption="Share of the 40 most frequent characters in the training split of War and Peace.")
 
 # %%
 task = war_and_peace_task(hidden=char_hidden, samples=char_samples, seed=seed)
 result = train_briefly(task, 1, validations)
 save(training_figure(result, "cross-entropy (nats per character)",
-                     f"CharRNN, n = {char_hidden}: {char_samples} sequences"), "datasets/char_training")
+                     f"CharRNN, n = {char_hidden}: {char_samples} sequences"), "datasets/char_training",
+     caption=f"Training and validation cross-entropy of the CharRNN ({char_hidden} units, no biases) over {char_samples} sequences, seed {seed}.")
 glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2), char_vocabulary=len(chars),
              uniform_bits=np.log2(len(chars)))
 
@@ -218,13 +226,15 @@ for ax, action in zip(axes, ACTIONS, strict=True):
     ax.plot(recordings[(action, 1)][:200, :4])
     ax.set(title=action, xlabel="frame (every second one)")
 axes[0].set_ylabel("z-scored value (first 4 features)")
-save(fig, "datasets/mocap_traces")
+save(fig, "datasets/mocap_traces",
+     caption="The first four z-scored features of the first 200 kept frames of each activity's test recording.")
 
 # %%
 task = mocap_task(seed=seed)
 result = train_briefly(task, mocap_epochs, validations)
 save(training_figure(result, "mean-squared error", f"motion capture, n = 256: {mocap_epochs} epochs"),
-     "datasets/mocap_training")
+     "datasets/mocap_training",
+     caption=f"Training and validation mean-squared error of the motion-capture model (256 units, SGD) over {mocap_epochs} epochs, seed {seed}.")
 
 # %% [markdown]
 # ## Summary

@@ -129,7 +129,8 @@ equilibrium_table(example, example["convex"].x)
 
 # %%
 save(homotopy_paths(example, f"homotopy paths of a random network, n = {n} (crosses: turning points)"),
-     "equilibria/example_paths")
+     "equilibria/example_paths",
+     caption=f"t and the norms of the state's two halves along both homotopy paths of a random network with {n} units (weights uniform on ±{scale}/√n, seed {seed}); crosses mark turning points.")
 convex, paper = example["convex"], example["paper"]
 glue_text(example_outcome=paths_outcome(convex, paper))
 
@@ -141,7 +142,8 @@ glue_text(example_outcome=paths_outcome(convex, paper))
 fig, ax = plt.subplots(figsize=(4.6, 4.6))
 eigenvalue_plane(ax, convex.eigenvalues)
 ax.set_title(f"eigenvalues at the equilibrium, n = {n}")
-save(fig, "equilibria/example_eigenvalues")
+save(fig, "equilibria/example_eigenvalues",
+     caption=f"The 2n = {2 * n} eigenvalues of the linearisation at the fixed-point homotopy's equilibrium, with the unit circle.")
 glue_numbers(example_radius=convex.spectral_radius)
 glue_text(example_stability="the equilibrium is stable." if convex.stable else
           "the equilibrium is unstable: the free-running network moves away from it.")
@@ -180,7 +182,8 @@ glue_text(failure_anatomy=describe_failures([path_failure(net, pair["paper"]) fo
 if failures:  # the first divergence at t in [0, 1] if there is one, else the first failure
     size, w, pair = next((f for f in failures if f[2]["paper"].status == "diverged"), failures[0])
     title = f"a network where the paper's path ends {pair['paper'].status} (n = {size}, scale {w}/√n)"
-    save(homotopy_paths(pair, title), "equilibria/failure_paths")
+    save(homotopy_paths(pair, title), "equilibria/failure_paths",
+     caption=f"Both homotopy paths of the network of the comparison named in the title (max_steps = {max_steps}); crosses mark turning points.")
 
 # %% [markdown]
 # Of {glue:text}`total` networks, the fixed-point homotopy reached an equilibrium in
@@ -264,7 +267,8 @@ axes[1, 1].axhline(0.99, color="C3", ls="--", label="0.99, the paper's value")
 axes[1, 1].axhline(1.0, color="grey", lw=0.8)
 axes[1, 1].set(xlabel="rank", ylabel=r"$|\lambda|$", title="the 20 largest moduli", ylim=(0.8, None))
 axes[1, 1].legend(loc="upper right")
-save(fig, "equilibria/ptb")
+save(fig, "equilibria/ptb",
+     caption=f"The authors' PTB network (forget bias {forget_biases[0]:g}): the fixed-point path, the eigenvalues at its equilibrium and their 20 largest moduli against the paper's 0.99.")
 
 # %% [markdown]
 # With the shift of the paper, $\|q_c\|$ = {glue:text}`qc_norm:.1f`: {glue:md}`paper_on_ptb` The fixed-point homotopy reaches an
@@ -293,7 +297,8 @@ ax.semilogy(np.arange(1, 121), deviation[0] * moduli[0] ** np.arange(120), ls="-
             label=rf"$\rho(J)^k$, $\rho(J) = {moduli[0]:.3f}$")
 ax.set(xlabel="step $k$", ylabel="distance from the equilibrium", title="a perturbation of $10^{-9}$")
 ax.legend()
-save(fig, "equilibria/ptb_instability")
+save(fig, "equilibria/ptb_instability",
+     caption=f"Distance from the PTB network's equilibrium of the free-running network started 1e-9 away (seed {seed}), against the growth rate of the largest eigenvalue.")
 if result.stable:
     stability = "stable: every eigenvalue lies inside the unit circle"
 else:

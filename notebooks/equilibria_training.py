@@ -125,7 +125,8 @@ for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     ax.axhline(1.0, color="C3", lw=0.8)
     ax.set(title=f"{TASKS[task]}, n = {run.maps[0].n}", xlabel="training step")
 axes[0].set_ylabel(r"$|\lambda|$ at the equilibrium")
-save(fig, "equilibria_training/moduli")
+save(fig, "equilibria_training/moduli",
+     caption=f"All eigenvalue moduli at each checkpoint's fresh equilibrium, first run (seed {seed}) of each task; checkpoints every {mnist_every}, {ptb_every} and {notts_every} steps.")
 first = runs["mnist"][0]
 flat = next((s for s, loss in zip(first.steps[1:], first.train_loss[1:], strict=False)
              if loss < 0.01 * first.train_loss[1]), None)
@@ -148,7 +149,8 @@ axes[0].plot(run.steps, states[:, :n], lw=0.6)
 axes[1].plot(run.steps, states[:, n:], lw=0.6)
 axes[0].set(title="cell state $c^*$", xlabel="training step", ylabel="component")
 axes[1].set(title="hidden state $h^*$", xlabel="training step")
-save(fig, "equilibria_training/mnist_equilibrium")
+save(fig, "equilibria_training/mnist_equilibrium",
+     caption=f"The components of the MNIST network's fresh equilibrium at each checkpoint (seed {seed}, {mnist_epochs} epochs).")
 
 # %% [markdown]
 # ## The largest modulus and the losses (Figs. 1c, 2b, 3b)
@@ -174,7 +176,8 @@ for ax, task in zip(axes, runs, strict=True):
         ax.set_ylabel("spectral radius (mean, range)")
         ax.legend(loc="lower right")
         twin.legend(loc="center right")
-save(fig, "equilibria_training/radius_and_loss")
+save(fig, "equilibria_training/radius_and_loss",
+     caption=f"Spectral radius at the fresh equilibrium (mean and range over {seeds} runs) with the mean training and validation loss.")
 
 # %% [markdown]
 # ## Spectral radius against the largest real part (Fig. 3c)
@@ -192,7 +195,8 @@ ax.axvline(1.0, color="grey", lw=0.8)
 ax.axhline(1.0, color="grey", lw=0.8, ls="--")
 ax.set(xlabel=r"spectral radius $\max|\lambda|$", ylabel=r"largest real part $\max\,\mathrm{Re}\,\lambda$")
 ax.legend()
-save(fig, "equilibria_training/radius_vs_real")
+save(fig, "equilibria_training/radius_vs_real",
+     caption=f"Spectral radius against largest real part at every checkpoint of every run ({seeds} per task).")
 
 # %% [markdown]
 # ## The eigenvalues in the complex plane
@@ -210,7 +214,8 @@ for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
         eigenvalue_plane(ax, run.fresh[k].eigenvalues, label=f"step {run.steps[k]}", color=color)
     ax.set_title(TASKS[task])
     ax.legend(loc="upper left", fontsize="small")
-save(fig, "equilibria_training/complex_plane")
+save(fig, "equilibria_training/complex_plane",
+     caption=f"Eigenvalues at the first, a middle and the last checkpoint of the first run (seed {seed}) of each task.")
 
 run = runs["nottingham"][0]
 fig, ax = plt.subplots(figsize=(4.2, 4.2))
@@ -271,7 +276,8 @@ for k, task in enumerate(runs):
 axes[0].set(xlabel="spectral radius", ylabel="predictor–corrector steps")
 axes[1].set(xlabel="spectral radius", ylabel=r"smallest $|dt/d\theta|$", yscale="log")
 axes[0].legend()
-save(fig, "equilibria_training/solver_cost")
+save(fig, "equilibria_training/solver_cost",
+     caption=f"Cost of the fresh fixed-point homotopy against the spectral radius it found, every checkpoint of all {seeds} runs per task.")
 near = checkpoints["max Re λ"] > 0.95
 glue_text(cost_near=(
     f"Near the circle (largest real part above 0.95, {int(near.sum())} checkpoints) the homotopy took "
@@ -320,7 +326,8 @@ ax.plot(1.3, published.spectral_radius, "D", color="C2", label="authors' publish
 ax.axhline(1.0, color="grey", lw=0.8)
 ax.set(xticks=range(3), xticklabels=[TASKS[t] for t in runs], ylabel="final spectral radius")
 ax.legend(fontsize="small")
-save(fig, "equilibria_training/comparison")
+save(fig, "equilibria_training/comparison",
+     caption=f"Final spectral radius per task (mean and range over {seeds} runs) beside the paper's values and the authors' published PTB network.")
 verdicts = [mnist_verdict(runs["mnist"]), ptb_verdict(runs["ptb"]), nottingham_verdict(runs["nottingham"])]
 order = final.groupby("task")["spectral radius"].mean()
 glue_text(**{f"verdict_{t}": v.sentence() for t, v in zip(runs, verdicts, strict=True)},

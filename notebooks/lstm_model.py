@@ -86,7 +86,8 @@ axes[1].set(title=rf"vector, $n = {n}$: $h_t = W h_{{t-1}}$ (dotted: $\rho^t$)",
             ylabel=r"$\|h_t\|$")
 for ax in axes:
     ax.legend()
-save(fig, "lstm_model/linear_recursions")
+save(fig, "lstm_model/linear_recursions",
+     caption=f"|h_t| of scalar and ‖h_t‖ of vector linear recursions for the spectral radii {spectral_radii} (n = {n}, T = {T}, seed {seed}).")
 table(pd.DataFrame(rates), {"spectral radius ρ": "{:g}"}, precision=4)
 
 # %% [markdown]
@@ -113,7 +114,8 @@ for ax, activation in zip(axes, ["sigmoid", "tanh", "relu"], strict=True):
     ax.set(title=rf"$h_t = \mathrm{{{activation}}}(w\, h_{{t-1}})$", xlabel="time step $t$", ylabel="$h_t$")
 axes[2].set(yscale="log", ylabel="$h_t$ (log scale)")
 fig.legend(*axes[2].get_legend_handles_labels(), loc="outside lower center", ncols=len(scalar_weights))
-save(fig, "lstm_model/saturating_recursions")
+save(fig, "lstm_model/saturating_recursions",
+     caption=f"A single unit h_t = φ(w h_(t-1)) from h_0 = 1 for the weights {scalar_weights}.")
 
 # %% [markdown]
 # - **Sigmoid** forgets the input within a few steps, whatever the weight: every curve settles on the
@@ -171,7 +173,8 @@ axes[1].set(title=r"LSTM, forget bias shifted by $b$: $\|\partial (c_t, h_t) / \
 for ax in axes:
     ax.set(xlabel="time step $t$", yscale="log")
     ax.legend()
-save(fig, "lstm_model/jacobian_products")
+save(fig, "lstm_model/jacobian_products",
+     caption=f"Spectral norm of the Jacobian product along driven trajectories: tanh RNNs with gains {gains}, LSTMs with forget-bias shifts {forget_biases} (n = {n}, median and 10-90 % over {seeds} networks).")
 rate = {g: np.median(np.log(v[:, -1]) / T) for g, v in rnn_norms.items()}
 lstm_rate = {b: np.median(np.log(v[:, -1]) / T) for b, v in lstm_norms.items()}
 glue_numbers(rate_small_gain=rate[min(gains)], rate_large_gain=rate[max(gains)],
@@ -234,7 +237,8 @@ T_demo = 60
 x = memory_inputs(T_demo, writes={5: 0.6, 32: -0.4}, reads=[15, 25, 40, 50], erases=[45])
 run = memory_unit().run(x)
 fig = plot_memory(x, run)
-save(fig, "lstm_model/carousel")
+save(fig, "lstm_model/carousel",
+     caption=f"The hand-wired LSTM unit: its input pulses, gates, cell state and output over {T_demo} steps.")
 glue_numbers(held_fraction=run["c"][30, 0] / run["c"][5, 0])
 
 # %% [markdown]
@@ -270,7 +274,8 @@ ax.set(xlabel="time step $t$", ylabel=r"$\max |h_t^{\mathrm{lstmdyn}} - h_t^{\ma
        title="hidden states, package vs torch.nn (float64)")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
 ax.legend()
-save(fig, "lstm_model/torch_agreement")
+save(fig, "lstm_model/torch_agreement",
+     caption=f"Largest difference between the package's hidden states and torch.nn's at each of {T_check} steps (n = {n}, float64).")
 largest = max(differences.values())
 glue_numbers(torch_difference=largest)
 glue_text(torch_agreement=(

@@ -117,7 +117,8 @@ ax.axhline(0, color="grey", lw=0.8)
 ax.axvline(g_marginal, color="C3", ls="--", label=f"λ₁ = 0 at g ≈ {g_marginal:.2f}")
 ax.set(xlabel="gain $g$", ylabel=r"largest exponent $\lambda_1$ (per step)", title=f"driven tanh RNN, n = {n_rnn}")
 ax.legend()
-save(fig, "lyapunov/largest_vs_gain")
+save(fig, "lyapunov/largest_vs_gain",
+     caption=f"Largest Lyapunov exponent of the driven tanh RNN (n = {n_rnn}) against its gain, mean over {batch} sequences of {T} steps after {warmup} warm-up steps.")
 glue_numbers(g_marginal=g_marginal, g_stable=gains[0], g_chaotic=gains[-1])
 
 # %% [markdown]
@@ -143,7 +144,8 @@ for column, (regime, g) in enumerate(regimes.items()):
     axes[1, column].set(xlabel="exponent index $i$")
 axes[0, 0].set_ylabel("$h_t$ of unit 1, five initial states")
 axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
-save(fig, "lyapunov/regimes")
+save(fig, "lyapunov/regimes",
+     caption=f"Top: unit 1 of five trajectories from nearby states under the same input; bottom: the spectra (median, 10-90 % over {batch} sequences), n = {n_rnn}.")
 largest_in = {regime: spectra[g][:, 0].mean().item() for regime, g in regimes.items()}
 glue_numbers(shown=shown, **{f"spread_{r}": v for r, v in spread.items()},
              **{f"largest_{r}": v for r, v in largest_in.items()})
@@ -177,7 +179,8 @@ median_band(ax, np.arange(1, n + 1), lstm_h.numpy(), label="median over sequence
 ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (per step)", title=f"LSTM, n = {n}, p = {init}")
 ax.legend()
-save(fig, "lyapunov/lstm_spectrum")
+save(fig, "lyapunov/lstm_spectrum",
+     caption=f"Lyapunov spectrum of an LSTM with {n} units, weights uniform on ±{init}, state h: median and 10-90 % over {batch} sequences of {T} steps.")
 glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item(),
              lstm_spread=lstm_h[:, 0].std().item())
 
@@ -207,7 +210,8 @@ for w, group in estimates.groupby("warm-up"):
 for ax, what in zip(axes, ["largest exponent", "mean exponent"], strict=True):
     ax.set(xscale="log", xlabel="steps counted $T$", ylabel=f"{what} (per step)")
     ax.legend()
-save(fig, "lyapunov/warmup")
+save(fig, "lyapunov/warmup",
+     caption=f"Largest and mean exponent against the number of steps counted, without warm-up and with {warmup} warm-up steps (n = {n}).")
 longest = estimates[estimates["T"] == max(lengths)].set_index("warm-up")
 shortest = estimates[estimates["T"] == min(lengths)].set_index("warm-up")
 bias_cold = shortest.loc[0, "largest"] - longest.loc[warmup, "largest"]
@@ -240,7 +244,8 @@ for ax, dtype in zip(axes, (torch.float32, torch.float64), strict=True):
     ax.legend()
 axes[0].set_ylabel(r"$\lambda_i$ (mean over sequences)")
 lstm.double()
-save(fig, "lyapunov/qr_interval")
+save(fig, "lyapunov/qr_interval",
+     caption=f"Mean spectrum for QR every {qr_intervals} steps, in float32 and float64 (n = {n}, {batch} sequences).")
 table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tail}
                     for (d, k), (head, tail) in tails.items()]), precision=4)
 
@@ -264,7 +269,8 @@ ax.plot(np.arange(1, n + 1), lstm_h.mean(0).numpy(), label="state h, c held fixe
 ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (mean over sequences)", title=f"LSTM, n = {n}")
 ax.legend()
-save(fig, "lyapunov/h_versus_hc")
+save(fig, "lyapunov/h_versus_hc",
+     caption=f"Mean spectrum of the full state (h, c) against that of h with c held fixed (n = {n}, {batch} sequences).")
 forget = LSTMParameters.from_torch(lstm).as_numpy().run(x.numpy())["f"][:, warmup:]
 slowest = slowest_forget_rate(forget)
 glue_numbers(hc_max=lstm_hc[:, 0].mean().item(), h_max=lstm_h[:, 0].mean().item(), forget_slowest=slowest,

@@ -217,10 +217,11 @@ def test_the_eigenvalue_animation_is_on_the_page(smoke_book):
 
 
 @pytest.mark.parametrize("chapter", sorted(MIN_FIGURES))
-def test_each_figure_has_its_data_for_download(smoke_book, chapter):
+def test_each_figure_has_a_caption_and_its_data_for_download(smoke_book, chapter):
     project, _ = smoke_book
     html = project / "_build" / "html"
     page = (html / "book" / "generated" / f"{chapter}.html").read_text()
+    assert page.count("<strong>Figure.</strong>") >= MIN_FIGURES[chapter]
     links = re.findall(r'href="([^"]+\.csv)"', page)
     assert len(links) >= MIN_FIGURES[chapter] - 2  # images (digits, piano rolls) have no line data
     for link in links:

@@ -25,18 +25,21 @@ def use_style() -> None:
                          "legend.fontsize": "small", "legend.title_fontsize": "small"})
 
 
-def save(fig: plt.Figure, name: str, directory: str | Path = "figures") -> None:
+def save(fig: plt.Figure, name: str, *, caption: str, directory: str | Path = "figures") -> None:
     """Save ``fig`` as ``directory/name.png`` and the data it plots as ``directory/name.csv``
-    (:func:`figure_data`), show the figure, and below it a link to download the data."""
+    (:func:`figure_data`); show the figure, its ``caption`` (what it shows, and with which parameters) and a
+    link to download the data."""
     path = Path(directory) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     data = figure_data(fig)
     display(fig)
     plt.close(fig)
+    link = ""
     if len(data):
         data.to_csv(path.with_suffix(".csv"), index=False)
-        display(Markdown(f"{{download}}`The data of this figure (CSV) <{path.with_suffix('.csv').as_posix()}>`"))
+        link = f" {{download}}`Data of this figure (CSV) <{path.with_suffix('.csv').as_posix()}>`."
+    display(Markdown(f"**Figure.** {caption}{link}"))
 
 
 def figure_data(fig: plt.Figure) -> pd.DataFrame:
