@@ -1,4 +1,5 @@
-"""One figure style for the whole book, and saving figures as PNG beside the executed notebooks."""
+"""One figure style for the whole book, and saving figures beside the executed notebooks: the PNG, the data
+as CSV and a caption."""
 
 from __future__ import annotations
 
