@@ -371,6 +371,6 @@ with open("equilibria_training.json", "w") as f:
 # - `python -m lstmdyn run equilibria_training --profile paper`: the paper's training lengths (hours on a
 #   CPU); do the radii settle where the paper reports them?
 # - `python -m lstmdyn run equilibria_training -p notts_epochs 20`: longer Nottingham training; does the
-#   radius stay above 1?
+#   radius cross 1, and the largest real part stay below it?
 # - `python -m lstmdyn run equilibria_training -p mnist_every 20`: denser MNIST checkpoints around the early
 #   jump of the radius.
