@@ -38,6 +38,7 @@ notts_epochs = 6  # passes over those windows
 notts_every = 25  # gradient steps between Nottingham checkpoints
 validate_on = 50  # validation samples (PTB: windows) evaluated at each checkpoint
 starts = 6  # start states in the search for several equilibria at the last checkpoint
+cross_steps = 1000  # steps of the Lyapunov spectrum at the final equilibria (after a fifth as many of warm-up)
 
 # %% tags=["hide-input"]
 import json
@@ -52,6 +53,7 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibria, find_equilibrium
+from lstmdyn.experiments.cross_check import exponents_at_equilibrium
 from lstmdyn.experiments.tasks import mnist_task, nottingham_task, ptb_task
 from lstmdyn.experiments.trained_equilibria import (
     CROSSINGS,
@@ -305,6 +307,47 @@ several = pd.DataFrame(rows)
 glue_numbers(other_starts=starts - 1)
 table(several, {"residual": "{:.1e}"})
 
+# %% [markdown]
+# ## Both tools on one network
+#
+# {cite:t}`vogt2022` read stability from the Lyapunov exponents of a network, {cite:t}`amrouche2019` from the
+# eigenvalues at the equilibrium of the network without input. At a stable equilibrium the two agree: along
+# a trajectory that converges to it, the Jacobians of the map converge to the linearisation there, so the
+# Lyapunov exponents of the autonomous $(c, h)$ map, computed with the QR algorithm {eq}`benettin`, are the
+# log-moduli $\log|\lambda_i|$ of its eigenvalues (`lstmdyn.experiments.cross_check`; a test checks it on
+# random networks). For the last checkpoint of the first run of each task, from a start $10^{-3}$ away from
+# the equilibrium, {glue:text}`cross_steps` steps after {glue:text}`cross_warmup` steps of warm-up:
+
+# %% tags=["hide-input"]
+fig, ax = plt.subplots(figsize=(5.2, 4.6))
+agreement = []
+for k, (task, task_runs) in enumerate(runs.items()):
+    run = task_runs[0]
+    if run.fresh[-1].converged and run.fresh[-1].stable:
+        exponents, log_moduli = exponents_at_equilibrium(run.maps[-1], run.fresh[-1], steps=cross_steps,
+                                                         warmup=cross_steps // 5)
+        ax.scatter(log_moduli, exponents, s=8, color=f"C{k}", label=TASKS[task])
+        agreement.append(f"{TASKS[task]}: the largest difference between the {len(exponents)} exponents and "
+                         f"the log-moduli is {np.abs(exponents - log_moduli).max():.1e} per step")
+    else:
+        agreement.append(f"{TASKS[task]}: the equilibrium is not stable (spectral radius "
+                         f"{run.fresh[-1].spectral_radius:.3f}), so no trajectory converges to it and the identity "
+                         "does not apply")
+low = min(ax.get_xlim()[0], ax.get_ylim()[0])
+ax.plot([low, 0], [low, 0], color="grey", lw=0.8, ls="--")
+ax.set(xlabel=r"$\log|\lambda_i|$ at the equilibrium", ylabel=r"Lyapunov exponent $\lambda_i$ (per step)")
+if ax.collections:
+    ax.legend()
+save(fig, "equilibria_training/both_tools",
+     caption=f"Sorted Lyapunov exponents of the autonomous map near the final equilibrium against the sorted "
+             f"log-moduli of its eigenvalues, first run (seed {seed}) of each task with a stable equilibrium; "
+             f"{cross_steps} steps.")
+glue_numbers(cross_steps=cross_steps, cross_warmup=cross_steps // 5)
+glue_text(agreement="; ".join(agreement) + ".")
+
+# %% [markdown]
+# {glue:md}`agreement`
+#
 # %% [markdown]
 # ## The three tasks against the paper
 #

@@ -104,3 +104,24 @@ def test_a_complex_pair_outside_the_circle_with_real_parts_below_one_is_the_nott
     run.steps.append(20)
     assert nottingham_verdict([run]).verdict == "reproduced"
     assert crossings_of(run)["type"].tolist() == ["Neimark–Sacker"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lyapunov_exponents_near_a_stable_equilibrium_are_the_log_moduli_of_its_eigenvalues(seed):
+    from lstmdyn.experiments.cross_check import exponents_at_equilibrium
+
+    lstm = AutonomousLSTM.random(8, rng=np.random.default_rng(seed), scale=1.5 / np.sqrt(8))
+    equilibrium = find_equilibrium(lstm)
+    exponents, log_moduli = exponents_at_equilibrium(lstm, equilibrium, steps=2000, warmup=500)
+    assert equilibrium.stable and len(exponents) == 16
+    np.testing.assert_allclose(exponents, log_moduli, atol=2e-3)
+    np.testing.assert_allclose(exponents.sum(), log_moduli.sum(), atol=2e-3)  # log |det J*|
+
+
+def test_the_identity_needs_a_stable_equilibrium():
+    from lstmdyn.experiments.cross_check import exponents_at_equilibrium
+
+    lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(0))
+    unstable = dataclasses.replace(find_equilibrium(lstm), eigenvalues=np.array([1.2, 0.1]))
+    with pytest.raises(ValueError, match="stable"):
+        exponents_at_equilibrium(lstm, unstable)
