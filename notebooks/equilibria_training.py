@@ -260,8 +260,8 @@ if len(changes):
 # different equilibria (the table above, when there are any): {glue:text}`bifurcations` of them where the
 # tracked branch crossed the circle or was lost since the previous checkpoint (a bifurcation), and
 # {glue:text}`switches` where the branch went on and the fresh homotopy reached another equilibrium that
-# coexists with it (a branch switch). At a branch switch the fresh equilibria of consecutive checkpoints
-# lie on different branches, and the radius in the figures above jumps with them.
+# coexists with it (a branch switch). Where the fresh equilibria of consecutive checkpoints lie on
+# different branches, the radius in the figures above can jump between them.
 #
 # ## The solver's cost near the circle
 #
@@ -398,8 +398,9 @@ with open("equilibria_training.json", "w") as f:
 #
 # The notebook writes `equilibria_training.json` beside this page: per task and seed the final spectral
 # radius and largest real part, the Spearman correlation of the radius with the training step, the
-# unit-circle crossings by type (`fold`, `period_doubling`, `neimark_sacker`) and the number of branch changes; per task the mean and spread of the final
-# radius; the three verdicts with their criteria; and the profile that produced them.
+# unit-circle crossings by type (`fold`, `period_doubling`, `neimark_sacker`) and the number of branch
+# changes; per task the mean and spread of the final radius; the three verdicts with their criteria; and the
+# profile that produced them.
 #
 # ## Summary
 #
