@@ -41,6 +41,8 @@ cost_sizes = [128, 256]  # LSTM sizes in the cost table
 
 # %% tags=["hide-input"]
 import inspect
+import json
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,7 +54,14 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
-from lstmdyn.experiments.spectra import bias_reduction, carousel_comparison, slowest_forget_rate, zero_crossing
+from lstmdyn.experiments.spectra import (
+    bias_reduction,
+    carousel_comparison,
+    qr_interval_verdict,
+    slowest_forget_rate,
+    warmup_verdict,
+    zero_crossing,
+)
 from lstmdyn.lyapunov import lyapunov_spectrum
 
 use_style()
@@ -246,10 +255,17 @@ axes[0].set_ylabel(r"$\lambda_i$ (mean over sequences)")
 lstm.double()
 save(fig, "lyapunov/qr_interval",
      caption=f"Mean spectrum for QR every {qr_intervals} steps, in float32 and float64 (n = {n}, {batch} sequences).")
+verdicts = [warmup_verdict(bias_cold, bias_warm), qr_interval_verdict(tails)]
+glue_text(verdict_warmup=verdicts[0].sentence(), verdict_qr=verdicts[1].sentence())
+with open("lyapunov.json", "w") as f:
+    json.dump({"profile": os.environ.get("LSTMDYN_PROFILE", "unknown"), "claims": [v.as_dict() for v in verdicts]},
+              f, indent=1)
 table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tail}
                     for (d, k), (head, tail) in tails.items()]), precision=4)
 
 # %% [markdown]
+# {glue:md}`verdict_qr` {glue:md}`verdict_warmup`
+#
 # The largest exponents do not move with $k$; the smallest ones do, once the $i$-th column of the frame has
 # shrunk, relative to the first, by more than the floating-point precision between two QR steps:
 # $k(\lambda_1 - \lambda_i) \gtrsim \ln(1/\varepsilon)$, about 16 in float32 and 36 in float64. If only the head of the spectrum
@@ -325,6 +341,7 @@ table(costs, {"spectrum / epoch": "{:.4f}"}, precision=2)
 # - A warm-up {glue:md}`warmup_effect` of short estimates; the full state $(h, c)$ has a largest exponent
 #   of {glue:text}`hc_max:.3f` against {glue:text}`h_max:.3f` for $h$ alone.
 # - A spectrum costs at most {glue:text}`worst_fraction:.3f` of a training epoch here.
+# - The chapter writes `lyapunov.json` beside this page: the verdicts on the warm-up and the QR interval.
 #
 # ## What to try
 #

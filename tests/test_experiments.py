@@ -15,7 +15,7 @@ from lstmdyn.experiments.homotopies import check_leading_moduli, paths_outcome, 
 from lstmdyn.experiments.spectra import bias_reduction, carousel_comparison, slowest_forget_rate, zero_crossing
 
 ENGINES = ["lstmdyn.cells", "lstmdyn.equilibria", "lstmdyn.lyapunov", "lstmdyn.scratch", "lstmdyn.training",
-           "lstmdyn.experiments.homotopies", "lstmdyn.experiments.spectra"]
+           "lstmdyn.sweeps", "lstmdyn.experiments.homotopies", "lstmdyn.experiments.spectra"]
 
 
 @pytest.mark.parametrize("module", ENGINES)

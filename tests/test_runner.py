@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -26,7 +27,7 @@ from lstmdyn.book.runner import (
 )
 
 MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "equilibria_training": 7,
-               "lyapunov": 6}
+               "lyapunov": 6, "lyapunov_experiments": 4, "scorecard": 0}
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +200,7 @@ def test_the_cache_key_follows_what_shapes_a_page_not_the_machinery_that_runs_it
 #: literals that quote a paper's setting or value: 100 MNIST images, the 80/20 split of the motion-capture files,
 #: the claimed modulus 0.99, the 10 sequences of 100 steps of a spectrum (and the 10-90 % bands of the figures)
 QUOTED = {"datasets": {"100", "20"}, "equilibria": {"0.99"}, "equilibria_training": {"0.81", "0.99", "80", "68"},
-          "lyapunov": {"10", "100"}}
+          "lyapunov": {"10", "100"}, "lyapunov_experiments": {"10", "100", "0.05", "0.5", "0.08", "0.106"}}
 
 
 @pytest.mark.parametrize("chapter", MIN_FIGURES)
@@ -208,6 +209,20 @@ def test_no_number_in_the_prose_is_typed_where_the_notebook_computes_it(smoke_bo
     nb = nbformat.read(project / "book" / "generated" / f"{chapter}.ipynb", 4)
     assert len(glued_numbers(nb)) >= 3  # the scan has values to compare with
     assert typed_numbers(nb, allowed=QUOTED.get(chapter, set())) == []
+
+
+def test_the_scorecard_is_generated_from_every_chapter_with_a_verdict_and_criterion_per_claim(smoke_book):
+    import jsonschema
+
+    from lstmdyn.experiments.scorecard import SCHEMA
+
+    project, _ = smoke_book
+    record = json.loads((project / "book" / "generated" / "scorecard.json").read_text())
+    jsonschema.validate(record, SCHEMA)
+    assert "not yet run" not in record["counts"]  # every chapter ran before the scorecard
+    assert {c["profile"] for c in record["claims"]} == {"smoke"} and len(record["claims"]) >= 11
+    html = (project / "_build" / "html" / "book" / "generated" / "scorecard.html").read_text()
+    assert html.count('href="lyapunov_experiments.html"') >= 4
 
 
 def test_the_eigenvalue_animation_is_on_the_page(smoke_book):

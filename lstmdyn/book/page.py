@@ -11,7 +11,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 from pandas.io.formats.style import Styler
 
-__all__ = ["equilibrium_table", "glue_numbers", "glue_text", "record_table", "table"]
+__all__ = ["equilibrium_table", "glue_numbers", "glue_text", "markdown_table", "record_table", "table"]
 
 
 def glue_numbers(**values: Real) -> None:
@@ -50,3 +50,13 @@ def equilibrium_table(results: dict, reference: np.ndarray) -> Styler:
         "seconds": r.seconds, "residual ‖Φ(x)−x‖": r.residual, "spectral radius": r.spectral_radius,
         "distance to reference": np.linalg.norm(r.x - reference)} for name, r in results.items()])
     return table(frame, {"residual ‖Φ(x)−x‖": "{:.1e}", "distance to reference": "{:.1e}"})
+
+
+def markdown_table(frame: pd.DataFrame) -> Markdown:
+    """A table rendered as MyST Markdown, so that its cells may hold roles such as ``{doc}`name```."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in frame.itertuples(index=False)]
+    return Markdown("\n".join(lines))

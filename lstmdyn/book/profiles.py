@@ -26,6 +26,7 @@ class NotebookSpec:
     paper: Mapping[str, Any]
     limits: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  #: results files of other chapters (in book/generated) the notebook reads
 
     def profile(self, name: str) -> Mapping[str, Any]:
         """The overrides of profile ``name`` (empty for ``quick``)."""
@@ -86,4 +87,17 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "gains": (0.0, 100.0), "n": (2, 4096), "init": (0.0, 10.0), "warmup": (1, 1_000_000),
                 "lengths": (1, 1_000_000), "qr_intervals": (1, 10_000), "cost_sizes": (2, 4096)},
     ),
+    "lyapunov_experiments": NotebookSpec(
+        smoke={"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
+               "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
+        paper={"char_networks": 60, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618, "char_valid": 3202,
+               "mocap_values": 30, "mocap_hidden": 256, "mocap_epochs": 100},
+        limits={"seed": (0, None), "char_networks": (0, 10_000), "char_named": (0, 6), "char_hidden": (1, 4096),
+                "char_epochs": (1, 1000), "char_samples": (1, 25618), "char_valid": (1, 3202),
+                "mocap_values": (0, 10_000), "mocap_named": (0, 6), "mocap_hidden": (1, 4096),
+                "mocap_epochs": (1, 100_000)},
+        choices={"device": ("auto", "cpu", "cuda")},
+    ),
+    "scorecard": NotebookSpec(smoke={}, paper={},
+                              reads=("equilibria_training.json", "lyapunov.json", "lyapunov_experiments.json")),
 }

@@ -37,11 +37,13 @@ from traitlets.config import Config
 
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
+from lstmdyn.book.profiles import NOTEBOOKS
 
 __all__ = ["NotebookError", "Project", "RunResult", "build_book", "chapter_keys", "run_notebook", "scan_site",
            "site_config"]
 
 KERNEL = "python3"
+USER_RESULTS = os.environ.get("LSTMDYN_RESULTS")  #: the results directory the user chose, if any
 
 
 def _kernel_config() -> Config:
@@ -140,11 +142,12 @@ def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
     return h.hexdigest()
 
 
-def cache_key(source: str, profile: str, parameters: Mapping[str, Any]) -> str:
-    """The key of one run: the notebook source, the profile, the parameters, and the package's science,
-    experiments and data registry (:func:`package_digest`)."""
+def cache_key(source: str, profile: str, parameters: Mapping[str, Any], reads: Mapping[str, str] | None = None) -> str:
+    """The key of one run: the notebook source, the profile, the parameters, the package's science,
+    experiments and data registry (:func:`package_digest`), and the digests of the other chapters' results
+    files that the notebook reads (``reads``: file name → sha256, or "missing")."""
     payload = json.dumps({"source": source, "profile": profile, "parameters": parameters,
-                          "package": package_digest()}, sort_keys=True)
+                          "package": package_digest(), **({"reads": dict(reads)} if reads else {})}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -200,7 +203,9 @@ def _prepare(notebook: str, profile: str, overrides: Mapping[str, Any], project:
     nb = jupytext.reads(source, fmt="py:percent")
     declared = declared_parameters(nb)
     parameters = resolve(name, declared, profile, overrides)
-    return name, nb, declared, parameters, cache_key(source, profile, parameters)
+    reads = {f: hashlib.sha256(p.read_bytes()).hexdigest() if (p := project.generated / f).exists() else "missing"
+             for f in NOTEBOOKS[name].reads}
+    return name, nb, declared, parameters, cache_key(source, profile, parameters, reads)
 
 
 def chapter_keys(profile: str = "quick", project: Project | None = None) -> dict[str, str]:
@@ -246,6 +251,8 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     key_file.unlink(missing_ok=True)
 
     os.environ["LSTMDYN_PROFILE"] = profile  # for the results files a chapter writes beside its page
+    # sweeps' tables: where the user points, else the project's results/ (not the kernel's working directory)
+    os.environ["LSTMDYN_RESULTS"] = str(Path(USER_RESULTS).resolve() if USER_RESULTS else project.root / "results")
     data = os.environ.get("LSTMDYN_DATA")
     if data:  # the kernel runs in book/generated: make a relative data path absolute first
         os.environ["LSTMDYN_DATA"] = str(Path(data).resolve())

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bias_reduction", "carousel_comparison", "slowest_forget_rate", "zero_crossing"]
+from lstmdyn.experiments.claims import Verdict
+
+__all__ = ["bias_reduction", "carousel_comparison", "qr_interval_verdict", "slowest_forget_rate", "warmup_verdict",
+           "zero_crossing"]
 
 
 def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
@@ -82,3 +85,46 @@ def carousel_comparison(largest_hc: float, slowest_forget: float, *, tolerance: 
                 "damps what the carousel would keep")
     return ("matches the slowest decay that the forget gates alone allow: the slowest direction is the "
             "carousel's, with a rate set by the forget gates")
+
+
+def warmup_verdict(cold: float, warm: float) -> Verdict:
+    """Vogt et al., appendix C: a warm-up removes the start-up bias of short estimates. ``cold`` and ``warm``
+    are the deviations of a short estimate of the largest exponent without and with warm-up from the longest
+    warmed-up one (see :func:`bias_reduction`, whose three outcomes map to the three verdicts).
+
+    Examples
+    --------
+    >>> warmup_verdict(0.2, 0.05).verdict, warmup_verdict(0.2, 0.15).verdict, warmup_verdict(0.1, 0.3).verdict
+    ('reproduced', 'partly', 'not reproduced')
+    """
+    outcome = {"removes most of that bias": "reproduced", "reduces that bias": "partly"}.get(
+        bias_reduction(cold, warm), "not reproduced")
+    return Verdict("a warm-up removes the start-up bias of short estimates", "appendix C",
+                   f"bias of the largest exponent {cold:+.3f} without warm-up, {warm:+.3f} with", outcome,
+                   "reproduced if the warm-up at least halves the bias of the shortest estimate, partly if it "
+                   "reduces it")
+
+
+def qr_interval_verdict(tails: dict[tuple[str, int], tuple[float, float]], *, head_tolerance: float = 0.01,
+                        tail_rise: float = 0.1) -> Verdict:
+    """Vogt et al., appendix C and Fig. 6: a QR step every k steps flattens the tail of the spectrum and keeps
+    its head. ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent. Compared for the largest k
+    with k = 1 in float32: the head kept (within ``head_tolerance``) and the tail raised by more than
+    ``tail_rise`` gives reproduced; one of the two, partly.
+
+    Examples
+    --------
+    >>> qr_interval_verdict({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -1.0)}).verdict
+    'reproduced'
+    >>> qr_interval_verdict({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -2.99)}).verdict
+    'partly'
+    """
+    k = max(key[1] for key in tails if key[0] == "float32")
+    (head_1, tail_1), (head_k, tail_k) = tails[("float32", 1)], tails[("float32", k)]
+    kept, flattened = abs(head_k - head_1) <= head_tolerance, tail_k - tail_1 > tail_rise
+    return Verdict("QR every k steps flattens the tail of the spectrum and keeps its head", "appendix C, Fig. 6",
+                   f"float32, QR every {k}: largest {head_k:+.3f} (every step {head_1:+.3f}), smallest {tail_k:+.3f} "
+                   f"(every step {tail_1:+.3f})", "reproduced" if kept and flattened else
+                   "partly" if kept or flattened else "not reproduced",
+                   f"largest exponent within {head_tolerance:g} of QR every step and smallest raised by more than "
+                   f"{tail_rise:g}: reproduced; one of the two: partly")

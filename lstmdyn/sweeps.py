@@ -1,0 +1,251 @@
+"""Sweeps: many independent training runs on Dask distributed, resumable, with their results in Parquet.
+
+A sweep is a name and a list of *members*, frozen dataclasses each holding one configuration (task,
+sizes, hyperparameters, seed, epochs). A member is keyed by a hash of its configuration (:func:`member_key`),
+so a member is the same member in every run of the sweep. :func:`run_sweep` hands the members to a
+*member function* ``run(member, directory, device) → (summary, rows)`` on the workers of a Dask cluster:
+
+- by default an embedded ``LocalCluster`` with one single-threaded worker process per core;
+- with ``scheduler="tcp://host:8786"`` (or ``LSTMDYN_SCHEDULER``) any running Dask cluster: SLURM or PBS
+  through dask-jobqueue, Kubernetes, or one worker per GPU (``dask-cuda-worker``); the workers must see the
+  results directory, since a member writes its checkpoints there.
+
+The member function trains in ``directory`` (its own folder, ``RESULTS/NAME/runs/KEY``), writing its
+checkpoints there, and resumes from the last one when called again. What it returns is written by the
+client, atomically, to two Parquet tables under the results directory (``results/`` by default,
+``LSTMDYN_RESULTS`` or ``results=`` to choose another)::
+
+    RESULTS/NAME/epochs/KEY.parquet    one row per evaluated epoch (the rows)
+    RESULTS/NAME/members/KEY.parquet   one row per member: its configuration, status, error, device,
+                                       worker address, seconds and summary
+
+A member whose ``members`` row exists is finished and skipped by a later run; a member that raised (a
+non-finite loss, out of memory) is recorded with ``status="failed"`` and its error, the sweep going on, and
+is run again only with ``retry_failed=True``. :func:`read_sweep` reads both tables.
+
+Members are placed on a GPU when one is present (``device="auto"``); with several GPUs and an embedded
+cluster, worker ``k`` uses GPU ``k mod count``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import dask
+import pandas as pd
+import torch
+from distributed import Client, LocalCluster, as_completed, get_worker
+from tqdm import tqdm
+
+__all__ = ["SweepTables", "cluster", "member_key", "read_sweep", "results_directory", "run_sweep"]
+
+MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
+
+
+def member_key(member: Any) -> str:
+    """A stable hash (16 hex digits) of a member's configuration: its dataclass fields and their values.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class M:
+    ...     lr: float
+    ...     seed: int = 0
+    >>> member_key(M(0.1)) == member_key(M(0.1, seed=0)), member_key(M(0.1)) == member_key(M(0.2))
+    (True, False)
+    """
+    text = json.dumps({"type": type(member).__name__, **asdict(member)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def results_directory(results: str | Path | None = None) -> Path:
+    """Where sweeps write: ``results``, else ``$LSTMDYN_RESULTS``, else ``results/`` (absolute).
+
+    Examples
+    --------
+    >>> results_directory("/tmp/sweeps")
+    PosixPath('/tmp/sweeps')
+    """
+    return Path(results or os.environ.get("LSTMDYN_RESULTS") or "results").resolve()
+
+
+@dataclass
+class SweepTables:
+    """The two tables of a sweep: one row per member, one row per evaluated epoch of every member.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"key": ["a", "b"], "status": ["finished", "failed"]})
+    >>> list(SweepTables(members, pd.DataFrame()).finished["key"])
+    ['a']
+    """
+
+    members: pd.DataFrame
+    epochs: pd.DataFrame
+
+    @property
+    def finished(self) -> pd.DataFrame:
+        """The members that ran to the end."""
+        return self.members[self.members["status"] == "finished"] if len(self.members) else self.members
+
+
+def read_sweep(name: str, results: str | Path | None = None) -> SweepTables:
+    """Both tables of sweep ``name`` as written so far (empty tables for a sweep not yet run).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_sweep("not-yet-run", tempfile.mkdtemp()).members.empty
+    True
+    """
+    root = results_directory(results) / name
+
+    def table(kind: str) -> pd.DataFrame:
+        files = sorted((root / kind).glob("*.parquet"))
+        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
+
+    return SweepTables(table("members"), table("epochs"))
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, path)
+
+
+def _worker_device(device: str) -> str:
+    """``device`` made concrete on this worker: ``auto`` is CUDA where present; with several GPUs, an
+    embedded cluster's worker ``k`` takes GPU ``k mod count``."""
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and torch.cuda.device_count() > 1:
+        with contextlib.suppress(ValueError):
+            name = get_worker().name
+            if isinstance(name, int) or str(name).isdigit():
+                device = f"cuda:{int(name) % torch.cuda.device_count()}"
+    return device
+
+
+def _execute(run: MemberFunction, member: Any, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """One member on a worker: its summary and rows, or ``status="failed"`` and the error."""
+    worker = ""
+    with contextlib.suppress(ValueError):  # on a Dask worker: as many torch threads as the worker has
+        torch.set_num_threads(max(1, get_worker().state.nthreads))
+        worker = get_worker().address
+    device = _worker_device(device)
+    start = time.perf_counter()
+    try:
+        summary, rows = run(member, directory, device)
+        summary = {"status": "finished", "error": "", **summary}
+    except Exception as e:  # noqa: BLE001 - a failed member is recorded and the sweep goes on
+        last = traceback.extract_tb(e.__traceback__)[-1]
+        summary, rows = {"status": "failed", "error": f"{type(e).__name__}: {e} ({Path(last.filename).name}:"
+                                                          f"{last.lineno})"}, []
+    summary.update(device=device, worker=worker, seconds=time.perf_counter() - start)
+    return summary, rows
+
+
+@contextlib.contextmanager
+def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterator[Client]:
+    """A Dask client: of the cluster at ``scheduler`` (or ``$LSTMDYN_SCHEDULER``), else of an embedded
+    ``LocalCluster`` with ``workers`` single-threaded processes (default: one per core), closed on exit.
+
+    The embedded cluster's dashboard (and health endpoint) takes a free port, so that several sweeps can run
+    side by side; ``client.dashboard_link`` tells where it is.
+
+    Examples
+    --------
+    >>> with cluster(workers=1) as client:
+    ...     print(len(client.scheduler_info()["workers"]), client.submit(sum, [1, 2]).result())
+    1 3
+    """
+    scheduler = scheduler or os.environ.get("LSTMDYN_SCHEDULER")
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    workers = workers or os.cpu_count() or 1
+    # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes makes glibc return freed memory at once,
+    # and PyTorch's training loop then spends a third of its time in page faults (measured: a small
+    # motion-capture member 23 s with it, 15 s without); the embedded cluster leaves malloc's default.
+    malloc_default = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+    with dask.config.set(malloc_default), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                       dashboard_address=":0", silence_logs=40) as local, \
+            Client(local) as client:
+        yield client
+
+
+def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results: str | Path | None = None,
+              scheduler: str | None = None, workers: int | None = None, device: str = "auto",
+              retry_failed: bool = False, progress: bool = True) -> SweepTables:
+    """Run the members of sweep ``name`` that are not finished yet; return both tables of the sweep.
+
+    Parameters
+    ----------
+    name : str
+        The sweep's folder under the results directory.
+    members : sequence of frozen dataclasses
+        One configuration each (see :func:`member_key`); duplicates are run once.
+    run : callable
+        ``run(member, directory, device) → (summary, rows)``, importable by the workers: trains the member
+        in ``directory`` (resuming from what it finds there) on ``device`` and returns a flat summary and
+        one flat row per evaluated epoch.
+    results, scheduler, workers, device
+        See the module docstring and :func:`cluster`; ``device`` is ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    retry_failed : bool
+        Run members again whose last run failed.
+
+    Examples
+    --------
+    Two tiny CharRNNs of one epoch each on an embedded cluster of one worker:
+
+    >>> import tempfile
+    >>> from lstmdyn.experiments.trained_spectra import SpectrumMember, train_and_measure
+    >>> members = [SpectrumMember("charrnn", hidden=4, epochs=1, lr=lr, samples=100, valid_samples=20,
+    ...                           sequences=2, steps=20) for lr in (1e-3, 1e-2)]
+    >>> tables = run_sweep("tiny", members, train_and_measure, results=tempfile.mkdtemp(), workers=1,
+    ...                    progress=False)
+    >>> list(tables.members["status"]), sorted(tables.epochs["epoch"])   # epoch 0 is the initialisation
+    (['finished', 'finished'], [0, 0, 1, 1])
+    """
+    root = results_directory(results) / name
+    unique = {member_key(m): m for m in members}
+    done = read_sweep(name, results).members
+    ended = ("finished",) if retry_failed else ("finished", "failed")
+    skip = set() if done.empty else set(done.loc[done["status"].isin(ended), "key"])
+    todo = {key: m for key, m in unique.items() if key not in skip}
+    if todo:
+        with cluster(scheduler, workers) as client:
+            futures = {client.submit(_execute, run, m, root / "runs" / key, device, key=f"{name}-{key}",
+                                     pure=False): key for key, m in todo.items()}
+            bar = tqdm(total=len(unique), initial=len(unique) - len(todo), desc=name, unit="member",
+                       disable=not progress)
+            for future in as_completed(futures):
+                key = futures[future]
+                summary, rows = future.result()
+                member = todo[key]
+                if rows:
+                    _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **r} for r in rows]),
+                                   root / "epochs" / f"{key}.parquet")
+                _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **summary}]),
+                               root / "members" / f"{key}.parquet")
+                bar.update()
+                if progress:
+                    tqdm.write(f"{name} {key}: {summary['status']} in {summary['seconds']:.1f} s on "
+                               f"{summary['device']}" + (f" ({summary['error']})" if summary["error"] else ""))
+            bar.close()
+    tables = read_sweep(name, results)
+    return SweepTables(*(t[t["key"].isin(unique)].reset_index(drop=True) if len(t) else t
+                         for t in (tables.members, tables.epochs)))
+

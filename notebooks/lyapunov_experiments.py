@@ -1,0 +1,301 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lyapunov spectra of trained networks
+#
+# {cite:t}`vogt2022` train many LSTMs on one task with different hyperparameters and ask whether the
+# Lyapunov spectrum of a trained network says how well it performs. For character prediction on *War and
+# Peace* (CharRNN) they report that networks whose largest exponent is closer to 0 reach a lower validation
+# loss; for next-frame prediction of CMU motion capture, that networks with a larger mean exponent do. They
+# add that the spectrum settles within a few epochs of training, approaching its final shape from below, so
+# that it might rank networks early, and that it costs about a hundredth of the training. This chapter trains
+# such sweeps (`lstmdyn.sweeps`, on Dask) and measures each claim (`lstmdyn.experiments.trained_spectra`).
+#
+# **Reproduces:** {cite:t}`vogt2022` section 5 (5.2 convergence, Fig. 3; 5.3 cost, Table 1; 5.4 the
+# CharRNN and motion-capture sweeps, Fig. 4) and appendix A, at the sizes of this page's profile.
+
+# %% tags=["parameters"]
+seed = 0  # seed of the sampled hyperparameters and of every network's initialisation
+char_networks = 6  # CharRNNs with sampled dropout and learning rate (the paper: 60)
+char_named = 6  # of the paper's six highlighted CharRNNs (its appendix A.3), how many to train as well
+char_hidden = 128  # CharRNN units (the paper: 512)
+char_epochs = 3  # CharRNN epochs (the paper: 40)
+char_samples = 5000  # training sequences of 100 characters per epoch (all of the text: 25618)
+char_valid = 500  # validation sequences (all: 3202)
+mocap_values = 10  # motion-capture networks, initialisation parameter p evenly from 0.05 to 0.5
+mocap_named = 6  # of the paper's six highlighted motion-capture networks, how many to train as well
+mocap_hidden = 64  # motion-capture units (the paper: 256)
+mocap_epochs = 30  # motion-capture epochs (the paper does not say; 16 batches of 250 windows each)
+scheduler = ""  # address of a running Dask scheduler; "" for a cluster on this machine
+device = "auto"  # where the networks train: auto (a GPU if present), cpu or cuda
+
+# %% tags=["hide-input"]
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import display
+from matplotlib.ticker import MaxNLocator
+
+from lstmdyn.book.page import glue_numbers, glue_text, table
+from lstmdyn.book.plotting import save, use_style
+from lstmdyn.experiments.trained_spectra import (
+    convergence,
+    convergence_verdict,
+    correlation_verdict,
+    cost_table,
+    cost_verdict,
+    early_ranking,
+    early_readout,
+    results_record,
+    selected_rows,
+    spearman_interval,
+    sweep_members,
+    train_and_measure,
+)
+from lstmdyn.sweeps import run_sweep
+
+use_style()
+TASKS = {"charrnn": "CharRNN (War and Peace)", "mocap": "CMU motion capture"}
+STATISTIC = {"charrnn": "max_le", "mocap": "mean_le"}  # the statistic each claim is about
+LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\\bar\\lambda$"}
+
+# %% [markdown]
+# ## The sweeps
+#
+# Each network is one member of a sweep, keyed by a hash of its configuration. A sweep runs its members on
+# a Dask cluster (here an embedded one, one worker process per core, unless `scheduler` names another),
+# skips members that finished in an earlier run and resumes interrupted ones from their last checkpoint; the
+# same sweeps run from the command line with `python -m lstmdyn sweep charrnn --profile quick` (see
+# {doc}`../rerunning`). After every epoch, and for the initialised network as epoch 0, each member measures its
+# validation loss and its Lyapunov spectrum: the $h$-state spectrum of its LSTM {eq}`benettin`, driven by 10
+# sequences of 100 steps from the test split, QR every step, in float64, natural log per step, averaged over
+# the sequences. The epoch with the lowest validation loss after the initialisation is the network's
+# *selected* epoch, as in the paper.
+#
+# - **CharRNN**: one LSTM layer without biases, one-hot characters in, Adam, batches of 100 sequences of 100
+#   characters, weights uniform on $\pm 0.08$, the learning rate ×0.95 per epoch after the tenth. Dropout
+#   and learning rate are drawn uniformly in $\log_{10}$(dropout) on $[-3, \log_{10} 0.106]$ and in the
+#   learning rate on $[0.00055, 0.00574]$, ranges that cover the paper's six highlighted networks (the
+#   paper does not give its ranges); those six are trained as well, named by their colour in the paper.
+# - **Motion capture**: 20 features, windows of 25 frames, mean-squared error, batches of 250, SGD with
+#   learning rate 0.05, dropout 0; the initialisation parameter $p$ (weights uniform on $\pm p$) runs from
+#   0.05 to 0.5, plus the paper's six highlighted values.
+
+# %%
+members = {name: sweep_members(name, globals()) for name in TASKS}
+tables = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False)
+          for name, m in members.items()}
+overview = pd.DataFrame([{"sweep": TASKS[name], "networks": len(t.members),
+                          "finished": int((t.members["status"] == "finished").sum()),
+                          "failed": int((t.members["status"] == "failed").sum()),
+                          "units": members[name][0].hidden, "epochs": members[name][0].epochs,
+                          "device": ", ".join(sorted(set(t.members["device"]))),
+                          "training (s)": t.members["train_seconds"].sum()} for name, t in tables.items()])
+failed = pd.concat([t.members.loc[t.members["status"] == "failed", ["task", "label", "lr", "dropout", "init", "error"]]
+                    for t in tables.values()])
+glue_numbers(char_networks=len(members["charrnn"]), mocap_networks=len(members["mocap"]),
+             char_hidden=char_hidden, mocap_hidden=mocap_hidden, char_epochs=char_epochs, mocap_epochs=mocap_epochs,
+             char_characters=100 * char_samples, failed=len(failed))
+display(table(overview, {"training (s)": "{:.0f}"}))
+if len(failed):
+    display(table(failed))
+
+# %% [markdown]
+# {glue:text}`char_networks` CharRNNs of {glue:text}`char_hidden` units, each trained for
+# {glue:text}`char_epochs` epochs on {glue:text}`char_characters` characters per epoch, and
+# {glue:text}`mocap_networks` motion-capture networks of {glue:text}`mocap_hidden` units trained for
+# {glue:text}`mocap_epochs` epochs; {glue:text}`failed` networks failed (listed above when there are any).
+#
+# ## Does the largest exponent rank the CharRNNs? (Fig. 4a,b)
+#
+# Left: the spectrum of every CharRNN at its selected epoch, coloured by its validation loss. Right: the
+# largest exponent against the validation loss, the paper's six highlighted networks marked in their colour.
+
+# %% tags=["hide-input"]
+correlations, verdicts = {}, {}
+
+
+def sweep_figure(name: str) -> plt.Figure:
+    t = tables[name]
+    chosen = selected_rows(t.epochs, t.members)
+    statistic = STATISTIC[name]
+    c = spearman_interval(chosen[statistic], chosen["valid_loss"], seed=seed)
+    correlations[name] = c
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    norm = plt.Normalize(chosen["valid_loss"].min(), chosen["valid_loss"].max())
+    for r in chosen.itertuples():
+        spectrum = np.asarray(r.spectrum)
+        left.plot(np.arange(1, len(spectrum) + 1), spectrum, color=plt.cm.viridis(norm(r.valid_loss)), lw=1)
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=left, label="validation loss")
+    left.set(xlabel="index $i$", ylabel=r"exponent $\lambda_i$ (per step)", title=f"{TASKS[name]}: spectra")
+    sampled = chosen[chosen["label"] == ""]
+    right.scatter(sampled[statistic], sampled["valid_loss"], color="grey", s=25, label="sampled")
+    for r in chosen[chosen["label"] != ""].itertuples():
+        right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
+                      label=f"paper's {r.label}")
+    right.set(xlabel=LABEL[statistic], ylabel="validation loss at the selected epoch", title=f"Spearman {c}")
+    right.legend(fontsize="small", ncol=2, loc="best")
+    return fig
+
+
+fig = sweep_figure("charrnn")
+save(fig, "lyapunov_experiments/charrnn",
+     caption=f"CharRNN: spectra at the selected epoch coloured by validation loss, and the largest exponent against "
+             f"the loss with Spearman's ρ and its 95 % bootstrap interval; {len(members['charrnn'])} networks of "
+             f"{char_hidden} units, {char_epochs} epochs of {char_samples} sequences.")
+verdicts["charrnn"] = correlation_verdict("CharRNN: the largest exponent correlates with the validation loss, "
+                                          "closer to 0 doing better", "negative ρ", correlations["charrnn"], -1)
+glue_text(verdict_charrnn=verdicts["charrnn"].sentence())
+
+# %% [markdown]
+# {glue:md}`verdict_charrnn`
+#
+# ## Does the mean exponent rank the motion-capture networks? (Fig. 4c,d)
+
+# %% tags=["hide-input"]
+fig = sweep_figure("mocap")
+save(fig, "lyapunov_experiments/mocap",
+     caption=f"Motion capture: spectra at the selected epoch coloured by validation loss, and the mean exponent "
+             f"against the loss with Spearman's ρ and its 95 % bootstrap interval; {len(members['mocap'])} networks of "
+             f"{mocap_hidden} units, {mocap_epochs} epochs, p from 0.05 to 0.5.")
+verdicts["mocap"] = correlation_verdict("motion capture: the mean exponent correlates with the validation loss, "
+                                        "larger doing better", "negative ρ", correlations["mocap"], -1)
+others = {name: spearman_interval(selected_rows(t.epochs, t.members)[other], selected_rows(t.epochs, t.members)["valid_loss"],
+                                  seed=seed)
+          for (name, t), other in zip(tables.items(), ("mean_le", "max_le"), strict=True)}
+glue_text(verdict_mocap=verdicts["mocap"].sentence(),
+          others=f"The other statistic, for comparison: the CharRNNs' mean exponent against their loss has "
+                 f"{others['charrnn']}, the motion-capture networks' largest exponent {others['mocap']}.")
+
+# %% [markdown]
+# {glue:md}`verdict_mocap`
+#
+# {glue:md}`others`
+#
+# ## The spectrum through training (Fig. 3)
+#
+# For every network, the mean squared difference and the mean difference between its spectrum at each
+# epoch and at its selected epoch. A negative mean difference is a spectrum that lies below its final one.
+
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(2, 2, figsize=(12, 6.5), sharex="col")
+converged = {}
+for column, (name, t) in enumerate(tables.items()):
+    converged[name] = convergence(t.epochs, t.members)
+    for _, group in converged[name].groupby("key"):
+        axes[0, column].plot(group["epoch"], group["msd"], color="C0", lw=0.8, alpha=0.7)
+        axes[1, column].plot(group["epoch"], group["mean_difference"], color="C0", lw=0.8, alpha=0.7)
+    axes[0, column].set(title=TASKS[name], ylabel="mean squared difference")
+    axes[1, column].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[1, column].axhline(0, color="grey", lw=0.8)
+    axes[1, column].set(xlabel="epoch (0: initialisation)", ylabel="mean difference")
+save(fig, "lyapunov_experiments/convergence",
+     caption="Mean squared difference and mean difference of each network's spectrum to its spectrum at the "
+             "selected epoch, epoch by epoch; one line per network.")
+verdicts["convergence"] = convergence_verdict(converged["charrnn"], tables["charrnn"].members)
+glue_text(verdict_convergence=verdicts["convergence"].sentence())
+
+# %% [markdown]
+# {glue:md}`verdict_convergence`
+#
+# The paper suggests using the spectrum early in training to rank networks. Epoch by epoch, the Spearman
+# correlation of each network's statistic at that epoch with its *final* validation loss, beside the
+# correlation of that epoch's validation loss with the final loss (the obvious early readout to beat):
+
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+rankings, settled = {}, {}
+for ax, (name, t) in zip(axes, tables.items(), strict=True):
+    ranking = early_ranking(t.epochs, t.members, STATISTIC[name])
+    rankings[name] = ranking
+    settled[name] = early_readout(TASKS[name], ranking, correlations[name])
+    ax.plot(ranking["epoch"], ranking["statistic_rho"], "o-", color="C0", label=LABEL[STATISTIC[name]])
+    ax.fill_between(ranking["epoch"], ranking["low"], ranking["high"], color="C0", alpha=0.2, lw=0)
+    ax.plot(ranking["epoch"], ranking["loss_rho"], "s--", color="C1", label="validation loss at that epoch")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(title=TASKS[name], xlabel="epoch", ylabel="Spearman ρ with the final loss", ylim=(-1.05, 1.05))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize="small")
+save(fig, "lyapunov_experiments/early_ranking",
+     caption="Spearman correlation with the final validation loss of each epoch's statistic (with its 95 % bootstrap "
+             "interval) and of each epoch's validation loss.")
+
+
+glue_text(**{f"settled_{name}": sentence for name, (_, sentence) in settled.items()})
+
+# %% [markdown]
+# - {glue:md}`settled_charrnn`
+# - {glue:md}`settled_mocap`
+#
+# ## What a spectrum costs (Table 1)
+#
+# From the same runs: the mean number of epochs to the selected one, the mean training time to it
+# (measurements excluded), the median time of one spectrum (10 sequences × 100 steps, float64) and their
+# ratio, per task and device.
+
+# %% tags=["hide-input"]
+costs = pd.concat([cost_table(t.members) for t in tables.values()], ignore_index=True)
+verdicts["cost"] = cost_verdict(costs)
+gpu = costs["device"].str.startswith("cuda").any()
+glue_text(verdict_cost=verdicts["cost"].sentence(),
+          gpu_note=("The GPU rows come from members trained on it." if gpu else
+                    "No GPU was present for this run: every number here is from the CPU of the machine that built the "
+                    "page."))
+table(costs.rename(columns={"train_seconds": "training to selected (s)", "spectrum_seconds": "one spectrum (s)",
+                            "epochs": "mean selected epoch"}),
+      {"fraction": "{:.4f}", "training to selected (s)": "{:.1f}", "one spectrum (s)": "{:.3f}"})
+
+# %% [markdown]
+# {glue:md}`verdict_cost` {glue:md}`gpu_note` The paper's networks train for tens of epochs of the whole
+# text, ours for a few epochs of part of it, so the training side of the ratio is far smaller here; the
+# spectrum costs the same at any training length.
+#
+# ## Units
+#
+# The exponents on this page are in nats (natural log) per step. The authors' code sums $\log_2|R_{ii}|$, so
+# its exponents are in bits per step; to compare a number here with theirs, divide it by $\ln 2 \approx 0.693$.
+#
+# ## Results file
+#
+# The notebook writes `lyapunov_experiments.json` beside this page: the profile; per sweep the number of
+# networks and failures, the Spearman correlations (ρ, interval, n) of the claimed statistic and of the other
+# one with the validation loss, the epoch from which the statistic ranks the networks, and for every finished
+# network its hyperparameters, selected epoch, validation loss and the largest and mean exponents of the
+# $h$ and the $(h, c)$ state; the cost table; the four verdicts with their criteria.
+
+# %% tags=["hide-input"]
+sweeps = {name: {"tables": t, "statistic": STATISTIC[name], "spearman": correlations[name], "spearman_other": others[name],
+                 "ranking_epoch": settled[name][0]} for name, t in tables.items()}
+with open("lyapunov_experiments.json", "w") as f:
+    json.dump(results_record(sweeps, costs, list(verdicts.values())), f, indent=1)
+
+# %% [markdown]
+# ## Summary
+#
+# - {glue:md}`verdict_charrnn`
+# - {glue:md}`verdict_mocap`
+# - {glue:md}`verdict_convergence`
+# - {glue:md}`verdict_cost`
+#
+# ## What to try
+#
+# - `python -m lstmdyn sweep charrnn --profile paper --scheduler tcp://HOST:8786`: the paper's 60 CharRNNs of
+#   512 units for 40 epochs on a Dask cluster (one worker per GPU), then
+#   `python -m lstmdyn run lyapunov_experiments --profile paper` to draw this page from them. Does the
+#   correlation of the largest exponent with the loss hold at the paper's size?
+# - `python -m lstmdyn run lyapunov_experiments -p char_epochs 10`: longer CharRNN training; from which epoch
+#   on does the spectrum rank the networks?
+# - `python -m lstmdyn run lyapunov_experiments -p mocap_hidden 256`: the paper's motion-capture size.
