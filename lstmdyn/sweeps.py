@@ -46,6 +46,8 @@ import torch
 from distributed import Client, LocalCluster, as_completed, get_worker
 from tqdm import tqdm
 
+from lstmdyn.training import write_atomically
+
 __all__ = ["SweepTables", "cluster", "member_key", "read_sweep", "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
@@ -119,9 +121,7 @@ def read_sweep(name: str, results: str | Path | None = None) -> SweepTables:
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    frame.to_parquet(temporary, index=False)
-    os.replace(temporary, path)
+    write_atomically(path, lambda p: frame.to_parquet(p, index=False))
 
 
 def _worker_device(device: str) -> str:

@@ -34,7 +34,7 @@ from torch import nn
 from tqdm import tqdm
 
 __all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError", "TrainingResult",
-           "evaluate", "train"]
+           "evaluate", "train", "write_atomically"]
 
 Head = Literal["class", "token", "multihot", "regression"]
 
@@ -258,9 +258,20 @@ def _initialise(model: SequenceModel, init: float | None, seed: int) -> None:
                 p.uniform_(-init, init)
 
 
-def _save_atomically(payload: dict, path: Path) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(temporary)``, then rename the temporary file to ``path``: a reader sees the old file or the
+    whole new one, never a partial one (checkpoints, sweep tables, measurements).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "x.txt"
+    >>> write_atomically(path, lambda p: p.write_text("done"))
+    >>> path.read_text(), sorted(q.name for q in path.parent.iterdir())
+    ('done', ['x.txt'])
+    """
     temporary = path.with_name(path.name + ".tmp")
-    torch.save(payload, temporary)
+    write(temporary)
     os.replace(temporary, path)
 
 
@@ -325,10 +336,11 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
         path = None
         if checkpoint_dir is not None:
             path = checkpoint_dir / f"step_{step:07d}.pt"
-            _save_atomically({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                              "rng": torch.get_rng_state(), "step": step, "epoch": epoch, "position": position,
-                              "carry": carry, "losses": result.losses, "validation": result.validation,
-                              "gradient_norms": result.gradient_norms, "config": asdict(config)}, path)
+            payload = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                       "rng": torch.get_rng_state(), "step": step, "epoch": epoch, "position": position,
+                       "carry": carry, "losses": result.losses, "validation": result.validation,
+                       "gradient_norms": result.gradient_norms, "config": asdict(config)}
+            write_atomically(path, lambda p: torch.save(payload, p))
             result.checkpoints.append(path)
             last_checkpoint = path
         if on_checkpoint is not None:

@@ -42,7 +42,6 @@ cost_sizes = [128, 256]  # LSTM sizes in the cost table
 # %% tags=["hide-input"]
 import inspect
 import json
-import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -53,6 +52,7 @@ import lstmdyn.lyapunov
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
+from lstmdyn.experiments.claims import profile
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.experiments.spectra import (
     bias_reduction,
@@ -258,7 +258,7 @@ save(fig, "lyapunov/qr_interval",
 verdicts = [warmup_verdict(bias_cold, bias_warm), qr_interval_verdict(tails)]
 glue_text(verdict_warmup=verdicts[0].sentence(), verdict_qr=verdicts[1].sentence())
 with open("lyapunov.json", "w") as f:
-    json.dump({"profile": os.environ.get("LSTMDYN_PROFILE", "unknown"), "claims": [v.as_dict() for v in verdicts]},
+    json.dump({"profile": profile(), "claims": [v.as_dict() for v in verdicts]},
               f, indent=1)
 table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tail}
                     for (d, k), (head, tail) in tails.items()]), precision=4)

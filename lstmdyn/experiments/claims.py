@@ -6,11 +6,12 @@ results files that a scorecard reads; the keys of :meth:`Verdict.as_dict` are st
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-__all__ = ["Verdict", "by_share"]
+__all__ = ["Verdict", "by_share", "profile"]
 
 Outcome = Literal["reproduced", "partly", "not reproduced", "not yet run"]
 
@@ -66,3 +67,15 @@ def by_share(passed: Sequence[bool]) -> Outcome:
     if not passed:
         return "not yet run"
     return "reproduced" if all(passed) else "partly" if any(passed) else "not reproduced"
+
+
+def profile() -> str:
+    """The profile a results file belongs to: ``LSTMDYN_PROFILE``, which the book's runner sets for each
+    chapter, else ``"unknown"`` (a notebook run by hand).
+
+    Examples
+    --------
+    >>> os.environ["LSTMDYN_PROFILE"] = "smoke"; profile()
+    'smoke'
+    """
+    return os.environ.get("LSTMDYN_PROFILE", "unknown")

@@ -43,7 +43,8 @@ from lstmdyn.data import (
 from lstmdyn.data.synthetic import SYMBOLS, legal_next
 from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, TrainingResult, train
 
-__all__ = ["Task", "grammar_accuracy", "grammar_data", "mnist_task", "mocap_task", "nottingham_task", "ptb_task",
+__all__ = ["Task", "first_samples", "grammar_accuracy", "grammar_data", "mnist_task", "mocap_task", "nottingham_task",
+           "ptb_task",
            "train_briefly", "war_and_peace_task"]
 
 
@@ -66,7 +67,7 @@ def train_briefly(task: Task, epochs: int, validations: int = 5) -> TrainingResu
     return train(task.model, task.train, task.config, valid=task.valid, progress=False)
 
 
-def _first(data: SequenceData, count: int | None) -> SequenceData:
+def first_samples(data: SequenceData, count: int | None) -> SequenceData:
     """The first ``count`` samples (or stream windows) of ``data``; all of them for None."""
     if count is None:
         return data
@@ -92,7 +93,8 @@ def ptb_task(hidden: int = 200, *, streams: int = 20, window: int = 20, windows:
 
     model = SequenceModel(hidden, hidden, len(vocabulary), "token", vocabulary=len(vocabulary))
     config = TrainingConfig(optimizer="sgd", lr=1.0, lr_decay=0.5, decay_after=4, clip=5.0, init=0.1, seed=seed)
-    return Task("ptb", model, _first(stream("train"), windows), _first(stream("valid"), windows), config, info)
+    return Task("ptb", model, first_samples(stream("train"), windows), first_samples(stream("valid"), windows), config,
+                info)
 
 
 def nottingham_task(hidden: int = 200, *, window: int = 50, samples: int | None = None, seed: int = 0) -> Task:
@@ -100,7 +102,7 @@ def nottingham_task(hidden: int = 200, *, window: int = 50, samples: int | None 
     rolls, info = load_piano_rolls("nottingham")
     train, valid = (SequenceData(*roll_windows(rolls[s], window)) for s in ("train", "valid"))
     model = SequenceModel(info.facts["pitches"], hidden, info.facts["pitches"], "multihot")
-    return Task("nottingham", model, _first(train, samples), _first(valid, samples),
+    return Task("nottingham", model, first_samples(train, samples), first_samples(valid, samples),
                 TrainingConfig(batch_size=32, lr=1e-3, seed=seed), info)
 
 
@@ -112,7 +114,7 @@ def war_and_peace_task(hidden: int = 512, *, length: int = 100, samples: int | N
     v = len(vocabulary)
     model = SequenceModel(v, hidden, v, "token", vocabulary=v, one_hot=True, bias=False, dropout=dropout)
     config = TrainingConfig(batch_size=100, lr=lr, lr_decay=0.95, decay_after=10, init=init, seed=seed)
-    return Task("war_and_peace", model, _first(train, samples), _first(valid, samples), config, info)
+    return Task("war_and_peace", model, first_samples(train, samples), first_samples(valid, samples), config, info)
 
 
 def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | None = None, seed: int = 0
@@ -122,7 +124,7 @@ def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | N
     train, valid = (SequenceData(*splits[s]) for s in ("train", "valid"))
     model = SequenceModel(info.facts["features"], hidden, info.facts["features"], "regression")
     config = TrainingConfig(batch_size=250, optimizer="sgd", lr=0.05, init=init, seed=seed)
-    return Task("cmu_mocap", model, _first(train, samples), _first(valid, samples), config, info)
+    return Task("cmu_mocap", model, first_samples(train, samples), first_samples(valid, samples), config, info)
 
 
 IGNORED = -100  #: target of padded steps, skipped by the cross-entropy

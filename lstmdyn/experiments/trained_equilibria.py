@@ -18,7 +18,6 @@ on the paper's claims use the fresh equilibria, as the paper did.
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +26,7 @@ from scipy.stats import spearmanr
 from tqdm import tqdm
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
-from lstmdyn.experiments.claims import Verdict, by_share
+from lstmdyn.experiments.claims import Verdict, by_share, profile
 from lstmdyn.experiments.homotopies import check_leading_moduli
 from lstmdyn.experiments.tasks import Task
 from lstmdyn.training import train
@@ -257,5 +256,5 @@ def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra)
         final = [x["final_spectral_radius"] for x in entry["runs"]]
         entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \
             float(np.std(final))
-    return {"profile": os.environ.get("LSTMDYN_PROFILE", "unknown"), "tasks": tasks,
+    return {"profile": profile(), "tasks": tasks,
             "claims": [v.as_dict() for v in verdicts], **extra}

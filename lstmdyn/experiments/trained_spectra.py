@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -40,10 +39,10 @@ from scipy import stats
 
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
-from lstmdyn.experiments.claims import Verdict, by_share
-from lstmdyn.experiments.tasks import Task, mocap_task, war_and_peace_task
+from lstmdyn.experiments.claims import Verdict, by_share, profile
+from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
 from lstmdyn.lyapunov import lyapunov_spectrum
-from lstmdyn.training import SequenceModel, evaluate, train
+from lstmdyn.training import SequenceModel, evaluate, train, write_atomically
 
 __all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "charrnn_members", "convergence",
            "convergence_verdict", "Correlation", "correlation_verdict", "cost_table", "cost_verdict",
@@ -111,9 +110,7 @@ def member_task(member: SpectrumMember) -> Task:
         raise ValueError(f"unknown task {member.task!r}: expected 'charrnn' or 'mocap'")
     task.model.dropout.p = member.dropout
     task.config.lr, task.config.init = member.lr, member.init
-    if member.valid_samples is not None:
-        task.valid.inputs, task.valid.targets = (t[:member.valid_samples] for t in (task.valid.inputs,
-                                                                                     task.valid.targets))
+    task.valid = first_samples(task.valid, member.valid_samples)
     return task
 
 
@@ -144,12 +141,6 @@ def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h
     with torch.no_grad():
         x = model.encode(inputs.to(device)).double()
     return lyapunov_spectrum(lstm, x, state=state).mean(0).cpu().numpy()
-
-
-def _write_json(payload: dict, path: Path) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(payload))
-    os.replace(temporary, path)
 
 
 def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cpu"
@@ -191,12 +182,11 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
         spectrum_seconds = time.perf_counter() - start
         earlier = [r["valid_loss"] for e, r in rows.items() if 1 <= e < epoch]
         if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
-            torch.save(model.state_dict(), directory / "best.pt.tmp")
-            os.replace(directory / "best.pt.tmp", directory / "best.pt")
+            write_atomically(directory / "best.pt", lambda p: torch.save(model.state_dict(), p))
         rows[epoch] = {"epoch": epoch, "step": step, "valid_loss": valid_loss, "train_seconds": train_seconds,
                        "spectrum_seconds": spectrum_seconds, "max_le": float(spectrum[0]),
                        "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
-        _write_json(rows[epoch], directory / f"epoch_{epoch:03d}.json")
+        write_atomically(directory / f"epoch_{epoch:03d}.json", lambda p: p.write_text(json.dumps(rows[epoch])))
         for old in directory.glob("step_*.pt"):
             if path is not None and old.name < path.name:
                 old.unlink()
@@ -533,5 +523,5 @@ def results_record(sweeps: dict[str, dict], costs: pd.DataFrame, verdicts: Seque
                      "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
                      "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
                      "members": t.finished[MEMBER_COLUMNS].to_dict("records")}
-    return _plain({"profile": os.environ.get("LSTMDYN_PROFILE", "unknown"), "sweeps": out,
+    return _plain({"profile": profile(), "sweeps": out,
                    "cost": costs.to_dict("records"), "claims": [v.as_dict() for v in verdicts]})
