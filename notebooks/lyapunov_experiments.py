@@ -44,24 +44,23 @@ device = "auto"  # where the networks train: auto (a GPU if present), cpu or cud
 import json
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 
 from lstmdyn.book.page import glue_numbers, glue_text, table
-from lstmdyn.book.plotting import save, use_style
+from lstmdyn.book.plotting import save, spectra_against_loss, use_style
 from lstmdyn.experiments.trained_spectra import (
+    SWEEP_CLAIMS,
     convergence,
     convergence_verdict,
-    correlation_verdict,
     cost_table,
     cost_verdict,
     early_ranking,
     early_readout,
     results_record,
     selected_rows,
-    spearman_interval,
+    sweep_claim,
     sweep_members,
     train_and_measure,
 )
@@ -69,7 +68,7 @@ from lstmdyn.sweeps import run_sweep
 
 use_style()
 TASKS = {"charrnn": "CharRNN (War and Peace)", "mocap": "CMU motion capture"}
-STATISTIC = {"charrnn": "max_le", "mocap": "mean_le"}  # the statistic each claim is about
+STATISTIC = {name: claim[0] for name, claim in SWEEP_CLAIMS.items()}  # the statistic each claim is about
 LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\\bar\\lambda$"}
 
 # %% [markdown]
@@ -125,40 +124,19 @@ if len(failed):
 # largest exponent against the validation loss, the paper's six highlighted networks marked in their colour.
 
 # %% tags=["hide-input"]
-correlations, verdicts = {}, {}
-
-
-def sweep_figure(name: str) -> plt.Figure:
-    t = tables[name]
-    chosen = selected_rows(t.epochs, t.members)
-    statistic = STATISTIC[name]
-    c = spearman_interval(chosen[statistic], chosen["valid_loss"], seed=seed)
-    correlations[name] = c
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
-    norm = plt.Normalize(chosen["valid_loss"].min(), chosen["valid_loss"].max())
-    for r in chosen.itertuples():
-        spectrum = np.asarray(r.spectrum)
-        left.plot(np.arange(1, len(spectrum) + 1), spectrum, color=plt.cm.viridis(norm(r.valid_loss)), lw=1)
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=left, label="validation loss")
-    left.set(xlabel="index $i$", ylabel=r"exponent $\lambda_i$ (per step)", title=f"{TASKS[name]}: spectra")
-    sampled = chosen[chosen["label"] == ""]
-    right.scatter(sampled[statistic], sampled["valid_loss"], color="grey", s=25, label="sampled")
-    for r in chosen[chosen["label"] != ""].itertuples():
-        right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
-                      label=f"paper's {r.label}")
-    right.set(xlabel=LABEL[statistic], ylabel="validation loss at the selected epoch", title=f"Spearman {c}")
-    right.legend(fontsize="small", ncol=2, loc="best")
-    return fig
-
-
-fig = sweep_figure("charrnn")
+correlations, others, verdicts, chosen = {}, {}, {}, {}
+for name, t in tables.items():
+    chosen[name] = selected_rows(t.epochs, t.members)
+    correlations[name], others[name], verdicts[name] = sweep_claim(name, chosen[name], seed)
+    glue_text(**{f"verdict_{name}": verdicts[name].sentence()})
+glue_text(others=f"The other statistic, for comparison: the CharRNNs' mean exponent against their loss has "
+                 f"{others['charrnn']}, the motion-capture networks' largest exponent {others['mocap']}.")
+fig = spectra_against_loss(chosen["charrnn"], STATISTIC["charrnn"], LABEL[STATISTIC["charrnn"]], TASKS["charrnn"],
+                           correlations["charrnn"])
 save(fig, "lyapunov_experiments/charrnn",
      caption=f"CharRNN: spectra at the selected epoch coloured by validation loss, and the largest exponent against "
              f"the loss with Spearman's ρ and its 95 % bootstrap interval; {len(members['charrnn'])} networks of "
              f"{char_hidden} units, {char_epochs} epochs of {char_samples} sequences.")
-verdicts["charrnn"] = correlation_verdict("CharRNN: the largest exponent correlates with the validation loss, "
-                                          "closer to 0 doing better", "negative ρ", correlations["charrnn"], -1)
-glue_text(verdict_charrnn=verdicts["charrnn"].sentence())
 
 # %% [markdown]
 # {glue:md}`verdict_charrnn`
@@ -166,19 +144,12 @@ glue_text(verdict_charrnn=verdicts["charrnn"].sentence())
 # ## Does the mean exponent rank the motion-capture networks? (Fig. 4c,d)
 
 # %% tags=["hide-input"]
-fig = sweep_figure("mocap")
+fig = spectra_against_loss(chosen["mocap"], STATISTIC["mocap"], LABEL[STATISTIC["mocap"]], TASKS["mocap"],
+                           correlations["mocap"])
 save(fig, "lyapunov_experiments/mocap",
      caption=f"Motion capture: spectra at the selected epoch coloured by validation loss, and the mean exponent "
              f"against the loss with Spearman's ρ and its 95 % bootstrap interval; {len(members['mocap'])} networks of "
              f"{mocap_hidden} units, {mocap_epochs} epochs, p from 0.05 to 0.5.")
-verdicts["mocap"] = correlation_verdict("motion capture: the mean exponent correlates with the validation loss, "
-                                        "larger doing better", "negative ρ", correlations["mocap"], -1)
-others = {name: spearman_interval(selected_rows(t.epochs, t.members)[other], selected_rows(t.epochs, t.members)["valid_loss"],
-                                  seed=seed)
-          for (name, t), other in zip(tables.items(), ("mean_le", "max_le"), strict=True)}
-glue_text(verdict_mocap=verdicts["mocap"].sentence(),
-          others=f"The other statistic, for comparison: the CharRNNs' mean exponent against their loss has "
-                 f"{others['charrnn']}, the motion-capture networks' largest exponent {others['mocap']}.")
 
 # %% [markdown]
 # {glue:md}`verdict_mocap`

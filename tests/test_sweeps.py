@@ -41,7 +41,7 @@ def test_a_local_sweep_skips_finished_members_and_records_failures(tmp_path):
     assert by_value.loc[2, "square"] == 4 and by_value.loc[3, "square"] == 9
     assert by_value.loc[-1, "status"] == "failed" and "ValueError: negative value -1" in by_value.loc[-1, "error"]
     assert sorted(tables.epochs["value"]) == [0, 0, 2, 3]  # rows of the finished members only
-    assert len(set(by_value["pid"].dropna())) >= 1 and os.getpid() not in set(by_value["pid"].dropna())
+    assert os.getpid() not in set(by_value["pid"].dropna())  # the members ran in the worker processes
 
     again = run_sweep("squares", members, square, results=tmp_path, workers=2, progress=False)
     calls = {m.value: int((tmp_path / "squares" / "runs" / member_key(m) / "calls").read_text()) for m in members}
@@ -82,7 +82,7 @@ def test_a_sweep_runs_on_an_existing_cluster_by_its_address(tmp_path):
         tables = run_sweep("squares", [Value(k) for k in range(4)], square, results=tmp_path, scheduler=address,
                            progress=False)
         assert sorted(tables.members["square"]) == [0, 1, 4, 9]
-        assert set(tables.members["worker"]) <= workers and len(set(tables.members["worker"])) >= 1
+        assert set(tables.members["worker"]) <= workers  # the external workers ran them
     finally:
         for p in reversed(processes):
             p.terminate()

@@ -135,3 +135,24 @@ def homotopy_paths(results: dict, title: str) -> plt.Figure:
     axes[1].legend(fontsize="small")
     fig.suptitle(title)
     return fig
+
+
+def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, title: str, correlation) -> plt.Figure:
+    """Vogt et al.'s Fig. 4 for one sweep: left, each network's spectrum at its selected epoch coloured by its
+    validation loss; right, ``statistic`` against the loss, the paper's named networks in their colour.
+    ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    norm = plt.Normalize(chosen["valid_loss"].min(), chosen["valid_loss"].max())
+    for r in chosen.itertuples():
+        spectrum = np.asarray(r.spectrum)
+        left.plot(np.arange(1, len(spectrum) + 1), spectrum, color=plt.cm.viridis(norm(r.valid_loss)), lw=1)
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=left, label="validation loss")
+    left.set(xlabel="index $i$", ylabel=r"exponent $\lambda_i$ (per step)", title=f"{title}: spectra")
+    sampled = chosen[chosen["label"] == ""]
+    right.scatter(sampled[statistic], sampled["valid_loss"], color="grey", s=25, label="sampled")
+    for r in chosen[chosen["label"] != ""].itertuples():
+        right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
+                      label=f"paper's {r.label}")
+    right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=f"Spearman {correlation}")
+    right.legend(fontsize="small", ncol=2, loc="best")
+    return fig

@@ -47,8 +47,8 @@ from lstmdyn.training import SequenceModel, evaluate, train, write_atomically
 __all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "charrnn_members", "convergence",
            "convergence_verdict", "Correlation", "correlation_verdict", "cost_table", "cost_verdict",
            "early_ranking", "early_readout", "mocap_members", "model_spectrum", "ranking_epoch", "results_record",
-           "selected_rows", "spearman_interval", "spectrum_inputs", "SpectrumMember", "sweep_members",
-           "train_and_measure"]
+           "selected_rows", "spearman_interval", "spectrum_inputs", "SpectrumMember", "SWEEP_CLAIMS", "sweep_claim",
+           "sweep_members", "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -525,3 +525,23 @@ def results_record(sweeps: dict[str, dict], costs: pd.DataFrame, verdicts: Seque
                      "members": t.finished[MEMBER_COLUMNS].to_dict("records")}
     return _plain({"profile": profile(), "sweeps": out,
                    "cost": costs.to_dict("records"), "claims": [v.as_dict() for v in verdicts]})
+
+
+#: Each sweep's claim (Vogt et al. 5.4): the statistic of the spectrum, the other one, and the claim's words;
+#: both claims are of a negative Spearman correlation with the validation loss.
+SWEEP_CLAIMS = {
+    "charrnn": ("max_le", "mean_le", "CharRNN: the largest exponent correlates with the validation loss, closer to 0 "
+                                     "doing better"),
+    "mocap": ("mean_le", "max_le", "motion capture: the mean exponent correlates with the validation loss, larger "
+                                   "doing better"),
+}
+
+
+def sweep_claim(name: str, chosen: pd.DataFrame, seed: int = 0) -> tuple[Correlation, Correlation, Verdict]:
+    """For sweep ``name`` and its networks at their selected epochs (:func:`selected_rows`): the Spearman
+    correlation of the claimed statistic with the validation loss, that of the other statistic, and the
+    verdict (:func:`correlation_verdict`, sign −1)."""
+    statistic, other, claim = SWEEP_CLAIMS[name]
+    claimed = spearman_interval(chosen[statistic], chosen["valid_loss"], seed=seed)
+    return (claimed, spearman_interval(chosen[other], chosen["valid_loss"], seed=seed),
+            correlation_verdict(claim, "negative ρ", claimed, -1))
