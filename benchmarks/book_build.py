@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from lstmdyn.book.measurements import Table, write_measurement
 from lstmdyn.book.runner import Project
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,13 @@ def main() -> None:
           f"({log_again.count('up to date')} notebooks up to date, "
           f"{log_again.count('executed in')} executed)")
     print(f"ratio rebuild / clean build: {rebuild / clean:.2f}")
+    rows = [[f"chapter {name}", round(float(seconds), 1)] for name, seconds in executed]
+    rows += [["site build (jupyter-book build -W -n --all) and checks", round(clean - notebooks, 1)],
+             ["clean build", round(clean, 1)], ["rebuild, nothing changed (no notebook executed)", round(rebuild, 1)]]
+    findings = {"profile": profile, "clean": clean, "rebuild": rebuild, "chapters": len(executed),
+                "executed_again": log_again.count("executed in")}
+    print("written:", write_measurement("book_build", [Table("steps", ["step", "seconds"], rows)],
+                                        threads=torch.get_num_threads(), findings=findings))
 
 
 if __name__ == "__main__":

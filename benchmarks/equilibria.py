@@ -45,6 +45,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import fsolve  # noqa: E402
 
+from lstmdyn.book.measurements import Table, write_measurement  # noqa: E402
 from lstmdyn.data.weights import amrouche_ptb_weights  # noqa: E402
 from lstmdyn.equilibria import AutonomousLSTM, ConvexHomotopy, find_equilibrium, iterate_map, newton  # noqa: E402
 
@@ -127,6 +128,7 @@ def main() -> None:
     }
     print(f"\n{'network':<22}{'method':<17}{'seconds':>9}{'residual':>11}{'‖x − x_convex‖':>16}"
           f"{'ρ(J) at x':>11}{'time / convex':>15}")
+    rows = []
     for name, lstm in networks.items():
         reference, convex_seconds = None, None
         for method, run in methods.items():
@@ -139,9 +141,15 @@ def main() -> None:
             print(f"{name:<22}{method:<17}{seconds:>8.2f}{'+' if late else ' '}{residual:>11.1e}"
                   f"{distance:>16.1e}{rho:>11.4f}{seconds / convex_seconds:>14.1f}{'+' if late else ''}")
             sys.stdout.flush()
+            rows.append([name, method, round(seconds, 3), bool(residual < 1e-9), bool(late), f"{residual:.1e}",
+                         f"{distance:.1e}", None if np.isnan(rho) else round(float(rho), 4),
+                         round(seconds / convex_seconds, 1)])
         print()
     print("A residual above 1e-9 means the method did not find an equilibrium; '+' marks a run stopped "
           "at its time budget (the ratio is then a lower bound).")
+    table = Table("methods", ["network", "method", "seconds", "found", "stopped", "residual",
+                              "distance to convex", "spectral radius", "time / convex"], rows)
+    print("written:", write_measurement("equilibria", [table], threads=THREADS, findings={"budget": budget}))
 
 
 if __name__ == "__main__":

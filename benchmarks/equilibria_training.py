@@ -31,6 +31,7 @@ ARGS = _arguments()  # before numpy is imported
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from lstmdyn.book.measurements import Table, write_measurement  # noqa: E402
 from lstmdyn.experiments.tasks import nottingham_task  # noqa: E402
 from lstmdyn.experiments.trained_equilibria import equilibria_through_training  # noqa: E402
 
@@ -57,6 +58,16 @@ def main() -> None:
           f"({'met' if tracked_seconds < 60 else 'NOT met'})")
     print(f"largest residual {residual:.1e}; Newton sufficed at {newton} of {len(maps) - 1} checkpoints; "
           f"the two ways differ at {differ} checkpoints")
+    table = Table("methods", ["method", "seconds", "per checkpoint"], [
+        ["fresh fixed-point homotopy from zero at every checkpoint (the paper's procedure)",
+         round(fresh_seconds, 2), round(fresh_seconds / len(maps), 3)],
+        ["tracked: Newton from the previous checkpoint's equilibrium, homotopy where it fails",
+         round(tracked_seconds, 2), round(tracked_seconds / len(maps), 3)]])
+    findings = {"n": run.maps[0].n, "checkpoints": len(maps), "steps": int(run.steps[len(fresh) - 1]),
+                "training_seconds": run.training_seconds, "speedup": fresh_seconds / tracked_seconds,
+                "tracked_seconds": tracked_seconds, "largest_residual": residual, "newton": int(newton),
+                "differ": int(differ)}
+    print("written:", write_measurement("equilibria_training", [table], threads=ARGS.threads, findings=findings))
 
 
 if __name__ == "__main__":

@@ -1,32 +1,41 @@
-"""The Lyapunov spectrum: the package against autograd Jacobians, a straightforward loop, and training.
+"""The Lyapunov spectrum: QR methods, batching networks, other implementations, and training, side by side.
 
-    .venv/bin/python benchmarks/lyapunov.py [--threads 1] [--sizes 128 256 512]
+    .venv/bin/python benchmarks/lyapunov.py [--threads 1] [--sizes 128 256 512] [--authors PATH]
 
-For single-layer LSTMs (input width 82, as the CharRNN task) with n units, full spectrum (state "h"),
-10 input sequences of 100 steps:
-  package    lstmdyn.lyapunov.lyapunov_spectrum, QR every 1, 5 and 10 steps, float32 and float64
-  autograd   the same algorithm with the Jacobians from torch.func (jacrev of one step, vmap over the
-             batch) and an explicit QR (torch.linalg.qr) at every step
-  loop       the straightforward implementation: one sequence at a time, the Jacobian assembled from
-             dense diagonal matrices (torch.diag) and matrix products, torch.linalg.qr at every step
-All three are run in the same process on the same networks and inputs; the largest difference between
-their spectra is printed. Then a spectrum against one training epoch of the CharRNN task
-(lstmdyn.experiments.costs.char_rnn_epoch_seconds, scaled from 3 measured batches).
+Single-layer LSTMs (input width 82, as the CharRNN task) with n units, full spectrum of the state h, 10
+input sequences of 100 steps, QR every step unless said otherwise. On the CPU and, where one is present,
+on the GPU:
+
+  QR methods   lyapunov_spectrum with Householder QR (geqrf/ormqr) and with CholeskyQR2 (qr="cholesky"),
+               float32 and float64; the deviation of each float32 spectrum from the float64 Householder
+               one, and the fallbacks of CholeskyQR2
+  networks     4 networks one after another against lyapunov_spectra on all 4 at once
+  throughput   100 sequences at the largest n (GPU only)
+  training     a spectrum (float32) against one CharRNN training epoch (float32) on the same device
+
+On the CPU only: the package against autograd Jacobians (torch.func jacrev + vmap, torch.linalg.qr) and a
+straightforward loop (one sequence at a time, dense diagonal matrices), and, with --authors PATH (a checkout
+of the authors' lyapunov-hyperopt repository, never copied into this one), against their calc_LEs_an on
+the same inputs in their conventions (transposed frame, bits). Writes benchmarks/results/lyapunov.json
+(lyapunov-cuda.json for the GPU) for the performance page.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import time
+from pathlib import Path
 
 import torch
 
+from lstmdyn.book.measurements import Table, write_measurement
 from lstmdyn.cells import LSTMParameters
-from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
-from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds, synchronize
+from lstmdyn.lyapunov import lyapunov_spectra, lyapunov_spectrum
 
-BATCH, T, INPUT = 10, 100, 82
+BATCH, T, INPUT, NETWORKS = 10, 100, 82, 4
 
 
 def autograd_spectrum(model: torch.nn.LSTM, inputs: torch.Tensor) -> torch.Tensor:
@@ -68,52 +77,152 @@ def loop_spectrum(model: torch.nn.LSTM, inputs: torch.Tensor) -> torch.Tensor:
     return torch.stack(spectra)
 
 
-def _spectrum_every(model: torch.nn.LSTM, x: torch.Tensor, every: int) -> torch.Tensor:
-    return lyapunov_spectrum(model, x, qr_every=every)
+def authors_spectrum(checkout: Path):
+    """``calc_LEs_an`` of the authors' repository at ``checkout``, called on an ``nn.LSTM`` as they call it."""
+    spec = importlib.util.spec_from_file_location("authors_lyapunov", checkout / "lyapunov.py")
+    authors = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(authors)
+
+    class Model(torch.nn.Module):  # their code reads the recurrent layer from model.rnn_layer
+        def __init__(self, lstm: torch.nn.LSTM) -> None:
+            super().__init__()
+            self.rnn_layer = lstm
+
+        def forward(self, x, states):
+            return self.rnn_layer(x, states)
+
+    def spectrum(model: torch.nn.LSTM, inputs: torch.Tensor) -> torch.Tensor:
+        zeros = torch.zeros(1, len(inputs), model.hidden_size, dtype=inputs.dtype)
+        with torch.no_grad():
+            exponents, _ = authors.calc_LEs_an(inputs, (zeros, zeros), model=Model(model), rec_layer="lstm",
+                                               warmup=0)
+        return torch.sort(exponents, descending=True).values
+
+    return spectrum
 
 
-def timed(function, *args) -> tuple[float, torch.Tensor]:
+def timed(function, *args, device: str = "cpu", **options) -> tuple[float, torch.Tensor]:
+    synchronize(device)
     start = time.perf_counter()
-    result = function(*args)
+    result = function(*args, **options)
+    synchronize(device)
     return time.perf_counter() - start, result
+
+
+def networks(n: int, count: int, device: str) -> list[torch.nn.LSTM]:
+    models = []
+    for seed in range(count):
+        torch.manual_seed(n + seed)
+        models.append(torch.nn.LSTM(INPUT, n, batch_first=True, device=device))
+    return models
+
+
+def qr_methods(sizes: list[int], device: str) -> tuple[Table, dict]:
+    rows, findings = [], {}
+    generator = torch.Generator(device).manual_seed(0)
+    for n in sizes:
+        model = networks(n, 1, device)[0]
+        inputs = torch.randn(BATCH, T, INPUT, generator=generator, device=device)
+        lyapunov_spectrum(model, inputs[:, :2])  # first call on a device pays for its initialisation
+        reference = lyapunov_spectrum(model.double(), inputs.double(), qr="householder")
+        for dtype in (torch.float32, torch.float64):
+            model, x = model.to(dtype), inputs.to(dtype)
+            seconds = {}
+            for qr in ("householder", "cholesky"):
+                seconds[qr], (spectrum, info) = timed(lyapunov_spectrum, model, x, qr=qr, full_output=True,
+                                                     device=device)
+                deviation = (spectrum.double() - reference).abs().max().item()
+                rows.append([n, str(dtype)[6:], qr, round(seconds[qr], 4), f"{deviation:.1e}", info.fallbacks])
+            findings[f"cholesky_speedup_{n}_{str(dtype)[6:]}"] = seconds["householder"] / seconds["cholesky"]
+    return Table("QR methods", ["n", "dtype", "QR", "seconds", "max |Δλ| from float64", "fallbacks"], rows), findings
+
+
+def batched_networks(n: int, device: str) -> Table:
+    models = networks(n, NETWORKS, device)
+    inputs = torch.randn(BATCH, T, INPUT, generator=torch.Generator(device).manual_seed(1), device=device)
+    rows = []
+    for qr in ("householder", "cholesky"):
+        alone, spectra = timed(lambda qr=qr: torch.stack([lyapunov_spectrum(m, inputs, qr=qr) for m in models]),
+                               device=device)
+        together, batched = timed(lyapunov_spectra, models, inputs, qr=qr, device=device)
+        rows.append([n, NETWORKS, qr, round(alone, 3), round(together, 3), round(alone / together, 2),
+                     f"{(batched - spectra).abs().max():.1e}"])
+    return Table("networks", ["n", "networks", "QR", "one at a time s", "together s", "speed-up", "max |Δλ|"], rows)
+
+
+def other_implementations(sizes: list[int], authors) -> Table:
+    rows = []
+    generator = torch.Generator().manual_seed(0)
+    for n in sizes:
+        model = networks(n, 1, "cpu")[0]
+        inputs = torch.randn(BATCH, T, INPUT, generator=generator)
+        for dtype in (torch.float32, torch.float64):
+            model, x = model.to(dtype), inputs.to(dtype)
+            seconds, reference = timed(lyapunov_spectrum, model, x)
+            others = {"autograd (vmap)": autograd_spectrum, "straightforward": loop_spectrum}
+            for name, method in others.items():
+                other, spectrum = timed(method, model, x)
+                rows.append([n, str(dtype)[6:], name, round(seconds, 3), round(other, 3), round(other / seconds, 1),
+                             f"{(spectrum - reference).abs().max():.1e}"])
+            if authors is not None and dtype == torch.float32:  # their Jacobians are float32 whatever the model
+                ours, reference = timed(lyapunov_spectrum, model, x, frame="transpose", units="bits")
+                other, spectrum = timed(authors, model, x)
+                rows.append([n, "float32", "authors' calc_LEs_an", round(ours, 3), round(other, 3),
+                             round(other / ours, 1), f"{(spectrum - reference).abs().max():.1e}"])
+    return Table("implementations", ["n", "dtype", "method", "package s", "method s", "package speed-up",
+                                     "max |Δλ|"], rows)
+
+
+def throughput(n: int, device: str) -> Table:
+    model = networks(n, 1, device)[0]
+    inputs = torch.randn(100, T, INPUT, generator=torch.Generator(device).manual_seed(2), device=device)
+    rows = []
+    for qr in ("householder", "cholesky"):
+        seconds, (_, info) = timed(lyapunov_spectrum, model, inputs, qr=qr, full_output=True, device=device)
+        rows.append([n, 100, qr, round(seconds, 3), info.fallbacks])
+    return Table("throughput", ["n", "sequences", "QR", "seconds", "fallbacks"], rows)
+
+
+def against_training(sizes: list[int], device: str) -> Table:
+    rows = []
+    generator = torch.Generator(device).manual_seed(3)
+    for n in sizes:
+        model = networks(n, 1, device)[0]
+        spectrum = spectrum_seconds(model, torch.randn(BATCH, T, INPUT, generator=generator, device=device))
+        epoch = char_rnn_epoch_seconds(n, device=device)
+        rows.append([n, round(spectrum, 3), round(epoch, 1), f"1/{epoch / spectrum:.0f}"])
+    return Table("training", ["n", "spectrum s", "epoch s", "spectrum / epoch"], rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
+    parser.add_argument("--authors", type=Path, help="a checkout of the authors' lyapunov-hyperopt repository")
+    parser.add_argument("--output", type=Path, help="directory of the results file (default benchmarks/results)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) (pinned), {os.cpu_count()} cores; "
-          f"batch {BATCH}, T = {T}, input width {INPUT}, full spectrum, state 'h'\n")
-    print(f"{'n':>5} {'dtype':>8} {'method':<18}{'seconds':>9}{'package speed-up':>18}{'max |Δλ|':>11}")
-    generator = torch.Generator().manual_seed(0)
-    for n in args.sizes:
-        torch.manual_seed(n)
-        model = torch.nn.LSTM(INPUT, n, batch_first=True)
-        inputs = torch.randn(BATCH, T, INPUT, generator=generator)
-        for dtype in (torch.float32, torch.float64):
-            model, x = model.to(dtype), inputs.to(dtype)
-            seconds, reference = timed(lyapunov_spectrum, model, x)
-            print(f"{n:>5} {str(dtype)[6:]:>8} {'package, QR every 1':<18}{seconds:>9.2f}")
-            for every in (5, 10):
-                other, spectrum = timed(_spectrum_every, model, x, every)
-                print(f"{n:>5} {str(dtype)[6:]:>8} {f'package, QR every {every}':<18}{other:>9.2f}"
-                      f"{seconds / other:>17.1f}x{(spectrum - reference)[:, :10].abs().max():>11.1e}"
-                      "  (first 10 exponents)")
-            for name, method in (("autograd (vmap)", autograd_spectrum), ("straightforward", loop_spectrum)):
-                other, spectrum = timed(method, model, x)
-                print(f"{n:>5} {str(dtype)[6:]:>8} {name:<18}{other:>9.2f}{other / seconds:>17.1f}x"
-                      f"{(spectrum - reference).abs().max():>11.1e}")
-        print()
-    print("spectrum (float32, QR every step) against one CharRNN training epoch (float32):")
-    print(f"{'n':>5}{'spectrum s':>12}{'epoch s':>10}{'spectrum / epoch':>18}")
-    for n in args.sizes:
-        torch.manual_seed(n)
-        model = torch.nn.LSTM(INPUT, n, batch_first=True)
-        spectrum = spectrum_seconds(model, torch.randn(BATCH, T, INPUT, generator=generator))
-        epoch = char_rnn_epoch_seconds(n)
-        print(f"{n:>5}{spectrum:>12.2f}{epoch:>10.1f}{spectrum / epoch:>18.4f}  (1/{epoch / spectrum:.0f})")
+    authors = authors_spectrum(args.authors) if args.authors else None
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) (pinned), {os.cpu_count()} cores, "
+          f"devices {devices}; batch {BATCH}, T = {T}, input width {INPUT}, full spectrum, state 'h'")
+    for device in devices:
+        sizes = args.sizes + ([1024] if device == "cuda" else [])
+        qr_table, findings = qr_methods(sizes, device)
+        tables = [qr_table, batched_networks(min(sizes), device)]
+        if device == "cpu":
+            tables.append(other_implementations(args.sizes, authors))
+        else:
+            tables.append(throughput(512, device))
+        tables.append(against_training(args.sizes, device))
+        for table in tables:
+            print(f"\n{table.title} ({device})")
+            print("  ".join(f"{c:>14}" for c in table.columns))
+            for row in table.rows:
+                print("  ".join(f"{v!s:>14}" for v in row))
+        path = write_measurement("lyapunov" if device == "cpu" else f"lyapunov-{device}", tables,
+                                 threads=args.threads, findings=findings, directory=args.output)
+        print(f"\nwritten: {path}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 import lstmdyn.training as training
+from lstmdyn.book.measurements import Table, write_measurement
 from lstmdyn.experiments.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
 from lstmdyn.training import SequenceData, train
 
@@ -42,19 +43,20 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads (pinned), {os.cpu_count()} cores; "
           f"{args.steps} steps per run, a checkpoint every {args.every} steps\n")
     writing = []
-    save = training._save_atomically
+    write = training.write_atomically
 
-    def timed_save(payload, path):
+    def timed_write(path, writer):
         start = time.perf_counter()
-        save(payload, path)
+        write(path, writer)
         writing.append(time.perf_counter() - start)
 
-    training._save_atomically = timed_save
+    training.write_atomically = timed_write  # checkpoints are written through it
     tasks = {"MNIST rows, n=128": mnist_task(), "PTB, n=200": ptb_task(),
              "Nottingham, n=200": nottingham_task(), "War and Peace, n=128": war_and_peace_task(hidden=128),
              "mocap, n=256": mocap_task()}
     print(f"{'task':<22}{'batch':>6}{'seq/s':>9}{'steps/s':>10}{'plain s':>9}{'with ckpt s':>12}"
           f"{'overhead':>10}{'writing':>9}{'MB/ckpt':>9}")
+    rows = []
     for name, task in tasks.items():
         data, epochs = first_batches(task, args.steps)
         plain_config = dataclasses.replace(task.config, epochs=epochs, checkpoint_every=0)
@@ -67,10 +69,17 @@ def main() -> None:
             size = saved.checkpoints[-1].stat().st_size / 1e6
         sequences = epochs * len(data.inputs) * (data.inputs.shape[1] if data.stream else 1)
         length = data.inputs.shape[-1] if data.stream else data.inputs.shape[1]
-        print(f"{name:<22}{task.config.batch_size if not data.stream else data.inputs.shape[1]:>6}"
-              f"{sequences / plain.seconds:>9.0f}{sequences * length / plain.seconds:>10.0f}"
-              f"{plain.seconds:>9.2f}{saved.seconds:>12.2f}{(saved.seconds - plain.seconds) / plain.seconds:>10.1%}"
-              f"{sum(writing) / saved.seconds:>9.1%}{size:>9.1f}")
+        row = [name, task.config.batch_size if not data.stream else data.inputs.shape[1],
+               round(sequences / plain.seconds), round(sequences * length / plain.seconds),
+               round(plain.seconds, 2), round(saved.seconds, 2),
+               round(100 * (saved.seconds - plain.seconds) / plain.seconds, 1),
+               round(100 * sum(writing) / saved.seconds, 2), round(size, 1)]
+        rows.append(row)
+        print("".join(f"{v!s:>{w}}" for v, w in zip(row, [22, 6, 9, 10, 9, 12, 10, 9, 9], strict=True)))
+    table = Table("tasks", ["task", "batch", "sequences / s", "time steps / s", "plain s", "with checkpoints s",
+                            "overhead %", "writing %", "MB per checkpoint"], rows)
+    print("written:", write_measurement("training", [table], threads=args.threads,
+                                        findings={"steps": args.steps, "every": args.every}))
 
 
 if __name__ == "__main__":

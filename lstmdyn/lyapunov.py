@@ -30,13 +30,27 @@ Conventions of this module (the standard definition, as in the paper's text; sta
 
 Jacobians are analytic, from :mod:`lstmdyn.cells` (rows of weight matrices scaled by gate derivatives),
 batched over the input sequences and laid out column-major as LAPACK wants them; the computation runs in
-the dtype of the model and its inputs.
+the dtype of the model and its inputs, on its device.
+
+The QR step is done one of two ways (``qr=``), with the same exponents up to rounding:
+
+- ``"householder"``: LAPACK's Householder QR (``geqrf``, and ``ormqr`` to apply the frame to the next
+  Jacobian without forming it). Fastest on a CPU, where it is a few well-tuned kernels.
+- ``"cholesky"``: CholeskyQR2 (:func:`cholesky_qr2`), two passes of a Gram matrix, its Cholesky factor
+  and a triangular solve, in float64 whatever the frame's dtype. Almost all of it is matrix
+  multiplication, which is what a GPU does well; a frame too ill-conditioned for it (saturated gates)
+  falls back to Householder for that sequence and step, and the fallbacks are counted.
+- ``"auto"`` (default): Householder on a CPU, CholeskyQR2 on any other device.
+
+:func:`lyapunov_spectra` computes the spectra of several networks of the same shape in one batched
+computation: their Jacobians are built network by network and every product and QR step covers all of them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -51,7 +65,8 @@ from lstmdyn.cells import (
     transposed_blocks,
 )
 
-__all__ = ["NetworkDynamics", "lyapunov_spectrum", "map_spectrum", "spectrum_mean_std"]
+__all__ = ["NetworkDynamics", "QRInfo", "cholesky_qr2", "lyapunov_spectra", "lyapunov_spectrum", "map_spectrum",
+           "spectrum_mean_std"]
 
 _CELLS = {torch.nn.LSTM: LSTMParameters, torch.nn.GRU: GRUParameters, torch.nn.RNN: RNNParameters}
 
@@ -146,10 +161,33 @@ class NetworkDynamics:
         return gate_sum_columns(S, W_t), gate_sum_columns(S, U_t) if with_input else None, c, h_next
 
 
+QRMethod = Literal["auto", "householder", "cholesky"]
+
+
+@dataclass
+class QRInfo:
+    """What the QR steps of one spectrum computation did (``full_output=True``).
+
+    Attributes
+    ----------
+    method : {"householder", "cholesky"}
+        The QR method used (``"auto"`` resolved).
+    factorisations : int
+        Frames re-orthonormalised: QR steps times frames per step (sequences × networks).
+    fallbacks : int
+        Of those, frames CholeskyQR2 refused as too ill-conditioned and Householder redid.
+    """
+
+    method: str
+    factorisations: int = 0
+    fallbacks: int = 0
+
+
 def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Literal["h", "hc"] = "h",
                       warmup: int = 0, qr_every: int = 1, k: int | None = None,
                       frame: Literal["jacobian", "transpose"] = "jacobian",
-                      units: Literal["nats", "bits"] = "nats") -> torch.Tensor:
+                      units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto",
+                      full_output: bool = False) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
     """Lyapunov exponents of ``model`` driven by each sequence of ``inputs`` (see the module conventions).
 
     Parameters
@@ -170,17 +208,23 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
         Evolve the frame with ``J_t`` (the standard definition) or with ``J_tᵀ``, as the authors' code does.
     units : {"nats", "bits"}
         Natural log per step, or log2 per step as in the authors' code (the same numbers divided by ln 2).
+    qr : {"auto", "householder", "cholesky"}
+        How the frame is re-orthonormalised (see the module docstring); ``"auto"``: Householder on a CPU,
+        CholeskyQR2 elsewhere.
+    full_output : bool
+        Also return a :class:`QRInfo` (method, factorisations, fallbacks).
 
     Returns
     -------
     (batch, k) tensor
-        Exponents per time step in ``units``, sorted in descending order.
+        Exponents per time step in ``units``, sorted in descending order (with a :class:`QRInfo` if
+        ``full_output``).
 
     Raises
     ------
     ValueError
         For an unsupported module, an input of the wrong width or dtype, no step after the warm-up,
-        ``qr_every < 1``, ``k`` out of range, or an unknown ``frame`` or ``units``.
+        ``qr_every < 1``, ``k`` out of range, or an unknown ``frame``, ``units`` or ``qr``.
     FloatingPointError
         If the state or the frame becomes non-finite; the message names the time step.
 
@@ -190,30 +234,143 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     >>> lyapunov_spectrum(rnn, torch.randn(3, 50, 2, dtype=torch.float64)).shape
     torch.Size([3, 8])
     """
-    dynamics = NetworkDynamics(model, state)
-    if inputs.ndim != 3 or inputs.shape[-1] != dynamics.input_size:
-        raise ValueError(f"inputs must have shape (batch, T, {dynamics.input_size}), "
-                         f"got {tuple(inputs.shape)}")
-    if inputs.dtype != dynamics.dtype:
-        raise ValueError(f"inputs are {inputs.dtype} but the model is {dynamics.dtype}: convert one of them")
+    exponents, info = lyapunov_spectra([model], inputs, state=state, warmup=warmup, qr_every=qr_every, k=k,
+                                       frame=frame, units=units, qr=qr, full_output=True)
+    return (exponents[0], info) if full_output else exponents[0]
+
+
+def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
+                     state: Literal["h", "hc"] = "h", warmup: int = 0, qr_every: int = 1, k: int | None = None,
+                     frame: Literal["jacobian", "transpose"] = "jacobian",
+                     units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto",
+                     full_output: bool = False) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
+    """Spectra of several networks of the same shape in one batched computation.
+
+    Every product ``J_t Q`` and every QR step covers all networks and all sequences at once, so that a
+    GPU is filled by a sweep's members evaluated together. The options are those of
+    :func:`lyapunov_spectrum`.
+
+    Parameters
+    ----------
+    models : sequence of nn.LSTM, nn.GRU or nn.RNN
+        Of one type, state dimension, input width, dtype and device.
+    inputs : (batch, warmup + T, input_size) or (len(models), batch, warmup + T, input_size) tensor
+        The same sequences for every network, or one set per network.
+
+    Returns
+    -------
+    (len(models), batch, k) tensor
+        Each network's spectra, as :func:`lyapunov_spectrum` would return them one by one (with a
+        :class:`QRInfo` if ``full_output``).
+
+    Examples
+    --------
+    >>> rnns = [torch.nn.RNN(2, 8, batch_first=True).double() for _ in range(3)]
+    >>> x = torch.randn(4, 50, 2, dtype=torch.float64)
+    >>> spectra = lyapunov_spectra(rnns, x)
+    >>> spectra.shape, torch.allclose(spectra[1], lyapunov_spectrum(rnns[1], x))
+    (torch.Size([3, 4, 8]), True)
+    """
+    if len(models) == 0:
+        raise ValueError("no model given")
+    networks = [NetworkDynamics(model, state) for model in models]
+    first = networks[0]
+
+    def signature(d: NetworkDynamics) -> tuple:
+        return type(d.layers[0]), d.sizes, d.input_size, d.dtype, d.device
+
+    if any(signature(dynamics) != signature(first) for dynamics in networks[1:]):
+        raise ValueError("the models must share cell type, layer sizes, input width, dtype and device")
+    if inputs.ndim == 3:
+        inputs = inputs.expand(len(networks), *inputs.shape)
+    if inputs.ndim != 4 or inputs.shape[0] != len(networks) or inputs.shape[-1] != first.input_size:
+        raise ValueError(f"inputs must have shape (batch, T, {first.input_size}) or "
+                         f"({len(networks)}, batch, T, {first.input_size}), got {tuple(inputs.shape)}")
+    if inputs.dtype != first.dtype:
+        raise ValueError(f"inputs are {inputs.dtype} but the model is {first.dtype}: convert one of them")
     if frame not in ("jacobian", "transpose"):
         raise ValueError(f"frame must be 'jacobian' or 'transpose', got {frame!r}")
     if units not in ("nats", "bits"):
         raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
-    batch, length = inputs.shape[:2]
-    states = dynamics.initial_state(batch)
+    batch, length = inputs.shape[1:3]
+    states = [dynamics.initial_state(batch) for dynamics in networks]
+    stacked = torch.empty(len(networks) * batch, first.dim, first.dim, dtype=first.dtype,
+                          device=inputs.device).mT if len(networks) > 1 else None  # column-major, as LAPACK wants
 
     def advance(t: int) -> torch.Tensor:
-        nonlocal states
-        J, states = dynamics.step(states, inputs[:, t])
-        if not torch.isfinite(states[-1][1]).all():
-            raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
+        jacobians = []
+        for i, dynamics in enumerate(networks):
+            J, states[i] = dynamics.step(states[i], inputs[i, :, t])
+            if not torch.isfinite(states[i][-1][1]).all():
+                raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
+            jacobians.append(J)
+        if len(networks) > 1:
+            for i, J in enumerate(jacobians):
+                stacked[i * batch:(i + 1) * batch] = J
+            J = stacked
         return J.mT if frame == "transpose" else J
 
     with torch.no_grad():
-        exponents = _benettin(advance, dynamics.dim, batch, length, warmup, qr_every, k, dynamics.dtype,
-                              inputs.device)
-    return exponents / math.log(2) if units == "bits" else exponents
+        exponents, info = _benettin(advance, first.dim, len(networks) * batch, length, warmup, qr_every, k,
+                                    first.dtype, inputs.device, qr)
+    exponents = exponents.reshape(len(networks), batch, -1)
+    exponents = exponents / math.log(2) if units == "bits" else exponents
+    return (exponents, info) if full_output else exponents
+
+
+def cholesky_qr2(A: torch.Tensor, tolerance: float = 0.5) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """CholeskyQR2 of a batch of tall matrices: ``A = Q R``, with ``log R_ii`` and a verdict per matrix.
+
+    Each pass forms the Gram matrix ``G = AᵀA``, its Cholesky factor ``G = LLᵀ`` (so ``R = Lᵀ``) and
+    ``A ← A R⁻¹`` by a triangular solve; the second pass, on the nearly orthonormal result of the first,
+    restores orthonormality to working precision (Yamamoto et al. 2015). Everything runs in float64, whatever
+    the dtype of ``A``, and ``Q`` is returned in that dtype. ``R`` of the two passes is ``R₂R₁``, so
+    ``log R_ii`` is the sum of the passes' ``log L_ii``.
+
+    A matrix is refused (``ok`` false) where either Cholesky factorisation fails or the second pass's Gram
+    matrix is further than ``tolerance`` (Frobenius norm) from the identity: then the condition number of
+    ``A`` exceeds about ``u^{-1/2}`` ≈ 10⁸ and the factors cannot be trusted. Refused entries hold
+    garbage; the caller redoes them another way.
+
+    Parameters
+    ----------
+    A : (..., m, k) tensor, m ≥ k
+    tolerance : float
+        Largest accepted ``‖Q₁ᵀQ₁ − I‖_F`` after the first pass.
+
+    Returns
+    -------
+    Q : (..., m, k) tensor
+        Orthonormal columns, in the dtype of ``A``.
+    log_r : (..., k) tensor
+        ``log R_ii`` (R with a positive diagonal), in the dtype of ``A``.
+    ok : (...) bool tensor
+
+    Examples
+    --------
+    >>> A = torch.randn(5, 6, 4, dtype=torch.float64)
+    >>> Q, log_r, ok = cholesky_qr2(A)
+    >>> R = torch.linalg.qr(A).R
+    >>> bool(ok.all()), torch.allclose(log_r, R.diagonal(dim1=-2, dim2=-1).abs().log())
+    (True, True)
+    >>> torch.allclose(Q.mT @ Q, torch.eye(4, dtype=torch.float64).expand(5, 4, 4))
+    True
+    >>> cholesky_qr2(torch.ones(6, 4))[2]  # rank one: refused
+    tensor(False)
+    """
+    Q = A.to(torch.float64)
+    identity = torch.eye(A.shape[-1], dtype=torch.float64, device=A.device)
+    log_r = torch.zeros(A.shape[:-2] + A.shape[-1:], dtype=torch.float64, device=A.device)
+    ok = torch.ones(A.shape[:-2], dtype=torch.bool, device=A.device)
+    for second in (False, True):
+        G = Q.mT @ Q
+        if second:
+            ok &= torch.linalg.matrix_norm(G - identity) <= tolerance
+        L, failed = torch.linalg.cholesky_ex(G)
+        ok &= failed == 0
+        Q = torch.linalg.solve_triangular(L.mT, Q, upper=True, left=False)
+        log_r += torch.log(L.diagonal(dim1=-2, dim2=-1))
+    return Q.to(A.dtype), log_r.to(A.dtype), ok
 
 
 def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int = 0, qr_every: int = 1,
@@ -247,8 +404,9 @@ def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int 
             raise FloatingPointError(f"non-finite state at time step {t} (counting from 0)")
         return J if batched else J[None]
 
-    exponents = _benettin(advance, np.shape(x0)[-1], np.shape(x0)[0] if batched else 1, warmup + T,
-                          warmup, qr_every, k, torch.float64, x0.device if isinstance(x0, torch.Tensor) else "cpu")
+    exponents, _ = _benettin(advance, np.shape(x0)[-1], np.shape(x0)[0] if batched else 1, warmup + T,
+                             warmup, qr_every, k, torch.float64,
+                             x0.device if isinstance(x0, torch.Tensor) else "cpu")
     exponents = exponents if batched else exponents[0]
     return exponents if isinstance(x0, torch.Tensor) else exponents.numpy()
 
@@ -266,12 +424,13 @@ def spectrum_mean_std(spectra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
 
 
 def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, length: int, warmup: int,
-              qr_every: int, k: int | None, dtype: torch.dtype,
-              device: torch.device | str) -> torch.Tensor:
+              qr_every: int, k: int | None, dtype: torch.dtype, device: torch.device | str,
+              qr: QRMethod = "auto") -> tuple[torch.Tensor, QRInfo]:
     """The QR algorithm over ``length`` steps of ``advance(t) → J_t``, the first ``warmup`` not counted.
 
-    With all exponents (k = dim) the orthonormal frame is kept in Householder form after a QR (``geqrf``),
-    and the next product ``J Q`` is applied from it (``ormqr``): this saves forming Q explicitly.
+    With Householder QR and all exponents (k = dim) the orthonormal frame is kept in Householder form after
+    a QR (``geqrf``), and the next product ``J Q`` is applied from it (``ormqr``): this saves forming Q.
+    With CholeskyQR2 the frame is explicit and each product is one batched matrix multiplication.
     """
     k = dim if k is None else k
     T = length - warmup
@@ -283,6 +442,10 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
         raise ValueError(f"qr_every must be at least 1, got {qr_every}")
     if not 1 <= k <= dim:
         raise ValueError(f"k must be between 1 and {dim}, got {k}")
+    if qr not in ("auto", "householder", "cholesky"):
+        raise ValueError(f"qr must be 'auto', 'householder' or 'cholesky', got {qr!r}")
+    info = QRInfo("householder" if qr == "householder" or (qr == "auto" and torch.device(device).type == "cpu")
+                  else "cholesky")
     log_r = torch.zeros(batch, k, dtype=dtype, device=device)
     frame, householder = None, None  # None: the identity; householder: (a, tau) of the last geqrf
     for t in range(length):
@@ -290,7 +453,7 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
         if householder is not None:
             frame, householder = torch.ormqr(*householder, J, left=False), None
         else:
-            frame = J[..., :k] if frame is None else J @ frame
+            frame = J[..., :k].clone() if frame is None else J @ frame
         s = t - warmup  # steps since the warm-up ended
         if s < 0:
             due = (t + 1) % qr_every == 0 or t == warmup - 1
@@ -298,14 +461,28 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
             due = (s + 1) % qr_every == 0 or s == T - 1
         if not due:
             continue
-        if k == dim:
+        if info.method == "cholesky":
+            frame, log_diagonal = _cholesky_step(frame, info)
+        elif k == dim:
             a, tau = torch.geqrf(frame)
-            householder, diagonal = (a, tau), a.diagonal(dim1=-2, dim2=-1)
+            householder, log_diagonal = (a, tau), a.diagonal(dim1=-2, dim2=-1).abs().log()
         else:
             frame, R = torch.linalg.qr(frame)
-            diagonal = R.diagonal(dim1=-2, dim2=-1)
-        if torch.isnan(diagonal).any() or torch.isinf(diagonal).any():
+            log_diagonal = R.diagonal(dim1=-2, dim2=-1).abs().log()
+        info.factorisations += batch
+        if torch.isnan(log_diagonal).any() or torch.isposinf(log_diagonal).any():
             raise FloatingPointError(f"non-finite tangent vectors at time step {t} (counting from 0)")
         if s >= 0:
-            log_r += torch.log(diagonal.abs())
-    return torch.sort(log_r / T, dim=-1, descending=True).values
+            log_r += log_diagonal
+    return torch.sort(log_r / T, dim=-1, descending=True).values, info
+
+
+def _cholesky_step(frame: torch.Tensor, info: QRInfo) -> tuple[torch.Tensor, torch.Tensor]:
+    """CholeskyQR2 of the frames, Householder for those it refuses (counted in ``info.fallbacks``)."""
+    Q, log_diagonal, ok = cholesky_qr2(frame)
+    refused = (~ok).nonzero().flatten()
+    if len(refused):
+        info.fallbacks += len(refused)
+        Q[refused], R = torch.linalg.qr(frame[refused])
+        log_diagonal[refused] = R.diagonal(dim1=-2, dim2=-1).abs().log()
+    return Q, log_diagonal

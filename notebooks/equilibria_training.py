@@ -398,9 +398,11 @@ with open("equilibria_training.json", "w") as f:
 #
 # The notebook writes `equilibria_training.json` beside this page: per task and seed the final spectral
 # radius and largest real part, the Spearman correlation of the radius with the training step, the
-# unit-circle crossings by type (`fold`, `period_doubling`, `neimark_sacker`) and the number of branch
-# changes; per task the mean and spread of the final radius; the three verdicts with their criteria; and the
-# profile that produced them.
+# unit-circle crossings by type (`fold`, `period_doubling`, `neimark_sacker`), the number of branch
+# changes, and the largest and mean Lyapunov exponents of the trained network driven by up to 10 validation
+# sequences of up to 100 steps (`max_le`, `mean_le` for $h$, `max_le_hc`, `mean_le_hc` for $(h, c)$; the
+# scorecard compares them with the radius); per task the mean and spread of the final radius; the three
+# verdicts with their criteria; and the profile that produced them.
 #
 # ## Summary
 #

@@ -57,6 +57,7 @@ from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.experiments.spectra import (
     bias_reduction,
     carousel_comparison,
+    qr_interval_shifts,
     qr_interval_verdict,
     slowest_forget_rate,
     warmup_verdict,
@@ -95,9 +96,12 @@ glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
 # $Q \leftarrow J_t^\top Q$, which changes individual exponents slightly but not their sum (both products
 # have the same determinant), and it sums $\log_2 |R_{ii}|$, so its exponents are in bits per step, ours
 # divided by $\ln 2$. `lyapunov_spectrum(..., frame="transpose", units="bits")` reproduces their numbers;
-# wherever this book compares with theirs, it converts and says so. Options: a warm-up that evolves state and frame before counting, a QR only every
-# `qr_every` steps (always also at the last step), and the choice of state. The heart of
-# `lstmdyn.lyapunov`:
+# wherever this book compares with theirs, it converts and says so. Options: a warm-up that evolves state
+# and frame before counting, a QR only every `qr_every` steps (always also at the last step), the choice of
+# state, and the QR method (`qr=`): LAPACK's Householder QR, fastest on a CPU, or CholeskyQR2, mostly
+# matrix products and so fast on a GPU, with a Householder fallback for frames too ill-conditioned for it
+# (the performance page measures both). `lyapunov_spectra` takes several networks of one shape at once.
+# The heart of `lstmdyn.lyapunov`:
 
 # %%
 print(inspect.getsource(lstmdyn.lyapunov._benettin))
@@ -256,7 +260,7 @@ lstm.double()
 save(fig, "lyapunov/qr_interval",
      caption=f"Mean spectrum for QR every {qr_intervals} steps, in float32 and float64 (n = {n}, {batch} sequences).")
 verdicts = [warmup_verdict(bias_cold, bias_warm), qr_interval_verdict(tails)]
-glue_text(verdict_warmup=verdicts[0].sentence(), verdict_qr=verdicts[1].sentence())
+glue_text(verdict_warmup=verdicts[0].sentence(), verdict_qr=verdicts[1].sentence(), qr_shifts=qr_interval_shifts(tails))
 with open("lyapunov.json", "w") as f:
     json.dump({"profile": profile(), "claims": [v.as_dict() for v in verdicts]},
               f, indent=1)
@@ -266,11 +270,11 @@ table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tai
 # %% [markdown]
 # {glue:md}`verdict_qr` {glue:md}`verdict_warmup`
 #
-# The largest exponents do not move with $k$; the smallest ones do, once the $i$-th column of the frame has
-# shrunk, relative to the first, by more than the floating-point precision between two QR steps:
-# $k(\lambda_1 - \lambda_i) \gtrsim \ln(1/\varepsilon)$, about 16 in float32 and 36 in float64. If only the head of the spectrum
-# matters, as for the paper's largest-exponent readout, QR every 5 or 10 steps is safe and several times
-# cheaper (see the cost table below and the performance page).
+# {glue:md}`qr_shifts` A trailing exponent is lost once the $i$-th column of the frame has shrunk, relative
+# to the first, by more than the floating-point precision between two QR steps:
+# $k(\lambda_1 - \lambda_i) \gtrsim \ln(1/\varepsilon)$, about 16 in float32 and 36 in float64; the leading
+# ones are not. Where only the head of the spectrum matters, as for the paper's largest-exponent readout, a
+# QR every few steps is several times cheaper (see the cost table below and the performance page).
 #
 # ## The state: $h$ alone, or $(h, c)$
 #

@@ -244,8 +244,10 @@ table(costs.rename(columns={"train_seconds": "training to selected (s)", "spectr
 # The notebook writes `lyapunov_experiments.json` beside this page: the profile; per sweep the number of
 # networks and failures, the Spearman correlations (ρ, interval, n) of the claimed statistic and of the other
 # one with the validation loss, the epoch from which the statistic ranks the networks, and for every finished
-# network its hyperparameters, selected epoch, validation loss and the largest and mean exponents of the
-# $h$ and the $(h, c)$ state; the cost table; the four verdicts with their criteria.
+# network its hyperparameters, selected epoch, validation loss, the largest and mean exponents of the
+# $h$ and the $(h, c)$ state, and the spectral radius and largest real part at the equilibrium of the network
+# without input (the scorecard puts them beside the other experiment's networks); the cost table; the four
+# verdicts with their criteria.
 
 # %% tags=["hide-input"]
 sweeps = {name: {"tables": t, "statistic": STATISTIC[name], "spearman": correlations[name], "spearman_other": others[name],

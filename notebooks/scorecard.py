@@ -34,7 +34,7 @@ import json
 
 from IPython.display import display
 
-from lstmdyn.book.page import glue_numbers, markdown_table, table
+from lstmdyn.book.page import glue_numbers, glue_text, markdown_table, table
 from lstmdyn.experiments.scorecard import scorecard, scorecard_record
 
 card = scorecard(results)
@@ -49,8 +49,16 @@ glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(ke
 # {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_yet_run` not yet run.
 
 # %% tags=["hide-input"]
-shown = card.assign(chapter=[f"{{doc}}`{c}`" for c in card["chapter"]], verdict=[f"**{v}**" for v in card["verdict"]])
-display(markdown_table(shown.rename(columns={"paper_value": "paper's value", "ours": "this book"})))
+shown = card.assign(chapter=[f"{{doc}}`{c}`" for c in card["chapter"]], verdict=[f"**{v}**" for v in card["verdict"]],
+                    row=range(1, len(card) + 1))
+display(markdown_table(shown[["row", "paper", "claim", "paper_value", "ours", "verdict", "profile", "chapter"]]
+                       .rename(columns={"paper_value": "paper's value", "ours": "this book"})))
+
+# %% [markdown]
+# The criterion that decided each verdict, by row:
+
+# %% tags=["hide-input"]
+display(markdown_table(shown[["row", "criterion"]]))
 
 # %% [markdown]
 # The chapter links lead to the figures behind each row. Where a verdict is *not reproduced*, the chapter
@@ -67,10 +75,53 @@ display(markdown_table(shown.rename(columns={"paper_value": "paper's value", "ou
 table(card.groupby(["paper", "verdict"]).size().rename("claims").reset_index())
 
 # %% [markdown]
+# ## Both tools on the same networks
+#
+# {cite:t}`amrouche2019` read a trained network's stability from the eigenvalues at the equilibrium of the
+# network without input, {cite:t}`vogt2022` from the Lyapunov exponents of the network driven by its data.
+# The chapters that train networks measure both for every network they train: the final network of every
+# run of {doc}`equilibria_training` (driven by up to 10 validation sequences of up to 100 steps) and every
+# member of the sweeps of {doc}`lyapunov_experiments` at its selected epoch (10 test sequences of 100 steps).
+# Near a stable equilibrium that the driven trajectory stays close to, the two measures are tied by the
+# identity of the chapter {doc}`equilibria_training` (exponents equal log-moduli); far from it, input can
+# make a network more or less stable than its equilibrium says. Circles: the equilibria experiments;
+# triangles: the Lyapunov experiments.
+
+# %% tags=["hide-input"]
+import matplotlib.pyplot as plt
+
+from lstmdyn.book.plotting import measures_against_radius, save, use_style
+from lstmdyn.experiments.synthesis import EXPONENTS, both_tools_frame, ranking_sentence, stabilised_sentence
+
+use_style()
+networks = both_tools_frame(results)
+fig = measures_against_radius(networks, {"max_le": EXPONENTS["max_le"], "mean_le_hc": EXPONENTS["mean_le_hc"]})
+save(fig, "scorecard/both_tools",
+     caption=f"Every trained network of both experiments ({len(networks)}): the spectral radius at its "
+             f"equilibrium without input against the largest exponent of h (left) and the mean exponent of "
+             f"(h, c) (right) under input drive; grey lines at radius 1 and exponent 0.")
+plt.show()
+sentences = {statistic: ranking_sentence(networks, statistic)[0] for statistic in ("max_le", "mean_le_hc")}
+glue_numbers(networks=len(networks))
+glue_text(ranking_max=sentences["max_le"], ranking_mean=sentences["mean_le_hc"],
+          stabilised=stabilised_sentence(networks))
+
+# %% [markdown]
+# {glue:md}`ranking_max` {glue:md}`ranking_mean` {glue:md}`stabilised`
+#
+# The table of all {glue:text}`networks` networks and their four exponent statistics (the largest and the mean
+# exponent of h and of (h, c)):
+
+# %% tags=["hide-input"]
+table(networks)
+
+# %% [markdown]
 # ## Summary
 #
 # - {glue:text}`claims` claims, each with its criterion; {glue:text}`reproduced` reproduced at the profiles
 #   named in the table.
+# - Both tools on all {glue:text}`networks` trained networks, with the agreement of their rankings computed
+#   above.
 #
 # ## What to try
 #

@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.lyapunov import NetworkDynamics, lyapunov_spectrum, map_spectrum, spectrum_mean_std
+from lstmdyn.lyapunov import (
+    NetworkDynamics,
+    QRInfo,
+    cholesky_qr2,
+    lyapunov_spectra,
+    lyapunov_spectrum,
+    map_spectrum,
+    spectrum_mean_std,
+)
 
 M, N = 3, 5
+QR = ["householder", "cholesky"]
 
 
 def _module(kind: str, layers: int = 1) -> torch.nn.Module:
@@ -79,12 +88,13 @@ def _slow_spectrum(module: torch.nn.Module, state: str, inputs: torch.Tensor) ->
     return torch.stack(spectra).detach()
 
 
+@pytest.mark.parametrize("qr", QR)
 @pytest.mark.parametrize(("kind", "state", "layers"), [
     ("lstm", "h", 1), ("lstm", "hc", 1), ("lstm", "h", 2), ("lstm", "hc", 2), ("gru", "h", 2)])
-def test_spectrum_agrees_with_a_slow_unbatched_autograd_reference(kind, state, layers):
+def test_spectrum_agrees_with_a_slow_unbatched_autograd_reference(kind, state, layers, qr):
     module = _module(kind, layers)
     inputs = torch.randn(2, 30, M, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    torch.testing.assert_close(lyapunov_spectrum(module, inputs, state=state),
+    torch.testing.assert_close(lyapunov_spectrum(module, inputs, state=state, qr=qr),
                                _slow_spectrum(module, state, inputs), rtol=0, atol=1e-10)
 
 
@@ -123,12 +133,13 @@ def test_batched_map_spectrum_equals_one_sequence_at_a_time():
                                    atol=1e-14)
 
 
-def test_qr_interval_leaves_the_leading_exponents_unchanged_in_float64():
+@pytest.mark.parametrize("qr", QR)
+def test_qr_interval_leaves_the_leading_exponents_unchanged_in_float64(qr):
     module = _module("lstm")
     inputs = torch.randn(3, 60, M, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    every_step = lyapunov_spectrum(module, inputs)
+    every_step = lyapunov_spectrum(module, inputs, qr=qr)
     for qr_every in (5, 10):
-        torch.testing.assert_close(lyapunov_spectrum(module, inputs, qr_every=qr_every)[:, :3],
+        torch.testing.assert_close(lyapunov_spectrum(module, inputs, qr_every=qr_every, qr=qr)[:, :3],
                                    every_step[:, :3], rtol=0, atol=1e-9)
 
 
@@ -149,10 +160,11 @@ def _plain_qr_spectrum(module, inputs, warmup, frame="jacobian", restart_frame=F
     return torch.sort(total / (inputs.shape[1] - warmup), descending=True).values
 
 
-def test_warmup_evolves_state_and_frame_and_is_not_counted():
+@pytest.mark.parametrize("qr", QR)
+def test_warmup_evolves_state_and_frame_and_is_not_counted(qr):
     module = _module("lstm")
     inputs = torch.randn(2, 40, M, dtype=torch.float64, generator=torch.Generator().manual_seed(6))
-    warm = lyapunov_spectrum(module, inputs, warmup=15)
+    warm = lyapunov_spectrum(module, inputs, warmup=15, qr=qr)
     torch.testing.assert_close(warm, _plain_qr_spectrum(module, inputs, 15), rtol=0, atol=1e-12)
     # the comparison can tell a warm-up that discards the evolved frame, or one that counts its steps
     assert (warm - _plain_qr_spectrum(module, inputs, 15, restart_frame=True)).abs().max() > 1e-4
@@ -174,17 +186,19 @@ def test_the_authors_conventions_transpose_the_frame_and_count_in_bits():
         lyapunov_spectrum(module, inputs, units="log2")
 
 
-def test_subset_k_gives_the_leading_part_of_the_full_spectrum():
+@pytest.mark.parametrize("qr", QR)
+def test_subset_k_gives_the_leading_part_of_the_full_spectrum(qr):
     module = _module("lstm")
     inputs = torch.randn(2, 50, M, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
     full = lyapunov_spectrum(module, inputs)
-    torch.testing.assert_close(lyapunov_spectrum(module, inputs, k=2), full[:, :2], rtol=0, atol=1e-12)
+    torch.testing.assert_close(lyapunov_spectrum(module, inputs, k=2, qr=qr), full[:, :2], rtol=0, atol=1e-12)
 
 
-def test_float32_is_computed_in_float32_and_close_to_float64():
+@pytest.mark.parametrize("qr", QR)
+def test_float32_is_computed_in_float32_and_close_to_float64(qr):
     module = _module("lstm")
     inputs = torch.randn(2, 50, M, dtype=torch.float64, generator=torch.Generator().manual_seed(8))
-    single = lyapunov_spectrum(module.float(), inputs.float())
+    single = lyapunov_spectrum(module.float(), inputs.float(), qr=qr)
     assert single.dtype == torch.float32
     torch.testing.assert_close(single[:, :3].double(), lyapunov_spectrum(module.double(), inputs)[:, :3],
                                rtol=0, atol=1e-4)
@@ -208,6 +222,7 @@ def test_mean_and_std_are_over_the_batch():
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"qr_every": 0}, "qr_every must be"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"k": 6}, "k must be between 1 and 5"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M).double(), {}, "inputs are torch.float64"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"qr": "svd"}, "qr must be 'auto'"),
 ])
 def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, message):
     with pytest.raises(ValueError, match=message):
@@ -221,3 +236,98 @@ def test_non_finite_values_are_reported_with_their_time_step():
         module.bias_ih_l0.fill_(1.0)
     with pytest.raises(FloatingPointError, match="at time step 3"):  # h: 1, 1e150, 1e300, inf
         lyapunov_spectrum(module, torch.zeros(1, 10, M, dtype=torch.float64))
+
+
+# --------------------------------------------------------------------------------------------------
+# The QR step: CholeskyQR2 with its Householder fallback, and several networks in one batch
+
+
+@pytest.mark.parametrize(("dtype", "tolerance"), [(torch.float32, 1e-6), (torch.float64, 1e-13)])
+def test_cholesky_qr2_is_the_qr_factorisation_with_a_positive_diagonal(dtype, tolerance):
+    A = torch.randn(4, 12, 7, dtype=torch.float64, generator=torch.Generator().manual_seed(20))
+    Q, log_r, ok = cholesky_qr2(A.to(dtype))
+    assert Q.dtype == log_r.dtype == dtype and bool(ok.all())
+    reference_Q, R = torch.linalg.qr(A)
+    signs = R.diagonal(dim1=-2, dim2=-1).sign()
+    torch.testing.assert_close(Q.double(), reference_Q * signs[..., None, :], rtol=0, atol=50 * tolerance)
+    torch.testing.assert_close(log_r.double(), R.diagonal(dim1=-2, dim2=-1).abs().log(), rtol=0,
+                               atol=50 * tolerance)
+    torch.testing.assert_close(Q.mT @ Q, torch.eye(7, dtype=dtype).expand(4, 7, 7), rtol=0, atol=tolerance)
+
+
+def test_cholesky_qr2_refuses_a_frame_too_ill_conditioned_for_it():
+    generator = torch.Generator().manual_seed(21)
+    U = torch.linalg.qr(torch.randn(2, 10, 4, dtype=torch.float64, generator=generator)).Q
+    V = torch.linalg.qr(torch.randn(2, 4, 4, dtype=torch.float64, generator=generator)).Q
+    singular_values = torch.tensor([[1.0, 1e-2, 1e-4, 1e-6], [1.0, 1e-4, 1e-8, 1e-12]], dtype=torch.float64)
+    A = U * singular_values[:, None, :] @ V.mT
+    _, log_r, ok = cholesky_qr2(A)  # condition numbers 1e6 (fine) and 1e12 (beyond u^{-1/2})
+    assert ok.tolist() == [True, False]
+    torch.testing.assert_close(log_r[0], torch.linalg.qr(A[0]).R.diagonal().abs().log(), rtol=0, atol=1e-8)
+
+
+def test_auto_is_householder_on_the_cpu_and_the_qr_steps_are_counted():
+    module = _module("lstm")
+    inputs = torch.randn(2, 20, M, dtype=torch.float64, generator=torch.Generator().manual_seed(22))
+    _, info = lyapunov_spectrum(module, inputs, full_output=True)
+    assert info == QRInfo("householder", factorisations=2 * 20, fallbacks=0)
+    # warm-up of 5 with QR every 3: at steps 2 and 4, then at counted steps 2, 5, 8, 11, 14 → 7 per sequence
+    _, info = lyapunov_spectrum(module, inputs, warmup=5, qr_every=3, qr="cholesky", full_output=True)
+    assert info == QRInfo("cholesky", factorisations=2 * 7, fallbacks=0)
+
+
+def test_saturated_gates_fall_back_to_householder_and_agree_with_it():
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(M, 16, batch_first=True).double()
+    with torch.no_grad():  # large weights saturate gates: some Jacobians are nearly singular
+        for p in module.parameters():
+            p.mul_(12.0)
+    inputs = torch.randn(4, 60, M, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    householder = lyapunov_spectrum(module, inputs, qr="householder")
+    cholesky, info = lyapunov_spectrum(module, inputs, qr="cholesky", full_output=True)
+    assert 0 < info.fallbacks < info.factorisations
+    assert householder.min() < -8  # the tail is far below the head: the frames are ill-conditioned
+    torch.testing.assert_close(cholesky[:, :3], householder[:, :3], rtol=0, atol=1e-12)
+    torch.testing.assert_close(cholesky, householder, rtol=0, atol=1e-8)
+
+
+def test_float32_cholesky_is_no_less_accurate_than_float32_householder():
+    torch.manual_seed(23)
+    module = torch.nn.LSTM(M, 48, batch_first=True).double()
+    inputs = torch.randn(4, 80, M, dtype=torch.float64, generator=torch.Generator().manual_seed(23))
+    reference = lyapunov_spectrum(module, inputs, qr="householder")
+    deviation = {qr: (lyapunov_spectrum(module.float(), inputs.float(), qr=qr).double() - reference).abs().max()
+                 for qr in QR}
+    module.double()
+    assert deviation["cholesky"] < 1e-3
+    assert deviation["cholesky"] <= 2 * deviation["householder"]  # the rounding of another QR, not worse
+
+
+@pytest.mark.parametrize("qr", QR)
+def test_networks_batched_together_give_each_network_its_own_spectra(qr):
+    models = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        models.append(torch.nn.LSTM(M, N, num_layers=2, batch_first=True).double())
+    inputs = torch.randn(3, 2, 25, M, dtype=torch.float64, generator=torch.Generator().manual_seed(24))
+    together = lyapunov_spectra(models, inputs, state="hc", warmup=5, qr_every=2, qr=qr)
+    assert together.shape == (3, 2, 4 * N)
+    for model, x, spectra in zip(models, inputs, together, strict=True):
+        torch.testing.assert_close(spectra, lyapunov_spectrum(model, x, state="hc", warmup=5, qr_every=2, qr=qr),
+                                   rtol=0, atol=1e-10)  # one QR path, rounding aside (memory layouts differ)
+    shared = lyapunov_spectra(models, inputs[0], qr=qr)  # one set of sequences for all networks
+    torch.testing.assert_close(shared[2], lyapunov_spectrum(models[2], inputs[0], qr=qr), rtol=0, atol=1e-10)
+    assert (shared[0] - shared[2]).abs().max() > 1e-3  # the networks do differ
+
+
+@pytest.mark.parametrize(("models", "inputs", "message"), [
+    ([], torch.randn(2, 10, M), "no model given"),
+    ([torch.nn.LSTM(M, N, batch_first=True), torch.nn.LSTM(M, N + 1, batch_first=True)], torch.randn(2, 10, M),
+     "must share cell type, layer sizes"),
+    ([torch.nn.LSTM(M, N, batch_first=True), torch.nn.GRU(M, N, batch_first=True)], torch.randn(2, 10, M),
+     "must share cell type"),
+    ([torch.nn.LSTM(M, N, batch_first=True)] * 2, torch.randn(3, 2, 10, M), r"or \(2, batch, T, 3\)"),
+])
+def test_networks_that_cannot_be_batched_together_are_rejected(models, inputs, message):
+    with pytest.raises(ValueError, match=message):
+        lyapunov_spectra(models, inputs)

@@ -18,11 +18,11 @@ from conftest import ROOT
 from sweep_helpers import Value, square
 
 from lstmdyn import sweeps
+from lstmdyn.experiments.both_tools import model_spectrum
 from lstmdyn.experiments.trained_spectra import (
     SpectrumMember,
     cost_table,
     early_ranking,
-    model_spectrum,
     spearman_interval,
     spectrum_inputs,
     train_and_measure,

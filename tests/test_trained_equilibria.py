@@ -46,8 +46,10 @@ def test_the_results_record_has_the_documented_keys(mnist_run):
     record = results_record([mnist_run], [mnist_verdict([mnist_run])])
     run = record["tasks"]["mnist"]["runs"][0]
     assert set(run) == {"seed", "checkpoints", "last_step", "final_spectral_radius", "final_max_real",
-                        "spearman_radius_step", "crossings", "branch_changes"}
+                        "spearman_radius_step", "crossings", "branch_changes", "max_le", "mean_le", "max_le_hc",
+                        "mean_le_hc"}
     assert run["final_spectral_radius"] == mnist_run.fresh[-1].spectral_radius
+    assert run["mean_le_hc"] < run["max_le_hc"] and np.isfinite(run["max_le"])
     assert set(record["claims"][0]) == {"claim", "paper", "ours", "verdict", "criterion"}
 
 

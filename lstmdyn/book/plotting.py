@@ -156,3 +156,19 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
     right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=f"Spearman {correlation}")
     right.legend(fontsize="small", ncol=2, loc="best")
     return fig
+
+
+def measures_against_radius(frame: pd.DataFrame, statistics: dict[str, str]) -> plt.Figure:
+    """Each network's spectral radius at its equilibrium without input (x) against each of ``statistics``
+    (column → axis label) of its driven Lyapunov spectrum (y), one panel per statistic, coloured by task;
+    ``frame`` as :func:`lstmdyn.experiments.synthesis.both_tools_frame` returns it."""
+    fig, axes = plt.subplots(1, len(statistics), figsize=(4.2 * len(statistics), 4.0), squeeze=False)
+    for ax, (statistic, label) in zip(axes[0], statistics.items(), strict=True):
+        for k, (task, group) in enumerate(frame.groupby("task", sort=False)):
+            marker = "o" if group["experiment"].iloc[0] == "equilibria" else "^"
+            ax.scatter(group["spectral_radius"], group[statistic], s=28, color=f"C{k}", marker=marker, label=task)
+        ax.axvline(1.0, color="grey", lw=0.8)
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set(xlabel="spectral radius at the equilibrium without input", ylabel=f"{label} (per step)")
+    axes[0][0].legend(fontsize="small")
+    return fig

@@ -26,7 +26,7 @@ class NotebookSpec:
     paper: Mapping[str, Any]
     limits: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    reads: tuple[str, ...] = ()  #: results files of other chapters (in book/generated) the notebook reads
+    reads: tuple[str, ...] = ()  #: files it reads (glob patterns from the project root), in its cache key
 
     def profile(self, name: str) -> Mapping[str, Any]:
         """The overrides of profile ``name`` (empty for ``quick``)."""
@@ -98,6 +98,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "mocap_epochs": (1, 100_000)},
         choices={"device": ("auto", "cpu", "cuda")},
     ),
-    "scorecard": NotebookSpec(smoke={}, paper={},
-                              reads=("equilibria_training.json", "lyapunov.json", "lyapunov_experiments.json")),
+    "scorecard": NotebookSpec(smoke={}, paper={}, reads=tuple(
+        f"book/generated/{chapter}.json" for chapter in ("equilibria_training", "lyapunov", "lyapunov_experiments"))),
+    "performance": NotebookSpec(smoke={}, paper={}, reads=("benchmarks/results/*.json",)),
 }

@@ -97,11 +97,16 @@ class Project:
         return [Path(f).name for f in files if Path(f).parent.as_posix() == "book/generated"]
 
     def copy_sources(self, destination: Path) -> Project:
-        """A copy of the book's sources, without environment, build output, generated pages or caches
-        (for a build from scratch beside this one: the tests and the build benchmark)."""
-        shutil.copytree(self.root, destination, ignore=shutil.ignore_patterns(
-            ".git", ".venv", "_build", "generated", "cache", "__pycache__", ".pytest_cache", ".ruff_cache",
-            "*.egg-info"))
+        """A copy of the book's sources, without environment, build output, generated pages, sweep results or
+        caches (for a build from scratch beside this one: the tests and the build benchmark)."""
+        outputs = shutil.ignore_patterns(".git", ".venv", "_build", "generated", "cache", "__pycache__",
+                                         ".pytest_cache", ".ruff_cache", "*.egg-info")
+
+        def ignore(directory: str, names: list[str]) -> set[str]:
+            top = {"results"} if Path(directory) == self.root else set()  # the sweeps' tables, not benchmarks'
+            return outputs(directory, names) | (top & set(names))
+
+        shutil.copytree(self.root, destination, ignore=ignore)
         return Project(destination)
 
     def source(self, notebook: str) -> tuple[str, Path]:
@@ -203,8 +208,12 @@ def _prepare(notebook: str, profile: str, overrides: Mapping[str, Any], project:
     nb = jupytext.reads(source, fmt="py:percent")
     declared = declared_parameters(nb)
     parameters = resolve(name, declared, profile, overrides)
-    reads = {f: hashlib.sha256(p.read_bytes()).hexdigest() if (p := project.generated / f).exists() else "missing"
-             for f in NOTEBOOKS[name].reads}
+    reads = {}
+    for pattern in NOTEBOOKS[name].reads:
+        files = sorted(project.root.glob(pattern))
+        reads |= {f.relative_to(project.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        if not files:
+            reads[pattern] = "missing"
     return name, nb, declared, parameters, cache_key(source, profile, parameters, reads)
 
 

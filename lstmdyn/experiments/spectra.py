@@ -11,8 +11,8 @@ import numpy as np
 
 from lstmdyn.experiments.claims import Verdict
 
-__all__ = ["bias_reduction", "carousel_comparison", "qr_interval_verdict", "slowest_forget_rate", "warmup_verdict",
-           "zero_crossing"]
+__all__ = ["bias_reduction", "carousel_comparison", "qr_interval_shifts", "qr_interval_verdict",
+           "slowest_forget_rate", "warmup_verdict", "zero_crossing"]
 
 
 def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
@@ -103,6 +103,29 @@ def warmup_verdict(cold: float, warm: float) -> Verdict:
                    f"bias of the largest exponent {cold:+.3f} without warm-up, {warm:+.3f} with", outcome,
                    "reproduced if the warm-up at least halves the bias of the shortest estimate, partly if it "
                    "reduces it")
+
+
+def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str:
+    """How far the largest and the smallest exponent move from QR every step to the other intervals, per
+    dtype, as a sentence. ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent, with k = 1 for
+    every dtype.
+
+    Examples
+    --------
+    >>> qr_interval_shifts({("float32", 1): (-0.5, -3.0), ("float32", 5): (-0.5001, -2.0),
+    ...                     ("float64", 1): (-0.5, -3.0), ("float64", 5): (-0.5, -2.9)})  # doctest: +ELLIPSIS
+    'Against QR every step, the largest exponent moves by at most 1.0e-04 in float32 and ... 1.000 and 0.100.'
+    """
+    dtypes = sorted({dtype for dtype, _ in tails})
+    heads, ends = [], []
+    for dtype in dtypes:
+        head_1, tail_1 = tails[(dtype, 1)]
+        others = [value for (d, k), value in tails.items() if d == dtype and k != 1]
+        heads.append(max(abs(head - head_1) for head, _ in others))
+        ends.append(max(abs(tail - tail_1) for _, tail in others))
+    return (f"Against QR every step, the largest exponent moves by at most "
+            f"{' and '.join(f'{h:.1e} in {d}' for h, d in zip(heads, dtypes, strict=True))} over the other "
+            f"intervals, the smallest by up to {' and '.join(f'{e:.3f}' for e in ends)}.")
 
 
 def qr_interval_verdict(tails: dict[tuple[str, int], tuple[float, float]], *, head_tolerance: float = 0.01,

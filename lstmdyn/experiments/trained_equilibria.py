@@ -26,6 +26,7 @@ from scipy.stats import spearmanr
 from tqdm import tqdm
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
+from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
 from lstmdyn.experiments.claims import Verdict, by_share, profile
 from lstmdyn.experiments.homotopies import check_leading_moduli
 from lstmdyn.experiments.tasks import Task
@@ -45,7 +46,8 @@ class EquilibriumRun:
 
     ``steps[k]`` is the gradient step of checkpoint k (0: the initialised network); ``train_loss[k]`` the
     mean training loss of the steps since checkpoint k − 1 (NaN at step 0), ``valid_loss[k]`` the validation
-    loss there.
+    loss there. ``driven``: the Lyapunov exponents of the trained network driven by validation inputs
+    (:func:`~lstmdyn.experiments.both_tools.driven_exponents`).
     """
 
     task: str
@@ -57,6 +59,7 @@ class EquilibriumRun:
     fresh: list[Equilibrium] = field(default_factory=list)
     tracked: list[Equilibrium] = field(default_factory=list)
     training_seconds: float = 0.0
+    driven: dict[str, float] = field(default_factory=dict)
 
     def table(self) -> pd.DataFrame:
         """One row per checkpoint: the losses; the fresh equilibrium's spectral radius, largest real part,
@@ -78,7 +81,8 @@ class EquilibriumRun:
 def equilibria_through_training(task: Task, epochs: int, every: int, *, validate_on: int | None = None,
                                 progress: bool = False, **homotopy_options) -> EquilibriumRun:
     """Train ``task`` for ``epochs`` epochs, keeping the autonomous map every ``every`` gradient steps (and
-    of the initialised network), then find each checkpoint's equilibrium fresh and tracked.
+    of the initialised network), then find each checkpoint's equilibrium fresh and tracked, and the Lyapunov
+    exponents of the trained network driven by up to 10 validation sequences of up to 100 steps.
 
     The validation loss at each checkpoint is taken on the first ``validate_on`` validation samples (or
     stream windows; all of them by default).
@@ -111,6 +115,7 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
     run.train_loss = [float(np.mean([losses[s] for s in range(previous + 1, step + 1)])) if step else np.nan
                       for previous, step in zip([0, *run.steps], run.steps, strict=False)]
     run.valid_loss = [loss for _, loss in result.validation]
+    run.driven = driven_exponents(task.model, driven_inputs(valid))
     bar = tqdm(run.maps, desc=f"equilibria of {run.task}", disable=not progress, leave=False)
     for lstm in bar:
         run.fresh.append(find_equilibrium(lstm, "convex", **homotopy_options))
@@ -239,7 +244,8 @@ def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra)
 
     Per task and seed: ``final_spectral_radius``, ``final_max_real``, ``spearman_radius_step`` (the rise
     over training), ``crossings`` by type (``fold``, ``period_doubling``, ``neimark_sacker``),
-    ``branch_changes``; per task the mean and standard deviation of
+    ``branch_changes``, and the driven exponents ``max_le``, ``mean_le``, ``max_le_hc``, ``mean_le_hc`` of the
+    trained network; per task the mean and standard deviation of
     the final radius; the verdicts; and ``profile`` (from ``LSTMDYN_PROFILE``, set by the book's runner).
     """
     tasks: dict[str, dict] = {}
@@ -251,7 +257,7 @@ def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra)
             "final_spectral_radius": r.fresh[-1].spectral_radius, "final_max_real": r.fresh[-1].max_real,
             "spearman_radius_step": _rising(r),
             "crossings": {_KEYS[k]: int(crossings.loc[crossings["type"] == k, "count"].sum()) for k in CROSSINGS},
-            "branch_changes": len(branch_changes(r))})
+            "branch_changes": len(branch_changes(r)), **r.driven})
     for entry in tasks.values():
         final = [x["final_spectral_radius"] for x in entry["runs"]]
         entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \

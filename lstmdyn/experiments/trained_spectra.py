@@ -23,7 +23,6 @@ each task (its appendix A.3) are members too, named by their colour in the paper
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import time
@@ -39,14 +38,14 @@ from scipy import stats
 
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
+from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
 from lstmdyn.experiments.claims import Verdict, by_share, profile
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
-from lstmdyn.lyapunov import lyapunov_spectrum
 from lstmdyn.training import SequenceModel, evaluate, train, write_atomically
 
 __all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "charrnn_members", "convergence",
            "convergence_verdict", "Correlation", "correlation_verdict", "cost_table", "cost_verdict",
-           "early_ranking", "early_readout", "mocap_members", "model_spectrum", "ranking_epoch", "results_record",
+           "early_ranking", "early_readout", "mocap_members", "ranking_epoch", "results_record",
            "selected_rows", "spearman_interval", "spectrum_inputs", "SpectrumMember", "SWEEP_CLAIMS", "sweep_claim",
            "sweep_members", "train_and_measure"]
 
@@ -133,16 +132,6 @@ def spectrum_inputs(task: TaskName, sequences: int = 10, steps: int = 100) -> to
     return torch.tensor(np.array(order[:sequences]), dtype=torch.float32)
 
 
-def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h", "hc"] = "h") -> np.ndarray:
-    """The Lyapunov spectrum of a trained model's LSTM driven by ``inputs`` (encoded as the model encodes
-    them), in float64 on the model's device: the mean over the sequences, natural log per step."""
-    device = next(model.parameters()).device
-    lstm = copy.deepcopy(model.recurrent).double().eval()
-    with torch.no_grad():
-        x = model.encode(inputs.to(device)).double()
-    return lyapunov_spectrum(lstm, x, state=state).mean(0).cpu().numpy()
-
-
 def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cpu"
                       ) -> tuple[dict, list[dict]]:
     """Train ``member`` in ``directory``, measuring after every epoch; resume from what is there.
@@ -157,7 +146,9 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     summary : dict
         At the selected epoch (the lowest validation loss after epoch 0): ``selected_epoch``,
         ``valid_loss``, ``max_le``, ``mean_le`` (h state) and ``max_le_hc``, ``mean_le_hc`` (the full
-        state), ``train_seconds`` (training to that epoch, measurements excluded), ``spectrum_seconds``
+        state), ``spectral_radius`` and ``max_real`` at the equilibrium of the network without input
+        (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`), ``train_seconds`` (training to that
+        epoch, measurements excluded), ``spectrum_seconds``
         (median over epochs), ``initial_loss``.
     rows : list of dict
         Per epoch: ``epoch``, ``step``, ``valid_loss``, ``train_seconds``, ``spectrum_seconds``, ``max_le``,
@@ -212,6 +203,7 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     full = model_spectrum(task.model.to(device), inputs, state="hc")
     summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": best["max_le"],
                "mean_le": best["mean_le"], "max_le_hc": float(full[0]), "mean_le_hc": float(full.mean()),
+               **equilibrium_measures(task.model),
                "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
                "initial_loss": ordered[0]["valid_loss"]}
@@ -497,7 +489,7 @@ def _plain(value):
 
 
 MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
-                  "max_le", "mean_le", "max_le_hc", "mean_le_hc", "device"]
+                  "max_le", "mean_le", "max_le_hc", "mean_le_hc", "spectral_radius", "max_real", "device"]
 
 
 def results_record(sweeps: dict[str, dict], costs: pd.DataFrame, verdicts: Sequence[Verdict]) -> dict:

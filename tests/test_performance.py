@@ -1,0 +1,109 @@
+"""Benchmark measurement files and the performance page's sentences chosen from them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from lstmdyn.book.measurements import (
+    RESULTS,
+    Table,
+    measurement_markdown,
+    read_measurements,
+    table_frame,
+    write_measurement,
+)
+from lstmdyn.experiments.performance import (
+    authors_comparison,
+    batching_verdict,
+    qr_accuracy_verdict,
+    qr_speed_verdict,
+    rebuild_verdict,
+    tracking_verdict,
+)
+
+#: what the performance page reads from each benchmark's file: its tables and its findings
+PAGE_READS = {
+    "lyapunov": ({"QR methods", "networks", "implementations", "training"}, set()),
+    "equilibria": ({"methods"}, set()),
+    "equilibria_training": ({"methods"}, {"speedup", "tracked_seconds", "checkpoints", "n", "newton",
+                                          "largest_residual", "differ"}),
+    "training": ({"tasks"}, set()),
+    "book_build": ({"steps"}, {"clean", "rebuild", "executed_again", "chapters"}),
+}
+
+
+def test_a_measurement_is_written_with_where_when_and_how_and_read_back(tmp_path):
+    tables = [Table("QR methods", ["n", "seconds"], [[128, 0.25], [256, torch.tensor(1.5)]])]
+    path = write_measurement("demo", tables, threads=3, findings={"ratio": torch.tensor(2.0)}, directory=tmp_path)
+    record = read_measurements(tmp_path)["demo"]
+    assert json.loads(path.read_text()) == record
+    assert record["threads"] == 3 and record["versions"]["torch"] == torch.__version__
+    assert record["machine"]["cores"] >= 1 and record["date"][:2] == "20"
+    assert record["findings"] == {"ratio": 2.0}
+    assert table_frame(record, "QR methods")["seconds"].tolist() == [0.25, 1.5]
+    with pytest.raises(KeyError, match=r"has no table 'training'; it has \['QR methods'\]"):
+        table_frame(record, "training")
+    with pytest.raises(TypeError, match="cannot write object"):
+        write_measurement("bad", [Table("t", ["x"], [[object()]])], threads=1, directory=tmp_path)
+
+
+def test_the_markdown_names_the_machine_and_holds_every_row(tmp_path):
+    write_measurement("demo", [Table("t", ["method", "found"], [["convex", True], ["paper", None]])], threads=1,
+                      directory=tmp_path)
+    text = measurement_markdown(read_measurements(tmp_path)["demo"], "demo", [lambda r: "Chosen.", lambda r: None])
+    assert text.startswith("Measured on 20") and "1 thread," in text
+    assert "| convex | yes |" in text and "| paper | – |" in text and text.endswith("Chosen.")
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_READS))
+def test_each_committed_measurement_has_what_the_page_reads(name):
+    record = read_measurements(RESULTS).get(name)
+    assert record is not None, f"benchmarks/results/{name}.json is missing: run python benchmarks/{name}.py"
+    tables, findings = PAGE_READS[name]
+    assert tables <= {t["title"] for t in record["tables"]}
+    assert findings <= set(record["findings"])
+    assert all(len(row) == len(t["columns"]) for t in record["tables"] for row in t["rows"])
+
+
+def _lyapunov(times: dict[str, float], deviations: dict[str, float]) -> dict:
+    rows = [[n, dtype, qr, times[qr] * n / 128, f"{deviations[qr] if dtype == 'float32' else 1e-13:.1e}", 0]
+            for n in (128, 256) for dtype in ("float32", "float64") for qr in ("householder", "cholesky")]
+    return {"benchmark": "lyapunov", "machine": {"gpu": None}, "tables": [
+        {"title": "QR methods", "columns": ["n", "dtype", "QR", "seconds", "max |Δλ| from float64", "fallbacks"],
+         "rows": rows}]}
+
+
+def test_the_qr_sentences_follow_the_numbers():
+    slower = _lyapunov({"householder": 1.0, "cholesky": 3.0}, {"householder": 1e-5, "cholesky": 1.5e-5})
+    assert qr_speed_verdict(slower).startswith("On the CPU, Householder QR was faster")
+    assert "took 3.0× its time" in qr_speed_verdict(slower)
+    faster = _lyapunov({"householder": 2.0, "cholesky": 0.5}, {"householder": 1e-5, "cholesky": 1.5e-5})
+    assert "CholeskyQR2 was faster than Householder QR at every size" in qr_speed_verdict(faster)
+    assert "(4.0× faster)" in qr_speed_verdict(faster)
+    mixed = _lyapunov({"householder": 1.0, "cholesky": 1.0}, {"householder": 1e-5, "cholesky": 1e-5})
+    mixed["tables"][0]["rows"][1][3] = 0.5  # Cholesky faster at n = 128 in float32 only
+    assert "CholeskyQR2 was faster at n = 128 (float32) and slower elsewhere" in qr_speed_verdict(mixed)
+    assert "as accurate as Householder" in qr_accuracy_verdict(slower)
+    worse = _lyapunov({"householder": 1.0, "cholesky": 3.0}, {"householder": 1e-5, "cholesky": 5e-5})
+    assert "less accurate than (beyond 2×" in qr_accuracy_verdict(worse)
+
+
+def test_the_other_sentences_follow_the_numbers():
+    networks = {"tables": [{"title": "networks", "columns": ["n", "networks", "QR", "one at a time s",
+                                                             "together s", "speed-up", "max |Δλ|"],
+                            "rows": [[128, 4, "householder", 2.0, 1.0, 2.0, "0"]]}]}
+    assert batching_verdict(networks) == "Four networks together were 2.0× faster than one after another."
+    implementations = {"tables": [{"title": "implementations", "columns": ["n", "method", "package speed-up"],
+                                   "rows": [[128, "autograd (vmap)", 4.0]]}]}
+    assert authors_comparison(implementations) is None  # not measured: no sentence
+    implementations["tables"][0]["rows"] += [[128, "authors' calc_LEs_an", 8.0], [256, "authors' calc_LEs_an", 12.0]]
+    assert "8.0× faster at n = 128, 12.0× faster at n = 256: the goal of 10× is not met" in \
+        authors_comparison(implementations)
+    findings = {"speedup": 2.0, "tracked_seconds": 75.0, "checkpoints": 50, "n": 200, "newton": 40,
+                "largest_residual": 2e-11, "differ": 0}
+    assert "beyond the goal of 60 s" in tracking_verdict(findings) and "below 1e-10" in tracking_verdict(findings)
+    assert rebuild_verdict({"clean": 100.0, "rebuild": 50.0, "executed_again": 3, "chapters": 9}).endswith(
+        "(50 s against 100 s): 3 of the 9 notebooks ran again.")
