@@ -176,6 +176,14 @@ class QRInfo:
         Frames re-orthonormalised: QR steps times frames per step (sequences × networks).
     fallbacks : int
         Of those, frames CholeskyQR2 refused as too ill-conditioned and Householder redid.
+
+    Examples
+    --------
+    >>> rnn = torch.nn.RNN(2, 8, batch_first=True).double()
+    >>> _, info = lyapunov_spectrum(rnn, torch.randn(3, 20, 2, dtype=torch.float64), qr="cholesky",
+    ...                             qr_every=5, full_output=True)
+    >>> info
+    QRInfo(method='cholesky', factorisations=12, fallbacks=0)
     """
 
     method: str

@@ -12,7 +12,6 @@ from lstmdyn.book.measurements import (
     Table,
     measurement_markdown,
     read_measurements,
-    table_frame,
     write_measurement,
 )
 from lstmdyn.experiments.performance import (
@@ -21,6 +20,7 @@ from lstmdyn.experiments.performance import (
     qr_accuracy_verdict,
     qr_speed_verdict,
     rebuild_verdict,
+    table_frame,
     tracking_verdict,
 )
 

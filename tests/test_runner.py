@@ -27,7 +27,10 @@ from lstmdyn.book.runner import (
 )
 
 MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "equilibria_training": 7,
-               "lyapunov": 6, "lyapunov_experiments": 4, "scorecard": 1}
+               "lyapunov": 6, "lyapunov_experiments": 4, "scorecard": 1, "performance": 0}
+#: chapters whose prose states computed numbers (the performance page has its numbers in tables and sentences
+#: generated from the benchmark files, and only settings in its prose)
+GLUED = [chapter for chapter in MIN_FIGURES if chapter != "performance"]
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +207,7 @@ QUOTED = {"datasets": {"100", "20"}, "equilibria": {"0.99"},
           "lyapunov_experiments": {"10", "100", "0.05", "0.5", "0.08", "0.106"}, "scorecard": {"10", "100"}}
 
 
-@pytest.mark.parametrize("chapter", MIN_FIGURES)
+@pytest.mark.parametrize("chapter", GLUED)
 def test_no_number_in_the_prose_is_typed_where_the_notebook_computes_it(smoke_book, chapter):
     project, _ = smoke_book
     nb = nbformat.read(project / "book" / "generated" / f"{chapter}.ipynb", 4)

@@ -24,7 +24,7 @@ import torch
 
 from lstmdyn.book.page import markdown_table
 
-__all__ = ["RESULTS", "Table", "machine", "measured_where", "measurement_markdown", "read_measurements", "table_frame",
+__all__ = ["RESULTS", "Table", "machine", "measured_where", "measurement_markdown", "read_measurements",
            "write_measurement"]
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
@@ -109,21 +109,6 @@ def read_measurements(directory: str | Path | None = None) -> dict[str, dict[str
     """Every measurement file in ``directory`` (default ``benchmarks/results``), by name."""
     directory = Path(directory) if directory is not None else RESULTS
     return {path.stem: json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))}
-
-
-def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
-    """The table called ``title`` of a measurement record, as a data frame.
-
-    Raises
-    ------
-    KeyError
-        If the record has no such table; the message lists those it has.
-    """
-    for table in record["tables"]:
-        if table["title"] == title:
-            return pd.DataFrame(table["rows"], columns=table["columns"])
-    raise KeyError(f"{record['benchmark']} has no table {title!r}; it has "
-                   f"{[t['title'] for t in record['tables']]}")
 
 
 def measured_where(record: Mapping[str, Any]) -> str:

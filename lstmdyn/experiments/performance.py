@@ -1,8 +1,8 @@
 """Page: *Performance* (``notebooks/performance.py``).
 
 The sentences of the performance page that state an outcome, each chosen by a condition on the
-measurement files that the scripts in ``benchmarks/`` write (:mod:`lstmdyn.book.measurements`), so that
-the page stays true when a script is run again on another machine.
+measurement records that the scripts in ``benchmarks/`` write (``benchmarks/results/NAME.json``), so that the
+page stays true when a script is run again on another machine.
 """
 
 from __future__ import annotations
@@ -13,10 +13,29 @@ from typing import Any
 
 import pandas as pd
 
-from lstmdyn.book.measurements import table_frame
-
 __all__ = ["authors_comparison", "batching_verdict", "qr_accuracy_verdict", "qr_speed_verdict",
-           "rebuild_verdict", "tracking_verdict"]
+           "rebuild_verdict", "table_frame", "tracking_verdict"]
+
+
+def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
+    """The table called ``title`` of a measurement record, as a data frame.
+
+    Raises
+    ------
+    KeyError
+        If the record has no such table; the message lists those it has.
+
+    Examples
+    --------
+    >>> record = {"benchmark": "demo", "tables": [{"title": "t", "columns": ["n", "s"], "rows": [[1, 0.5]]}]}
+    >>> table_frame(record, "t")["s"].tolist()
+    [0.5]
+    """
+    for table in record["tables"]:
+        if table["title"] == title:
+            return pd.DataFrame(table["rows"], columns=table["columns"])
+    raise KeyError(f"{record['benchmark']} has no table {title!r}; it has "
+                   f"{[t['title'] for t in record['tables']]}")
 
 
 def _ratio_range(ratios: pd.Series) -> str:
