@@ -46,7 +46,7 @@ def test_a_measurement_is_written_with_where_when_and_how_and_read_back(tmp_path
     assert table_frame(record, "QR methods")["seconds"].tolist() == [0.25, 1.5]
     with pytest.raises(KeyError, match=r"has no table 'training'; it has \['QR methods'\]"):
         table_frame(record, "training")
-    with pytest.raises(TypeError, match="cannot write object"):
+    with pytest.raises(TypeError, match="not JSON serializable"):
         write_measurement("bad", [Table("t", ["x"], [[object()]])], threads=1, directory=tmp_path)
 
 

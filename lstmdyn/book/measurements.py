@@ -23,6 +23,7 @@ import pandas as pd
 import torch
 
 from lstmdyn.book.page import markdown_table
+from lstmdyn.experiments.claims import json_ready
 
 __all__ = ["RESULTS", "Table", "machine", "measured_where", "measurement_markdown", "read_measurements",
            "write_measurement"]
@@ -94,15 +95,8 @@ def write_measurement(name: str, tables: Sequence[Table], *, threads: int,
         "findings": dict(findings or {}),
     }
     path = directory / f"{name}.json"
-    path.write_text(json.dumps(record, indent=1, default=_plain) + "\n")
+    path.write_text(json.dumps(json_ready(record), indent=1) + "\n")
     return path
-
-
-def _plain(value: Any) -> Any:
-    """numpy and torch scalars as Python numbers, for JSON."""
-    if isinstance(value, np.generic | torch.Tensor):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to a measurement file")
 
 
 def read_measurements(directory: str | Path | None = None) -> dict[str, dict[str, Any]]:

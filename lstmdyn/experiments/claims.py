@@ -6,12 +6,13 @@ results files that a scorecard reads; the keys of :meth:`Verdict.as_dict` are st
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["Verdict", "by_share", "profile"]
+__all__ = ["Verdict", "by_share", "json_ready", "profile"]
 
 Outcome = Literal["reproduced", "partly", "not reproduced", "not yet run"]
 
@@ -79,3 +80,22 @@ def profile() -> str:
     'smoke'
     """
     return os.environ.get("LSTMDYN_PROFILE", "unknown")
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` ready for a results file: dictionaries, lists and tuples converted item by item, numpy and
+    torch scalars as Python numbers, NaN as ``None`` (JSON's null); anything else unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> json_ready({"rho": np.float64(0.5), "low": float("nan"), "n": [np.int64(3)]})
+    {'rho': 0.5, 'low': None, 'n': [3]}
+    """
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a numpy or torch scalar
+        value = value.item()
+    return None if isinstance(value, float) and math.isnan(value) else value

@@ -39,7 +39,7 @@ from scipy import stats
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
-from lstmdyn.experiments.claims import Verdict, by_share, profile
+from lstmdyn.experiments.claims import Verdict, by_share, json_ready, profile
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
 from lstmdyn.training import SequenceModel, evaluate, train, write_atomically
 
@@ -477,17 +477,6 @@ def cost_verdict(costs: pd.DataFrame, *, claimed: float = 0.01) -> Verdict:
                    "per task: spectrum seconds / training seconds to the selected epoch at most 1/30")
 
 
-def _plain(value):
-    """``value`` with NaN as None and numpy scalars as Python numbers, for JSON."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
                   "max_le", "mean_le", "max_le_hc", "mean_le_hc", "spectral_radius", "max_real", "device"]
 
@@ -515,7 +504,7 @@ def results_record(sweeps: dict[str, dict], costs: pd.DataFrame, verdicts: Seque
                      "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
                      "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
                      "members": t.finished[MEMBER_COLUMNS].to_dict("records")}
-    return _plain({"profile": profile(), "sweeps": out,
+    return json_ready({"profile": profile(), "sweeps": out,
                    "cost": costs.to_dict("records"), "claims": [v.as_dict() for v in verdicts]})
 
 
