@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -99,6 +100,12 @@ def authors_spectrum(checkout: Path):
         return torch.sort(exponents, descending=True).values
 
     return spectrum
+
+
+def authors_source(checkout: Path) -> str:
+    """Where the authors' code came from: the checkout's path and commit, or that it is not a git checkout."""
+    commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True, text=True)
+    return f"{checkout}, " + (f"commit {commit.stdout.strip()}" if commit.returncode == 0 else "not a git checkout")
 
 
 def timed(function, *args, device: str = "cpu", **options) -> tuple[float, torch.Tensor]:
@@ -220,6 +227,8 @@ def main() -> None:
             print("  ".join(f"{c:>14}" for c in table.columns))
             for row in table.rows:
                 print("  ".join(f"{v!s:>14}" for v in row))
+        if args.authors and device == "cpu":
+            findings["authors_source"] = authors_source(args.authors)
         path = write_measurement("lyapunov" if device == "cpu" else f"lyapunov-{device}", tables,
                                  threads=args.threads, findings=findings, directory=args.output)
         print(f"\nwritten: {path}")

@@ -35,10 +35,11 @@ the dtype of the model and its inputs, on its device.
 The QR step is done one of two ways (``qr=``), with the same exponents up to rounding:
 
 - ``"householder"``: LAPACK's Householder QR (``geqrf``, and ``ormqr`` to apply the frame to the next
-  Jacobian without forming it). Fastest on a CPU, where it is a few well-tuned kernels.
+  Jacobian without forming it): 3.3 n³ flops per frame and step, in a few well-tuned kernels; on the CPU
+  that builds the book it was the faster method at every size measured (``benchmarks/lyapunov.py``).
 - ``"cholesky"``: CholeskyQR2 (:func:`cholesky_qr2`), two passes of a Gram matrix, its Cholesky factor
-  and a triangular solve, in float64 whatever the frame's dtype. Almost all of it is matrix
-  multiplication, which is what a GPU does well; a frame too ill-conditioned for it (saturated gates)
+  and a triangular solve, in float64 whatever the frame's dtype: 8.7 n³ flops, almost all of it matrix
+  multiplication, which is what a GPU is built for; a frame too ill-conditioned for it (saturated gates)
   falls back to Householder for that sequence and step, and the fallbacks are counted.
 - ``"auto"`` (default): Householder on a CPU, CholeskyQR2 on any other device.
 

@@ -98,9 +98,9 @@ glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
 # divided by $\ln 2$. `lyapunov_spectrum(..., frame="transpose", units="bits")` reproduces their numbers;
 # wherever this book compares with theirs, it converts and says so. Options: a warm-up that evolves state
 # and frame before counting, a QR only every `qr_every` steps (always also at the last step), the choice of
-# state, and the QR method (`qr=`): LAPACK's Householder QR, fastest on a CPU, or CholeskyQR2, mostly
-# matrix products and so fast on a GPU, with a Householder fallback for frames too ill-conditioned for it
-# (the performance page measures both). `lyapunov_spectra` takes several networks of one shape at once.
+# state, and the QR method (`qr=`): LAPACK's Householder QR, or CholeskyQR2, which is mostly matrix
+# products (what a GPU is built for) and falls back to Householder for frames too ill-conditioned for it;
+# the performance page measures which is faster where. `lyapunov_spectra` takes several networks of one shape at once.
 # The heart of `lstmdyn.lyapunov`:
 
 # %%
@@ -274,7 +274,7 @@ table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tai
 # to the first, by more than the floating-point precision between two QR steps:
 # $k(\lambda_1 - \lambda_i) \gtrsim \ln(1/\varepsilon)$, about 16 in float32 and 36 in float64; the leading
 # ones are not. Where only the head of the spectrum matters, as for the paper's largest-exponent readout, a
-# QR every few steps is several times cheaper (see the cost table below and the performance page).
+# QR every few steps saves time; the cost table below measures how much.
 #
 # ## The state: $h$ alone, or $(h, c)$
 #

@@ -19,8 +19,8 @@
 # writes its tables to `benchmarks/results/NAME.json` with the machine, thread count, versions and date
 # (`lstmdyn.book.measurements`). This page is generated from the latest of those files: run a script on your
 # machine and rebuild the book to see your numbers here. Every sentence below that states an outcome is
-# chosen by a condition on the file (`lstmdyn.experiments.performance`). On a shared machine absolute times
-# vary by 10–20 % from run to run, more for runs under a second; the ratios vary less.
+# chosen by a condition on the file (`lstmdyn.experiments.performance`). Times of one run on a shared
+# machine are noisy, most for runs under a second; run a script twice to see how much on yours.
 
 # %% tags=["parameters"]
 measurements = "../../benchmarks/results"  # the directory of the benchmark files (relative to this page)
@@ -32,6 +32,7 @@ from lstmdyn.book.measurements import measurement_markdown, read_measurements
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_verdict,
+    equilibria_verdict,
     qr_accuracy_verdict,
     qr_speed_verdict,
     rebuild_verdict,
@@ -94,13 +95,9 @@ else:
 # the authors' trained PTB network.
 
 # %% tags=["hide-input"]
-display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria")))
+display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria", [equilibria_verdict])))
 
 # %% [markdown]
-# On well-conditioned random networks plain Newton and fixed-point iteration from the zero state can be
-# faster still, because the map contracts strongly there; the homotopy earns its cost where they fail to
-# find an equilibrium (the rows with *found: no*).
-#
 # ## Equilibria through training
 #
 # `benchmarks/equilibria_training.py`: a Nottingham network trained with a checkpoint every 2 gradient steps,
@@ -108,7 +105,7 @@ display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria")))
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("equilibria_training"), "equilibria_training",
-                                      [lambda record: tracking_verdict(record["findings"])])))
+                                      [tracking_verdict])))
 
 # %% [markdown]
 # The chapter {doc}`equilibria_training` explains why the two ways can land on different equilibria.
@@ -117,9 +114,9 @@ display(Markdown(measurement_markdown(records.get("equilibria_training"), "equil
 #
 # `benchmarks/training.py`: each task of `lstmdyn.experiments.tasks` at the sizes of the data chapter's
 # quick profile, the same number of steps run twice in one process, without checkpoints and with one every
-# few steps (plus the last). *Overhead* is the difference of the two runs over the first, dominated on a
-# shared machine by noise of about ±10 %; *writing* is the time spent writing checkpoint files over the
-# training time, the steadier figure.
+# few steps (plus the last). *Overhead* is the difference of the two runs over the first, which also holds
+# the run-to-run noise of the machine; *writing* is the time spent writing checkpoint files alone over the
+# training time, which does not.
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("training"), "training")))
@@ -132,7 +129,7 @@ display(Markdown(measurement_markdown(records.get("training"), "training")))
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("book_build"), "book_build",
-                                      [lambda record: rebuild_verdict(record["findings"])])))
+                                      [rebuild_verdict])))
 
 # %% [markdown]
 # ## Summary

@@ -17,6 +17,7 @@ from lstmdyn.book.measurements import (
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_verdict,
+    equilibria_verdict,
     qr_accuracy_verdict,
     qr_speed_verdict,
     rebuild_verdict,
@@ -102,8 +103,18 @@ def test_the_other_sentences_follow_the_numbers():
     implementations["tables"][0]["rows"] += [[128, "authors' calc_LEs_an", 8.0], [256, "authors' calc_LEs_an", 12.0]]
     assert "8.0× faster at n = 128, 12.0× faster at n = 256: the goal of 10× is not met" in \
         authors_comparison(implementations)
-    findings = {"speedup": 2.0, "tracked_seconds": 75.0, "checkpoints": 50, "n": 200, "newton": 40,
-                "largest_residual": 2e-11, "differ": 0}
-    assert "beyond the goal of 60 s" in tracking_verdict(findings) and "below 1e-10" in tracking_verdict(findings)
-    assert rebuild_verdict({"clean": 100.0, "rebuild": 50.0, "executed_again": 3, "chapters": 9}).endswith(
-        "(50 s against 100 s): 3 of the 9 notebooks ran again.")
+    tracking = {"findings": {"speedup": 2.0, "tracked_seconds": 75.0, "checkpoints": 50, "n": 200, "newton": 40,
+                             "largest_residual": 2e-11, "differ": 0}}
+    assert "beyond the goal of 60 s" in tracking_verdict(tracking) and "below 1e-10" in tracking_verdict(tracking)
+    rebuild = {"findings": {"clean": 100.0, "rebuild": 50.0, "executed_again": 3, "chapters": 9}}
+    assert rebuild_verdict(rebuild).endswith("(50 s against 100 s): 3 of the 9 notebooks ran again.")
+
+
+def test_the_equilibria_sentence_names_who_found_what():
+    columns = ["network", "method", "found", "time / convex"]
+    rows = [["a", "convex", True, 1.0], ["a", "Newton", True, 0.4], ["a", "paper", True, 2.0],
+            ["b", "convex", True, 1.0], ["b", "Newton", False, 0.1], ["b", "paper", True, 3.0]]
+    sentence = equilibria_verdict({"tables": [{"title": "methods", "columns": columns, "rows": rows}]})
+    assert sentence.startswith("The convex homotopy and the paper's homotopy found the equilibrium of all 2")
+    assert "; Newton's method found it for 1 (a)." in sentence
+    assert sentence.endswith("faster than the convex homotopy in 1 of 3 cases (Newton's method).")

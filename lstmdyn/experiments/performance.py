@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["authors_comparison", "batching_verdict", "qr_accuracy_verdict", "qr_speed_verdict",
+__all__ = ["authors_comparison", "batching_verdict", "equilibria_verdict", "qr_accuracy_verdict", "qr_speed_verdict",
            "rebuild_verdict", "table_frame", "tracking_verdict"]
 
 
@@ -119,16 +119,17 @@ def batching_verdict(record: Mapping[str, Any]) -> str:
 
 
 def authors_comparison(record: Mapping[str, Any]) -> str | None:
-    """The package against the authors' ``calc_LEs_an`` and the goal of 10× at every size, or ``None`` if
-    the measurement did not include it.
+    """The package against the authors' ``calc_LEs_an`` and the goal of 10× at every size, with where their
+    code came from (``findings["authors_source"]``), or ``None`` if the measurement did not include it.
 
     Examples
     --------
     >>> record = {"tables": [{"title": "implementations", "columns": ["n", "dtype", "method", "package s",
     ...           "method s", "package speed-up", "max |Δλ|"],
-    ...           "rows": [[128, "float32", "authors' calc_LEs_an", 0.3, 3.6, 12.0, "1e-05"]]}]}
+    ...           "rows": [[128, "float32", "authors' calc_LEs_an", 0.3, 3.6, 12.0, "1e-05"]]}],
+    ...           "findings": {"authors_source": "/src/lyapunov-hyperopt, commit abc"}}
     >>> authors_comparison(record)  # doctest: +ELLIPSIS
-    "Against ... the package was 12.0× faster at n = 128: the goal of 10× is met at every size measured."
+    "Against ... 12.0× faster at n = 128: the goal of 10× is met ... (their code: /src/..., commit abc)."
     """
     frame = table_frame(record, "implementations")
     authors = frame[frame["method"] == "authors' calc_LEs_an"]
@@ -137,19 +138,22 @@ def authors_comparison(record: Mapping[str, Any]) -> str | None:
     speedups = ", ".join(f"{s:.1f}× faster at n = {n}" for n, s in zip(authors["n"], authors["package speed-up"],
                                                                          strict=True))
     met = (authors["package speed-up"] >= 10).all()
+    source = record.get("findings", {}).get("authors_source", "source not recorded")
     return (f"Against the authors' calc_LEs_an on the same inputs, the package was {speedups}: the goal of 10× "
-            f"is {'met at every size measured' if met else 'not met at every size'}.")
+            f"is {'met at every size measured' if met else 'not met at every size'} (their code: {source}).")
 
 
-def tracking_verdict(findings: Mapping[str, Any], goal_seconds: float = 60.0) -> str:
-    """Tracking equilibria through training against the fresh homotopy, and the goal of a minute.
+def tracking_verdict(record: Mapping[str, Any], goal_seconds: float = 60.0) -> str:
+    """Tracking equilibria through training against the fresh homotopy, and the goal of a minute, from the
+    findings of an ``equilibria_training`` measurement.
 
     Examples
     --------
-    >>> tracking_verdict({"speedup": 6.9, "tracked_seconds": 1.7, "checkpoints": 50, "n": 200, "newton": 49,
-    ...                   "largest_residual": 3e-14, "differ": 2})  # doctest: +ELLIPSIS
+    >>> tracking_verdict({"findings": {"speedup": 6.9, "tracked_seconds": 1.7, "checkpoints": 50, "n": 200,
+    ...                   "newton": 49, "largest_residual": 3e-14, "differ": 2}})  # doctest: +ELLIPSIS
     'Tracking was 6.9 times faster and took 1.7 s ..., within the goal of 60 s; ... below 1e-13, ...'
     """
+    findings = record["findings"]
     within = "within" if findings["tracked_seconds"] < goal_seconds else "beyond"
     bound = 10.0 ** (math.floor(math.log10(findings["largest_residual"])) + 1)
     return (f"Tracking was {findings['speedup']:.1f} times faster and took {findings['tracked_seconds']:.1f} s for "
@@ -159,16 +163,57 @@ def tracking_verdict(findings: Mapping[str, Any], goal_seconds: float = 60.0) ->
             f"equilibria at {findings['differ']} checkpoints.")
 
 
-def rebuild_verdict(findings: Mapping[str, Any]) -> str:
-    """What a rebuild with nothing changed cost against the clean build.
+def rebuild_verdict(record: Mapping[str, Any]) -> str:
+    """What a rebuild with nothing changed cost against the clean build, from the findings of a
+    ``book_build`` measurement.
 
     Examples
     --------
-    >>> rebuild_verdict({"clean": 600.0, "rebuild": 6.0, "executed_again": 0, "chapters": 9})
+    >>> rebuild_verdict({"findings": {"clean": 600.0, "rebuild": 6.0, "executed_again": 0, "chapters": 9}})
     'The rebuild took 0.01 of the clean build (6 s against 600 s): none of the 9 notebooks ran again.'
     """
+    findings = record["findings"]
     again = findings["executed_again"]
     ran = "none" if again == 0 else f"{again}"
     return (f"The rebuild took {findings['rebuild'] / findings['clean']:.2f} of the clean build "
             f"({findings['rebuild']:.0f} s against {findings['clean']:.0f} s): {ran} of the "
             f"{findings['chapters']} notebooks ran again.")
+
+
+#: How the equilibria benchmark's methods read in a sentence.
+METHODS = {"convex": "the convex homotopy", "paper": "the paper's homotopy", "paper, ODE": "its ODE form",
+           "Newton": "Newton's method", "iteration": "fixed-point iteration", "fsolve": "fsolve",
+           "authors' scheme": "the authors' scheme"}
+
+
+def equilibria_verdict(record: Mapping[str, Any]) -> str:
+    """Which methods of an ``equilibria`` measurement found every network's equilibrium, which found only
+    some, and how often the others beat the convex homotopy's time where they did find it.
+
+    Examples
+    --------
+    >>> columns = ["network", "method", "seconds", "found", "stopped", "residual", "distance to convex",
+    ...            "spectral radius", "time / convex"]
+    >>> rows = [["a", "convex", 0.1, True, False, "1e-16", "0", 0.6, 1.0], ["a", "Newton", 0.05, True, False,
+    ...          "1e-15", "1e-15", 0.6, 0.5], ["b", "convex", 0.3, True, False, "1e-15", "0", 1.01, 1.0],
+    ...         ["b", "Newton", 0.01, False, False, "1e+06", "3e+08", None, 0.03]]
+    >>> sentence = equilibria_verdict({"tables": [{"title": "methods", "columns": columns, "rows": rows}]})
+    >>> sentence.startswith("The convex homotopy found the equilibrium of all 2 networks")
+    True
+    >>> "Newton's method found it for 1 (a)" in sentence, sentence.endswith("in 1 of 1 cases (Newton's method).")
+    (True, True)
+    """
+    frame = table_frame(record, "methods")
+    networks = frame["network"].unique()
+    found = frame[frame["found"]].groupby("method", sort=False)["network"].apply(list)
+    methods = list(frame["method"].unique())
+    everywhere = [m for m in methods if len(found.get(m, [])) == len(networks)]
+    partial = [f"{METHODS.get(m, m)} found it for {len(found.get(m, []))} ({', '.join(found.get(m, [])) or 'none'})"
+               for m in methods if m not in everywhere]
+    succeeded = frame[frame["found"] & (frame["method"] != "convex")]
+    faster = [METHODS.get(m, m) for m in methods if m in set(succeeded.loc[succeeded["time / convex"] < 1, "method"])]
+    found_all = " and ".join(METHODS.get(m, m) for m in everywhere)
+    return (f"{found_all[0].upper() + found_all[1:]} found the equilibrium of all {len(networks)} networks"
+            f"{'; ' + '; '.join(partial) if partial else ''}. Where the others found it, they were faster than "
+            f"the convex homotopy in {(succeeded['time / convex'] < 1).sum()} of {len(succeeded)} cases "
+            f"({', '.join(faster) or 'none'}).")
