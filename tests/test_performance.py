@@ -97,6 +97,8 @@ def test_the_other_sentences_follow_the_numbers():
                                                              "together s", "speed-up", "max |Δλ|"],
                             "rows": [[128, 4, "householder", 2.0, 1.0, 2.0, "0"]]}]}
     assert batching_verdict(networks) == "Four networks together were 2.0× faster than one after another."
+    networks["tables"][0]["rows"][0][5] = 0.8
+    assert batching_verdict(networks) == "Four networks together were slower than one after another (speed-up 0.8×)."
     implementations = {"tables": [{"title": "implementations", "columns": ["n", "method", "package speed-up"],
                                    "rows": [[128, "autograd (vmap)", 4.0]]}]}
     assert authors_comparison(implementations) is None  # not measured: no sentence
