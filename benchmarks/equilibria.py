@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 from scipy.optimize import fsolve  # noqa: E402
 
 from lstmdyn.book.measurements import Table, write_measurement  # noqa: E402
-from lstmdyn.data.weights import amrouche_ptb_weights  # noqa: E402
+from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters  # noqa: E402
 from lstmdyn.equilibria import AutonomousLSTM, ConvexHomotopy, find_equilibrium, iterate_map, newton  # noqa: E402
 
 
@@ -114,7 +114,7 @@ def main() -> None:
         "random n=200": AutonomousLSTM.random(200, rng=np.random.default_rng(1)),
         "forget +3, n=128": AutonomousLSTM.random(128, rng=np.random.default_rng(1), forget_bias=3.0),
         "forget +3, n=200": AutonomousLSTM.random(200, rng=np.random.default_rng(1), forget_bias=3.0),
-        "authors' PTB, n=200": AutonomousLSTM.from_tf_kernel(kernel, bias),
+        "authors' PTB, n=200": AutonomousLSTM.from_parameters(tf_lstm_parameters(kernel, bias)),
     }
     methods = {  # the package's methods include the eigenvalues of J; the others get them added below
         "convex": lambda lstm: find_equilibrium(lstm, "convex").x,

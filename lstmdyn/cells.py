@@ -36,7 +36,7 @@ __all__ = [
     "Array",
     "GRUParameters",
     "LSTMJacobian",
-    "LSTMLinearisation",
+    "Linearisation",
     "LSTMParameters",
     "RNNParameters",
     "add_diag",
@@ -91,11 +91,6 @@ def _diag(v: Array) -> Array:
     if isinstance(v, torch.Tensor):
         return torch.diag_embed(v)
     return v[..., :, None] * np.eye(v.shape[-1], dtype=v.dtype)
-
-
-def _rows(d: Array, W: Array) -> Array:
-    """``diag(d) @ W``, batched over the leading dimensions of ``d``."""
-    return d[..., :, None] * W
 
 
 def _stack(arrays: list[Array]) -> Array:
@@ -252,7 +247,73 @@ class _Parameters:
         return self._map(lambda a: torch.as_tensor(a).to(dtype))
 
 
-class _HiddenStateCell(_Parameters):
+@dataclass(frozen=True)
+class Linearisation:
+    """One step of a cell from a state, and the row scales of its derivatives: what every cell's
+    ``linearise`` returns.
+
+    With the recurrent weights ``W`` and the input weights ``U`` cut into the cell's ``G`` gate blocks
+    (``W_g``, ``U_g``), the derivatives of the new hidden state are::
+
+        ∂h⁺/∂h = Σ_g diag(S_h[g]) W_g + diag(d_h),      ∂h⁺/∂x = Σ_g diag(S_hx[g]) U_g,
+
+    and, for a cell with a cell state c (the LSTM)::
+
+        ∂c⁺/∂h = Σ_g diag(S_c[g]) W_g,   ∂c⁺/∂x = Σ_g diag(S_c[g]) U_g,   ∂c⁺/∂c = diag(dc_dc),
+        ∂h⁺/∂c = diag(dh_dc).
+
+    ``S_h``, ``S_hx`` and ``S_c`` have shape ``(..., G, n)``; the fields that do not apply to a cell are
+    ``None`` (``d_h`` is the GRU's update gate z, and ``None`` for the LSTM and the vanilla RNN).
+
+    Examples
+    --------
+    >>> lstm = LSTMParameters.random(3, rng=np.random.default_rng(0))
+    >>> lin = lstm.linearise(np.zeros(3), c=np.zeros(3))
+    >>> np.allclose(lin.c, lstm.step(np.zeros(3), np.zeros(3))[0]), lin.S_h.shape, lin.d_h
+    (True, (4, 3), None)
+    """
+
+    h: Array  #: h⁺
+    S_h: Array
+    S_hx: Array
+    d_h: Array | None = None
+    c: Array | None = None  #: c⁺ (LSTM)
+    S_c: Array | None = None
+    dc_dc: Array | None = None  #: diagonal of ∂c⁺/∂c, the forget gate f (LSTM)
+    dh_dc: Array | None = None  #: diagonal of ∂h⁺/∂c (LSTM)
+
+    def dh_dh(self, W: Array) -> Array:
+        """∂h⁺/∂h, dense, from the recurrent weights ``W`` of the cell."""
+        J = gate_sum(self.S_h, W)
+        return J if self.d_h is None else add_diag(J, self.d_h)
+
+
+class _Cell(_Parameters):
+    """What the three cells share: the number of gate blocks in their weights, whether they carry a cell
+    state, and the input Jacobian from their :class:`Linearisation`."""
+
+    gate_count: int  #: row blocks of W and U, one per gate (LSTM 4, GRU 3, vanilla RNN 1)
+    has_cell_state: bool = False  #: whether the state is (c, h) rather than h alone
+
+    def linearise(self, h: Array, x: Array | None = None, *, c: Array | None = None) -> Linearisation:
+        raise NotImplementedError
+
+    def input_jacobian(self, h: Array, x: Array, *, c: Array | None = None) -> Array:
+        """The exact Jacobian ∂h⁺/∂x of one step, shape ``(..., n, m)`` (``c``: the LSTM's cell state).
+
+        Examples
+        --------
+        >>> rnn = RNNParameters.random(4, 2, rng=np.random.default_rng(0))
+        >>> h = rnn.step(np.zeros(4), np.ones(2))
+        >>> np.allclose(rnn.input_jacobian(np.zeros(4), np.ones(2)), (1 - h**2)[:, None] * rnn.U)
+        True
+        """
+        if self.U is None:
+            raise ValueError("this cell has no input weights U")
+        return gate_sum(self.linearise(h, x, c=c).S_hx, self.U)
+
+
+class _HiddenStateCell(_Cell):
     """Iteration shared by the cells whose state is ``h`` alone (GRU, vanilla RNN)."""
 
     def run(self, inputs: np.ndarray | None = None, *, T: int | None = None,
@@ -268,6 +329,14 @@ class _HiddenStateCell(_Parameters):
             h = self.step(h, x)
             hs.append(h)
         return {"h": np.stack(hs, axis=-2)}
+
+    def step(self, h: Array, x: Array | None = None) -> Array:
+        """One step ``h → h⁺``."""
+        return self.linearise(h, x).h
+
+    def jacobian(self, h: Array, x: Array | None = None) -> Array:
+        """The exact Jacobian ∂h⁺/∂h (see :meth:`linearise`)."""
+        return self.linearise(h, x).dh_dh(self.W)
 
 
 def _steps(inputs: np.ndarray | None, T: int | None) -> tuple[list, tuple[int, ...]]:
@@ -331,7 +400,7 @@ class LSTMJacobian:
 
 
 @dataclass(frozen=True)
-class LSTMParameters(_Parameters):
+class LSTMParameters(_Cell):
     """Weights of one LSTM layer.
 
     Parameters
@@ -354,6 +423,8 @@ class LSTMParameters(_Parameters):
     W: Array
     b: Array
     U: Array | None = None
+    gate_count = 4
+    has_cell_state = True
 
     def __post_init__(self) -> None:
         if self.W.ndim != 2 or self.W.shape[0] != 4 * self.W.shape[1]:
@@ -434,7 +505,7 @@ class LSTMParameters(_Parameters):
                 out[k].append(v)
         return {k: np.stack(v, axis=-2) for k, v in out.items()}
 
-    def linearise(self, c: Array, h: Array, x: Array | None = None) -> LSTMLinearisation:
+    def linearise(self, h: Array, x: Array | None = None, *, c: Array | None = None) -> Linearisation:
         """One step from ``(c, h)`` with input ``x``, and the row scales of its derivatives.
 
         With σ' = σ(1 − σ), tanh' = 1 − tanh² and ``k = o tanh'(c⁺)``, for v = h (weights W) or v = x
@@ -444,6 +515,8 @@ class LSTMParameters(_Parameters):
             ∂h⁺/∂v = diag(k) ∂c⁺/∂v + diag(tanh(c⁺) σ'(a_o)) M_o
             ∂c⁺/∂c = diag(f),   ∂h⁺/∂c = diag(k f)
         """
+        if c is None:
+            raise ValueError("an LSTM step needs its cell state c")
         q = self.gates(h, x)
         c_next, h_next = self._update(q, c)
         tanh_c = tanh(c_next)
@@ -451,41 +524,13 @@ class LSTMParameters(_Parameters):
         zero = 0 * q.o
         S_c = _stack([q.g * q.i * (1 - q.i), c * q.f * (1 - q.f), q.i * (1 - q.g**2), zero])
         S_h = _stack([k * S_c[..., 0, :], k * S_c[..., 1, :], k * S_c[..., 2, :], tanh_c * q.o * (1 - q.o)])
-        return LSTMLinearisation(c=c_next, h=h_next, S_c=S_c, S_h=S_h, dc_dc=q.f, dh_dc=k * q.f)
+        return Linearisation(h=h_next, S_h=S_h, S_hx=S_h, c=c_next, S_c=S_c, dc_dc=q.f, dh_dc=k * q.f)
 
     def jacobian(self, c: Array, h: Array, x: Array | None = None) -> LSTMJacobian:
         """The exact Jacobian of :meth:`step` at ``(c, h)`` (and input ``x``); see :meth:`linearise`."""
-        lin = self.linearise(c, h, x)
+        lin = self.linearise(h, x, c=c)
         return LSTMJacobian(dc_dc=lin.dc_dc, dc_dh=gate_sum(lin.S_c, self.W), dh_dc=lin.dh_dc,
-                            dh_dh=gate_sum(lin.S_h, self.W))
-
-    def input_jacobian(self, c: Array, h: Array, x: Array) -> tuple[Array, Array]:
-        """``(∂c⁺/∂x, ∂h⁺/∂x)``, each of shape ``(..., n, m)``."""
-        lin = self.linearise(c, h, x)
-        return gate_sum(lin.S_c, self.U), gate_sum(lin.S_h, self.U)
-
-
-@dataclass(frozen=True)
-class LSTMLinearisation:
-    """The result of :meth:`LSTMParameters.linearise`: the next state and its derivatives' row scales.
-
-    ``S_c`` and ``S_h`` have shape ``(..., 4, n)``, gates in the order i, f, g, o: ``∂c⁺/∂h`` is
-    ``Σ_g diag(S_c[g]) W_g`` and ``∂c⁺/∂x`` is ``Σ_g diag(S_c[g]) U_g`` (likewise ``S_h`` for ``h⁺``).
-
-    Examples
-    --------
-    >>> lstm = LSTMParameters.random(3, rng=np.random.default_rng(0))
-    >>> lin = lstm.linearise(np.zeros(3), np.zeros(3))
-    >>> np.allclose(lin.c, lstm.step(np.zeros(3), np.zeros(3))[0]), lin.S_c.shape
-    (True, (4, 3))
-    """
-
-    c: Array  #: c⁺
-    h: Array  #: h⁺
-    S_c: Array
-    S_h: Array
-    dc_dc: Array  #: diagonal of ∂c⁺/∂c (the forget gate f)
-    dh_dc: Array  #: diagonal of ∂h⁺/∂c
+                            dh_dh=lin.dh_dh(self.W))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -516,6 +561,7 @@ class GRUParameters(_HiddenStateCell):
     b_ih: Array
     b_hh: Array
     U: Array | None = None
+    gate_count = 3
 
     def __post_init__(self) -> None:
         if self.W.ndim != 2 or self.W.shape[0] != 3 * self.W.shape[1]:
@@ -539,13 +585,13 @@ class GRUParameters(_HiddenStateCell):
     def n(self) -> int:
         return self.W.shape[1]
 
-    def linearise(self, h: Array, x: Array | None = None) -> tuple[Array, Array, Array, Array]:
-        """``(h⁺, S_W, S_U, z)``: one step and the row scales of its derivatives (gate order r, z, n)::
+    def linearise(self, h: Array, x: Array | None = None, *, c: Array | None = None) -> Linearisation:
+        """One step and the row scales of its derivatives (gate order r, z, n; ``c`` is not used)::
 
-            ∂h⁺/∂h = diag(z) + Σ_g diag(S_W[g]) W_g,     ∂h⁺/∂x = Σ_g diag(S_U[g]) U_g,
+            ∂h⁺/∂h = diag(z) + Σ_g diag(S_h[g]) W_g,     ∂h⁺/∂x = Σ_g diag(S_hx[g]) U_g,
 
-        with d = (1 − z)(1 − ñ²) and m = W_n h + b_hn: ``S_W = (d m σ'(a_r), (h − ñ) σ'(a_z), d r)`` and
-        ``S_U = (d m σ'(a_r), (h − ñ) σ'(a_z), d)``.
+        with d = (1 − z)(1 − ñ²) and m = W_n h + b_hn: ``S_h = (d m σ'(a_r), (h − ñ) σ'(a_z), d r)`` and
+        ``S_hx = (d m σ'(a_r), (h − ñ) σ'(a_z), d)``.
         """
         n = self.n
         a_h = h @ self.W.T + self.b_hh
@@ -557,20 +603,7 @@ class GRUParameters(_HiddenStateCell):
         h_next = (1 - z) * n_tilde + z * h
         d = (1 - z) * (1 - n_tilde**2)
         reset, update = d * m * r * (1 - r), (h - n_tilde) * z * (1 - z)
-        return h_next, _stack([reset, update, d * r]), _stack([reset, update, d]), z
-
-    def step(self, h: Array, x: Array | None = None) -> Array:
-        """One step ``h → h⁺``."""
-        return self.linearise(h, x)[0]
-
-    def jacobian(self, h: Array, x: Array | None = None) -> Array:
-        """The exact Jacobian ∂h⁺/∂h (see :meth:`linearise`)."""
-        _, S_W, _, z = self.linearise(h, x)
-        return add_diag(gate_sum(S_W, self.W), z)
-
-    def input_jacobian(self, h: Array, x: Array) -> Array:
-        """The exact Jacobian ∂h⁺/∂x, shape ``(..., n, m)``."""
-        return gate_sum(self.linearise(h, x)[2], self.U)
+        return Linearisation(h=h_next, S_h=_stack([reset, update, d * r]), S_hx=_stack([reset, update, d]), d_h=z)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -593,6 +626,7 @@ class RNNParameters(_HiddenStateCell):
     b: Array
     U: Array | None = None
     nonlinearity: Literal["tanh", "relu"] = "tanh"
+    gate_count = 1
 
     def __post_init__(self) -> None:
         if self.W.ndim != 2 or self.W.shape[0] != self.W.shape[1]:
@@ -642,23 +676,14 @@ class RNNParameters(_HiddenStateCell):
             module.bias_hh_l0.zero_()
         return module
 
-    def step(self, h: Array, x: Array | None = None) -> Array:
-        """One step ``h → φ(W h + U x + b)``."""
-        return self.linearise(h, x)[0]
-
-    def linearise(self, h: Array, x: Array | None = None) -> tuple[Array, Array]:
-        """``(h⁺, φ'(a))``: one step, and the row scale of ``∂h⁺/∂h = diag(φ'(a)) W`` and
-        ``∂h⁺/∂x = diag(φ'(a)) U``."""
+    def linearise(self, h: Array, x: Array | None = None, *, c: Array | None = None) -> Linearisation:
+        """One step ``h⁺ = φ(a)``, ``a = W h + U x + b``, and the row scale φ'(a) of ``∂h⁺/∂h = diag(φ'(a)) W``
+        and ``∂h⁺/∂x = diag(φ'(a)) U`` (``c`` is not used)."""
         a = _affine(self.W, h, self.b, self.U, x)
         if self.nonlinearity == "tanh":
             h_next = tanh(a)
-            return h_next, 1 - h_next**2
-        return relu(a), _relu_derivative(a)
-
-    def jacobian(self, h: Array, x: Array | None = None) -> Array:
-        """The exact Jacobian ``diag(φ'(a)) W``."""
-        return _rows(self.linearise(h, x)[1], self.W)
-
-    def input_jacobian(self, h: Array, x: Array) -> Array:
-        """The exact Jacobian ``diag(φ'(a)) U``."""
-        return _rows(self.linearise(h, x)[1], self.U)
+            derivative = 1 - h_next**2
+        else:
+            h_next, derivative = relu(a), _relu_derivative(a)
+        S = derivative[..., None, :]
+        return Linearisation(h=h_next, S_h=S, S_hx=S)

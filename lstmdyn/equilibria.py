@@ -12,31 +12,26 @@ and an equilibrium is a fixed point x = Φ(x) of the state x = (c, h). Two homot
 - the **fixed-point (convex) homotopy** of Garcia & Zangwill, H(t, x) = x − t·Φ(x) − (1 − t)·x0, from the
   state x0 at t = 0. Since Φ maps into a bounded set, so do its solutions for t ∈ [0, 1]: the default.
 
-Both zero sets are curves in (x, t), followed by :func:`follow_path`: an Euler predictor along the unit
-tangent (the kernel of DH), a Newton corrector on the hyperplane through the prediction orthogonal to
-the previous tangent, adaptive steps, the tangent oriented by continuity (so turning points are passed), an
-end game that lands on t = 1, and a Newton polish on Φ(x) = x (Allgower & Georg 1990). Everything is float64.
+Both zero sets are curves in (x, t), followed by the continuation engine of :mod:`lstmdyn.continuation`
+(predictor–corrector or the paper's ODE, turning points passed, an end game that lands on t = 1); the point
+reached is polished by Newton's method on Φ(x) = x. Everything is float64.
 """
 
 from __future__ import annotations
 
 import time
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import scipy.linalg as sl
 import torch
-from scipy.integrate import RK45
-from scipy.optimize import brentq
 from threadpoolctl import threadpool_limits
 
 from lstmdyn.cells import LSTMParameters
+from lstmdyn.continuation import Homotopy, Path, follow_path, follow_path_ode, solve_if_regular
 
-__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "Path", "PathEnd",
-           "continue_equilibrium", "find_equilibria", "find_equilibrium", "follow_path", "follow_path_ode",
-           "iterate_map", "newton", "next_step_length"]
+__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "continue_equilibrium",
+           "find_equilibria", "find_equilibrium", "iterate_map", "newton"]
 
 RESIDUAL_TOLERANCE = 1e-9  # an equilibrium is reported as converged only below this ‖Φ(x) − x‖
 
@@ -102,29 +97,6 @@ class AutonomousLSTM:
         return cls.from_parameters(LSTMParameters.from_torch(module))
 
     @classmethod
-    def from_tf_kernel(cls, kernel: np.ndarray, bias: np.ndarray, forget_bias: float = 0.0
-                       ) -> AutonomousLSTM:
-        """From the arrays of a TensorFlow ``BasicLSTMCell``.
-
-        ``kernel`` has shape (m + n, 4n): rows for the input, then the hidden state; column blocks
-        i, j (= g), f, o, so that a gate's pre-activation is ``[x, h] @ kernel[:, block] + bias[block]``.
-        ``forget_bias`` is the constant TensorFlow adds to the forget gate at run time (1.0 by default in
-        TensorFlow; the arrays do not contain it).
-        """
-        kernel, bias = np.asarray(kernel, dtype=np.float64), np.asarray(bias, dtype=np.float64)
-        if kernel.ndim != 2 or kernel.shape[1] % 4:
-            raise ValueError(f"kernel must have shape (m + n, 4n), got {kernel.shape}")
-        n = kernel.shape[1] // 4
-        if kernel.shape[0] < n:
-            raise ValueError(f"kernel has {kernel.shape[0]} rows, fewer than the n = {n} hidden units")
-        if bias.shape != (4 * n,):
-            raise ValueError(f"bias must have shape ({4 * n},), got {bias.shape}")
-        hidden = kernel[-n:]
-        block = {k: slice(j * n, (j + 1) * n) for j, k in enumerate("igfo")}
-        return cls(**{f"W_{k}": hidden[:, block[k]].T for k in "figo"},
-                   **{f"b_{k}": bias[block[k]] + (forget_bias if k == "f" else 0.0) for k in "figo"})
-
-    @classmethod
     def random(cls, n: int, *, rng: np.random.Generator, scale: float | None = None,
                forget_bias: float = 0.0) -> AutonomousLSTM:
         """Uniform weights on ±scale (default 1/√n, PyTorch's initialisation); see
@@ -167,42 +139,20 @@ class AutonomousLSTM:
 # Homotopies: H(t, x) = 0 is a curve from a known point at t = 0 to an equilibrium at t = 1
 
 
-class _Homotopy:
-    """Common part: the start point x_s, and the offset that makes it a root at t = 0.
-
-    A start moved away from the natural one (a retry after a singular Jacobian, paper section 3) is
-    handled by ``H_e(t, x) = H(t, x) − (1 − t) H(0, x_s)``: the same target at t = 1, and x_s is a root
-    at t = 0.
-    """
-
-    name: str
+class _LSTMHomotopy(Homotopy):
+    """A homotopy whose points are LSTM states (c, h), or shifted ones: its path records ‖c‖ and ‖h‖ (for the
+    paper's homotopy, ‖q‖ of the shifted q = h − q_c) at every point."""
 
     def __init__(self, lstm: AutonomousLSTM, start: np.ndarray) -> None:
         self.lstm = lstm
-        self.start = start
-        self.offset = np.zeros_like(start)
-        self.offset = self._value(start, 0.0)
+        super().__init__(start)
 
-    def value(self, x: np.ndarray, t: float) -> np.ndarray:
-        return self._value(x, t) - (1 - t) * self.offset
-
-    def derivatives(self, x: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(H, ∂H/∂x, ∂H/∂t)`` at ``(x, t)``."""
-        H, H_x, H_t = self._derivatives(x, t)
-        return H - (1 - t) * self.offset, H_x, H_t + self.offset
-
-    def to_state(self, x: np.ndarray) -> np.ndarray:
-        """The LSTM state (c, h) of a point x of the homotopy."""
-        return x
-
-    def _value(self, x, t):
-        raise NotImplementedError
-
-    def _derivatives(self, x, t):
-        raise NotImplementedError
+    def parts(self, x: np.ndarray) -> dict[str, float]:
+        n = self.lstm.n
+        return {"c": float(np.linalg.norm(x[:n])), "h": float(np.linalg.norm(x[n:]))}
 
 
-class ConvexHomotopy(_Homotopy):
+class ConvexHomotopy(_LSTMHomotopy):
     """``H(t, x) = x − t Φ(x) − (1 − t) x0``, the fixed-point homotopy (Zangwill & Garcia 1981).
 
     Examples
@@ -228,7 +178,7 @@ class ConvexHomotopy(_Homotopy):
         return x - t * Phi - (1 - t) * self.x0, np.eye(len(x)) - t * J, self.x0 - Phi
 
 
-class PaperHomotopy(_Homotopy):
+class PaperHomotopy(_LSTMHomotopy):
     """The homotopy of Amrouche et al., eqs. (2)–(3).
 
     With ``h = q + q_c`` and ``W_g q_c + b_g = 0`` (least squares when ``b_g`` is not in the range of
@@ -273,321 +223,6 @@ class PaperHomotopy(_Homotopy):
 
     def to_state(self, x):
         return x + self.shift
-
-
-# --------------------------------------------------------------------------------------------------
-# Path following
-
-
-@dataclass
-class Path:
-    """The followed curve: t, arclength s, ‖x‖ and its two halves ‖c‖ and ‖h‖ (for the paper's homotopy the
-    second half is the shifted state q = h − q_c) at every accepted point, and where t turned back.
-
-    Examples
-    --------
-    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
-    >>> end.path.t[0], end.path.t[-1]
-    (0.0, 1.0)
-    """
-
-    t: list[float] = field(default_factory=list)
-    s: list[float] = field(default_factory=list)
-    norm: list[float] = field(default_factory=list)
-    norm_c: list[float] = field(default_factory=list)
-    norm_h: list[float] = field(default_factory=list)
-    turning_points: list[tuple[float, float]] = field(default_factory=list)  # (s, t)
-    min_abs_dt: float = np.inf  # min |dt/dθ| of the unit tangent along the path
-
-    def add(self, y: np.ndarray, s: float) -> None:
-        self.t.append(float(y[-1]))
-        self.s.append(s)
-        self.norm.append(float(np.linalg.norm(y[:-1])))
-        n = (len(y) - 1) // 2
-        self.norm_c.append(float(np.linalg.norm(y[:n])))
-        self.norm_h.append(float(np.linalg.norm(y[n:-1])))
-
-
-@dataclass
-class PathEnd:
-    """Where :func:`follow_path` stopped.
-
-    Examples
-    --------
-    >>> end = follow_path(ConvexHomotopy(AutonomousLSTM.random(3, rng=np.random.default_rng(0))))
-    >>> end.status, end.x.shape
-    ('reached', (6,))
-    """
-
-    x: np.ndarray
-    status: Literal["reached", "returned", "diverged", "max_steps", "singular"]
-    steps: int
-    path: Path
-
-
-class _Singular(Exception):
-    pass
-
-
-def _bordered(H: _Homotopy, y: np.ndarray, border: np.ndarray):
-    """LU factors of ``[DH(y); borderᵀ]`` and H(y); raises _Singular if the matrix is singular."""
-    value, H_x, H_t = H.derivatives(y[:-1], y[-1])
-    B = np.empty((len(y), len(y)))
-    B[:-1, :-1], B[:-1, -1], B[-1] = H_x, H_t, border
-    lu, piv = sl.lu_factor(B, check_finite=False)
-    d = np.abs(np.diag(lu))
-    if not np.all(np.isfinite(lu)) or d.min() <= 1e-13 * d.max():
-        raise _Singular
-    return (lu, piv), value
-
-
-def _tangent(lu, previous: np.ndarray) -> np.ndarray:
-    """The unit tangent solving ``[DH; previousᵀ] τ = e_last``: in ker DH, with τ·previous > 0."""
-    e = np.zeros(len(previous))
-    e[-1] = 1.0
-    tau = sl.lu_solve(lu, e, check_finite=False)
-    return tau / np.linalg.norm(tau)
-
-
-def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """``A⁻¹ b``, or None if ``A`` is singular or too ill-conditioned to trust."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", sl.LinAlgWarning)
-        try:
-            return sl.solve(A, b, check_finite=False)
-        except (sl.LinAlgError, sl.LinAlgWarning, ValueError):
-            return None
-
-
-def follow_path(H: _Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: float = 1e-9,
-                max_steps: int = 5000, tol: float = 1e-7, max_norm: float = 1e4,
-                nominal: tuple[float, float, float] = (0.05, 0.2, 0.15),
-                orientation: Literal["continuity", "increasing_t"] = "continuity") -> PathEnd:
-    """Follow the zero curve of ``H`` from ``(H.start, 0)`` to t = 1 by predictor–corrector continuation.
-
-    Euler predictor ``y + h τ``; chord-Newton corrector with the factors of ``[DH(y); τ_prevᵀ]`` on the
-    hyperplane through the prediction orthogonal to ``τ_prev``; step length adapted from the corrector's
-    first step, its contraction and the angle between tangents against their ``nominal`` values
-    (:func:`next_step_length`; Allgower & Georg 1990, ch. 6). The tangent is oriented by continuity, so
-    turning points are passed; ``orientation="increasing_t"`` forces dt/dθ > 0 instead, as the paper's
-    solver does, for comparison. Once an accepted step crosses t = 1, the point where the secant crosses it
-    is corrected by Newton in x at t = 1 (the end game).
-
-    Steps are at most ``h_max·(1 + ‖y‖)`` long, so that a path escaping to infinity leaves the ball
-    ``‖x‖ ≤ max_norm`` quickly (``status == "diverged"``); a path that turns back through t = 0 ends
-    there (``status == "returned"``). Returns the end point in homotopy coordinates (the solution at t = 1
-    if ``status == "reached"``).
-
-    Examples
-    --------
-    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
-    >>> end = follow_path(ConvexHomotopy(lstm))
-    >>> end.status, bool(lstm.residual(end.x) < 1e-6)
-    ('reached', True)
-    """
-    if orientation not in ("continuity", "increasing_t"):
-        raise ValueError(f"orientation must be 'continuity' or 'increasing_t', got {orientation!r}")
-    y = np.append(H.start, 0.0)
-    path = Path()
-    tau_prev = np.zeros(len(y))
-    tau_prev[-1] = 1.0  # start towards increasing t
-    s, h, steps, rejected = 0.0, h0, 0, False
-    try:
-        lu, _ = _bordered(H, y, tau_prev)
-    except _Singular:
-        return PathEnd(H.start, "singular", 0, path)
-    tau = _tangent(lu, tau_prev)
-    path.add(y, s)
-    while steps < max_steps:
-        steps += 1
-        accepted = _predict_and_correct(H, y, tau, tau_prev, lu, h, tol)
-        landed = None
-        if accepted is not None and accepted[0][-1] >= 1.0 > y[-1]:  # the end game
-            y_new = accepted[0]
-            secant = y + (1.0 - y[-1]) / (y_new[-1] - y[-1]) * (y_new - y)
-            landed = _land_on_one(H, secant, 1e-10)
-            if landed is not None:
-                path.add(np.append(landed, 1.0), s + float(np.linalg.norm(secant - y)))
-                return PathEnd(landed, "reached", steps, path)
-        if accepted is None or landed is None and accepted[0][-1] >= 1.0 > y[-1]:
-            h = next_step_length(h, None)
-            rejected = True
-            if h < h_min:
-                return PathEnd(y[:-1], "singular", steps, path)
-            continue
-        y_new, tau_new, lu_new, first, contraction, angle = accepted
-        if orientation == "increasing_t" and tau_new[-1] < 0:
-            tau_new = -tau_new
-        s += float(np.linalg.norm(y_new - y))
-        if np.sign(tau_new[-1]) != np.sign(tau[-1]):
-            path.turning_points.append((s, float(y_new[-1])))
-        path.min_abs_dt = min(path.min_abs_dt, abs(tau_new[-1]))
-        y, tau_prev, tau, lu = y_new, tau, tau_new, lu_new
-        path.add(y, s)
-        if not np.all(np.isfinite(y)) or np.linalg.norm(y[:-1]) > max_norm:
-            return PathEnd(y[:-1], "diverged", steps, path)
-        if y[-1] < 0.0:
-            return PathEnd(y[:-1], "returned", steps, path)
-        slow = max(np.sqrt(first / nominal[0]), np.sqrt(contraction / nominal[1]), angle / nominal[2])
-        h = min(h_max * (1.0 + np.linalg.norm(y)), next_step_length(h, slow, after_rejection=rejected))
-        rejected = False
-    return PathEnd(y[:-1], "max_steps", steps, path)
-
-
-def next_step_length(h: float, slow: float | None, *, after_rejection: bool = False) -> float:
-    """The step-length rule of :func:`follow_path`.
-
-    ``slow`` is the largest ratio of the corrector's first step, its contraction and the bend of the
-    tangent to their nominal values (``None`` for a rejected step, which halves ``h``). An accepted step
-    divides ``h`` by ``slow``, clipped to [1/2, 2]: the step at most doubles or halves. Right after a
-    rejection it may shrink but not grow.
-
-    Examples
-    --------
-    >>> next_step_length(0.1, None), next_step_length(0.1, 0.25), next_step_length(0.1, 4.0)
-    (0.05, 0.2, 0.05)
-    >>> next_step_length(0.1, 0.25, after_rejection=True), next_step_length(0.1, 1.6, after_rejection=True)
-    (0.1, 0.0625)
-    """
-    if slow is None:
-        return 0.5 * h
-    return h / min(max(slow, 1.0 if after_rejection else 0.5), 2.0)
-
-
-def _predict_and_correct(H: _Homotopy, y, tau, tau_prev, lu, h: float, tol: float):
-    """One predictor–corrector step of length ``h``, or None if it must be rejected.
-
-    Returns ``(y_new, τ_new, factors at y_new, first corrector step, contraction, angle τ→τ_new)``.
-    """
-    corrected = _correct(H, lu, tau_prev, y + h * tau, tol)
-    if corrected is None:
-        return None
-    y_new, first, contraction = corrected
-    try:
-        lu_new, _ = _bordered(H, y_new, tau)
-    except _Singular:
-        return None
-    tau_new = _tangent(lu_new, tau)
-    angle = float(np.arccos(np.clip(tau_new @ tau, -1.0, 1.0)))
-    if angle > 0.5:  # too sharp a bend for this step length
-        return None
-    return y_new, tau_new, lu_new, first, contraction, angle
-
-
-def _correct(H: _Homotopy, lu, border: np.ndarray, y_p: np.ndarray, tol: float, max_iter: int = 6):
-    """Chord-Newton from the prediction ``y_p`` on the hyperplane ``borderᵀ(y − y_p) = 0``.
-
-    Returns ``(y, first step length, contraction rate)`` or None if the iteration does not contract.
-    """
-    y = y_p.copy()
-    r = np.empty(len(y))
-    previous, first, contraction = np.inf, 0.0, 0.0
-    for k in range(max_iter):
-        r[:-1] = H.value(y[:-1], y[-1])
-        r[-1] = border @ (y - y_p)
-        delta = sl.lu_solve(lu, -r, check_finite=False)
-        y += delta
-        size = np.linalg.norm(delta)
-        if not np.isfinite(size) or size > 0.5 * previous:
-            return None
-        if k == 0:
-            first = size
-        elif k == 1:
-            contraction = size / max(first, 1e-300)
-        if size <= tol * (1.0 + np.linalg.norm(y)):
-            return y, first, contraction
-        previous = size
-    return None
-
-
-def _land_on_one(H: _Homotopy, y: np.ndarray, tol: float) -> np.ndarray | None:
-    """Newton in x at t = 1 from the prediction ``y`` (its last entry is 1); None if it fails."""
-    x = y[:-1].copy()
-    previous = np.inf
-    for _ in range(12):
-        value, H_x, _ = H.derivatives(x, 1.0)
-        delta = _solve(H_x, -value)
-        if delta is None:
-            return None
-        x += delta
-        size = np.linalg.norm(delta)
-        if not np.isfinite(size) or size > 0.7 * previous:
-            return None
-        if size <= tol * (1.0 + np.linalg.norm(x)):
-            return x
-        previous = size
-    return None
-
-
-class _TooManySteps(Exception):
-    pass
-
-
-def _t_minus_one(theta: float, dense) -> float:
-    return dense(theta)[-1] - 1.0
-
-
-def follow_path_ode(H: _Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, max_arclength: float = 1e4,
-                    max_steps: int = 20000) -> PathEnd:
-    """The paper's formulation: integrate the unit tangent ``dy/dθ`` of eq. (5) with an adaptive
-    Runge–Kutta method (scipy's ``RK45``), one accepted step at a time.
-
-    The tangent is the kernel of DH, oriented by continuity with the tangent at the last *accepted* point
-    (the stages of a rejected step do not count), and turning points are counted between accepted points.
-    Integration stops when t reaches 1, located on the step's dense output, and the point is then corrected
-    with Newton at t = 1. ``max_steps`` bounds the number of tangent evaluations.
-
-    Examples
-    --------
-    >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1))
-    >>> end = follow_path_ode(ConvexHomotopy(lstm))
-    >>> end.status, bool(lstm.residual(end.x) < 1e-5)
-    ('reached', True)
-    """
-    y0 = np.append(H.start, 0.0)
-    path = Path()
-    accepted_tangent = np.zeros(len(y0))
-    accepted_tangent[-1] = 1.0
-    evaluations = 0
-
-    def rhs(_theta, y):
-        nonlocal evaluations
-        evaluations += 1
-        if evaluations > max_steps:
-            raise _TooManySteps
-        lu, _ = _bordered(H, y, accepted_tangent)
-        return _tangent(lu, accepted_tangent)
-
-    try:
-        solver = RK45(rhs, 0.0, y0, max_arclength, rtol=rtol, atol=atol)
-        path.add(y0, 0.0)
-        while solver.status == "running":
-            y_before = solver.y
-            solver.step()
-            if solver.status == "failed":
-                return PathEnd(solver.y[:-1], "singular", evaluations, path)
-            tangent = rhs(solver.t, solver.y)
-            if np.sign(tangent[-1]) != np.sign(accepted_tangent[-1]):
-                path.turning_points.append((float(solver.t), float(solver.y[-1])))
-            accepted_tangent = tangent
-            path.min_abs_dt = min(path.min_abs_dt, abs(tangent[-1]))
-            if solver.y[-1] >= 1.0 > y_before[-1]:
-                within = solver.dense_output()
-                theta = brentq(_t_minus_one, solver.t_old, solver.t, args=(within,), xtol=1e-14)
-                y_one = within(theta)
-                path.add(y_one, float(theta))
-                landed = _land_on_one(H, y_one, 1e-10)
-                if landed is None:
-                    return PathEnd(y_one[:-1], "singular", evaluations, path)
-                return PathEnd(landed, "reached", evaluations, path)
-            path.add(solver.y, float(solver.t))
-            if solver.y[-1] < 0.0:
-                return PathEnd(solver.y[:-1], "returned", evaluations, path)
-    except _Singular:
-        return PathEnd(H.start if not path.t else solver.y[:-1], "singular", evaluations, path)
-    except _TooManySteps:
-        return PathEnd(H.start if not path.t else solver.y[:-1], "max_steps", evaluations, path)
-    return PathEnd(solver.y[:-1], "max_steps", evaluations, path)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -639,7 +274,7 @@ def iterate_map(lstm: AutonomousLSTM, x0: np.ndarray, steps: int) -> np.ndarray:
 def _newton_correction(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray | None:
     """The Newton correction ``(I − J)⁻¹ (x − Φ(x))`` for ``x − Φ(x) = 0``, or None if I − J is singular."""
     Phi, J = lstm.Phi_and_jacobian(x)
-    return _solve(np.eye(len(x)) - J, x - Phi)
+    return solve_if_regular(np.eye(len(x)) - J, x - Phi)
 
 
 def _polish(lstm: AutonomousLSTM, x: np.ndarray) -> np.ndarray:
@@ -717,7 +352,7 @@ class Equilibrium:
 
 
 def _make_homotopy(lstm: AutonomousLSTM, homotopy: str, x0: np.ndarray | None,
-                   perturbation: np.ndarray | None) -> _Homotopy:
+                   perturbation: np.ndarray | None) -> _LSTMHomotopy:
     if homotopy == "convex":
         return ConvexHomotopy(lstm, x0, perturbation)
     if homotopy == "paper":

@@ -96,11 +96,10 @@ class NetworkDynamics:
             raise ValueError("the module must have batch_first=True; inputs are (batch, T, input_size)")
         if state not in ("h", "hc"):
             raise ValueError(f"state must be 'h' or 'hc', got {state!r}")
-        if state == "hc" and kind is not LSTMParameters:
+        if state == "hc" and not kind.has_cell_state:
             raise ValueError(f"state='hc' needs an LSTM; a {type(model).__name__} has the state h only")
         self.layers = [kind.from_torch(model, layer) for layer in range(model.num_layers)]
-        gates = {LSTMParameters: 4, GRUParameters: 3, RNNParameters: 1}[kind]
-        self._blocks = [(transposed_blocks(layer.W, gates), transposed_blocks(layer.U, gates))
+        self._blocks = [(transposed_blocks(layer.W, layer.gate_count), transposed_blocks(layer.U, layer.gate_count))
                         for layer in self.layers]
         self.state = state
         self.input_size = model.input_size
@@ -143,23 +142,18 @@ class NetworkDynamics:
 
     def _layer(self, layer, W_t, U_t, c, h, x, with_input: bool):
         """``(∂s⁺/∂s, ∂s⁺/∂x or None, c⁺, h⁺)`` of one layer; ``W_t``, ``U_t``: its transposed blocks."""
-        if isinstance(layer, LSTMParameters):
-            lin = layer.linearise(c, h, x)
-            if self.state == "h":
-                return (gate_sum_columns(lin.S_h, W_t),
-                        gate_sum_columns(lin.S_h, U_t) if with_input else None, lin.c, lin.h)
-            top = torch.cat([gate_sum_columns(lin.S_h, W_t), torch.diag_embed(lin.dh_dc)], -1)
-            bottom = torch.cat([gate_sum_columns(lin.S_c, W_t), torch.diag_embed(lin.dc_dc)], -1)
-            from_input = (torch.cat([gate_sum_columns(lin.S_h, U_t), gate_sum_columns(lin.S_c, U_t)], -2)
-                          if with_input else None)
-            return torch.cat([top, bottom], -2), from_input, lin.c, lin.h
-        if isinstance(layer, GRUParameters):
-            h_next, S_W, S_U, z = layer.linearise(h, x)
-            return (add_diag(gate_sum_columns(S_W, W_t), z),
-                    gate_sum_columns(S_U, U_t) if with_input else None, c, h_next)
-        h_next, d = layer.linearise(h, x)
-        S = d[..., None, :]
-        return gate_sum_columns(S, W_t), gate_sum_columns(S, U_t) if with_input else None, c, h_next
+        lin = layer.linearise(h, x, c=c)
+        dh_dh = gate_sum_columns(lin.S_h, W_t)
+        if lin.d_h is not None:
+            add_diag(dh_dh, lin.d_h)
+        dh_dx = gate_sum_columns(lin.S_hx, U_t) if with_input else None
+        c_next = c if lin.c is None else lin.c
+        if self.state == "h":
+            return dh_dh, dh_dx, c_next, lin.h
+        top = torch.cat([dh_dh, torch.diag_embed(lin.dh_dc)], -1)
+        bottom = torch.cat([gate_sum_columns(lin.S_c, W_t), torch.diag_embed(lin.dc_dc)], -1)
+        from_input = torch.cat([dh_dx, gate_sum_columns(lin.S_c, U_t)], -2) if with_input else None
+        return torch.cat([top, bottom], -2), from_input, c_next, lin.h
 
 
 QRMethod = Literal["auto", "householder", "cholesky"]

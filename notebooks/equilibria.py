@@ -43,7 +43,7 @@ from IPython.display import display
 
 from lstmdyn.book.page import equilibrium_table, glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, homotopy_path, homotopy_paths, save, use_style
-from lstmdyn.data.weights import amrouche_ptb_weights
+from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters
 from lstmdyn.equilibria import AutonomousLSTM, PaperHomotopy, find_equilibria, find_equilibrium, iterate_map
 from lstmdyn.experiments.homotopies import (
     check_leading_moduli,
@@ -237,7 +237,7 @@ else:
 
 # %%
 kernel, bias = amrouche_ptb_weights()
-ptb = {fb: AutonomousLSTM.from_tf_kernel(kernel, bias, forget_bias=fb) for fb in forget_biases}
+ptb = {fb: AutonomousLSTM.from_parameters(tf_lstm_parameters(kernel, bias, forget_bias=fb)) for fb in forget_biases}
 main = ptb[forget_biases[0]]
 shifted = PaperHomotopy(main)
 ptb_results = {(fb, h): find_equilibrium(net, h, max_steps=5 * max_steps) for fb, net in ptb.items()

@@ -51,7 +51,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, save, use_style
-from lstmdyn.data.weights import amrouche_ptb_weights
+from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibria, find_equilibrium
 from lstmdyn.experiments.cross_check import exponents_at_equilibrium
 from lstmdyn.experiments.tasks import mnist_task, nottingham_task, ptb_task
@@ -356,7 +356,7 @@ glue_text(agreement="; ".join(agreement) + ".")
 
 # %% tags=["hide-input"]
 kernel, bias = amrouche_ptb_weights()
-published = find_equilibrium(AutonomousLSTM.from_tf_kernel(kernel, bias))
+published = find_equilibrium(AutonomousLSTM.from_parameters(tf_lstm_parameters(kernel, bias)))
 final = checkpoints.loc[checkpoints.groupby(["task", "seed"])["step"].idxmax()]
 paper_values = {"mnist": 0.81, "ptb": 0.99, "nottingham": 1.0}  # Nottingham: "crosses 1"
 fig, ax = plt.subplots(figsize=(6.5, 3.6))

@@ -19,7 +19,7 @@
 # its loss oscillate, flatten, decay or blow up, and ended with open questions: was its BPTT right, should
 # the previous output feed all four gates, and were the exploding weights it saw a bug or exploding
 # gradients? This chapter redoes the work with an implementation that is checked against finite differences
-# and PyTorch (`lstmdyn.scratch`), and with the package's trainer where speed matters, and answers those
+# and PyTorch (`lstmdyn.numpy_lstm`), and with the package's trainer where speed matters, and answers those
 # questions. Everything here is synthetic by design: the tasks are grammars and counts with known answers.
 #
 # **Reproduces:** no paper's figure: it builds the LSTM of {eq}`lstm-equations` from scratch, the
@@ -58,7 +58,7 @@ from lstmdyn.experiments.remember import (
     loss_shapes,
     repeated_symbol_right,
 )
-from lstmdyn.scratch import ScratchLSTM
+from lstmdyn.numpy_lstm import NumpyLSTM
 
 use_style()
 runs = [seed + k for k in range(seeds)]
@@ -87,7 +87,7 @@ glue_numbers(grammar_batch=GRAMMAR_BATCH, seeds=seeds, hidden=hidden, epochs=epo
 # The code follows these lines one by one:
 
 # %%
-print(inspect.getsource(ScratchLSTM.gradients))
+print(inspect.getsource(NumpyLSTM.gradients))
 
 # %% [markdown]
 # Is it right? We compare every gradient with central finite differences and with PyTorch's automatic
@@ -95,7 +95,7 @@ print(inspect.getsource(ScratchLSTM.gradients))
 
 # %%
 rng = np.random.default_rng(seed)
-errors = gradient_errors(ScratchLSTM.random(5, 4, 3, rng=rng, scale=0.8), rng.normal(size=(12, 4)),
+errors = gradient_errors(NumpyLSTM.random(5, 4, 3, rng=rng, scale=0.8), rng.normal(size=(12, 4)),
                          rng.integers(3, size=12))
 glue_numbers(worst_error=errors[["vs finite differences", "vs PyTorch autograd"]].to_numpy().max())
 table(errors, {"vs finite differences": "{:.1e}", "vs PyTorch autograd": "{:.1e}"})

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters
+from lstmdyn.cells import GRUParameters, Linearisation, LSTMParameters, RNNParameters
 
 torch.manual_seed(0)
 M, N, T, B = 3, 6, 12, 4
@@ -89,6 +89,42 @@ def test_rnn_jacobian_matches_autograd(nonlinearity):
     _, h, x = _random_point(True)
     expected = torch.autograd.functional.jacobian(lambda h: cell.step(h, x), h)
     torch.testing.assert_close(cell.jacobian(h, x), expected, rtol=0, atol=1e-12)
+
+
+def _cells_with_input():
+    """One cell of each kind, with input weights and gates away from 0.5, in float64 torch."""
+    rng = np.random.default_rng(5)
+    return {"lstm": LSTMParameters.random(N, M, rng=rng, scale=1.5).as_torch(),
+            "gru": GRUParameters.from_torch(torch.nn.GRUCell(M, N).double()),
+            "rnn": RNNParameters.random(N, M, rng=rng, gain=2.0).as_torch()}
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_input_jacobian_matches_autograd(kind):
+    cell = _cells_with_input()[kind]
+    c, h, x = _random_point(True)
+    if kind == "lstm":
+        expected = torch.autograd.functional.jacobian(lambda x: cell.step(c, h, x)[1], x)
+        torch.testing.assert_close(cell.input_jacobian(h, x, c=c), expected, rtol=0, atol=1e-12)
+    else:
+        expected = torch.autograd.functional.jacobian(lambda x: cell.step(h, x), x)
+        torch.testing.assert_close(cell.input_jacobian(h, x), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_every_cell_linearises_into_one_type_whose_blocks_match_its_weights(kind):
+    cell = _cells_with_input()[kind]
+    c, h, x = _random_point(True)
+    lin = cell.linearise(h, x, c=c)
+    assert isinstance(lin, Linearisation)
+    assert lin.S_h.shape == lin.S_hx.shape == (cell.gate_count, N)
+    assert cell.W.shape[0] == cell.gate_count * N and (lin.c is not None) == cell.has_cell_state
+
+
+def test_an_lstm_step_without_its_cell_state_is_refused():
+    cell = _cells_with_input()["lstm"]
+    with pytest.raises(ValueError, match="cell state c"):
+        cell.linearise(torch.zeros(N, dtype=torch.float64), torch.zeros(M, dtype=torch.float64))
 
 
 def test_batched_jacobian_equals_the_jacobians_of_each_sample():

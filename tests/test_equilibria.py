@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 import torch
 
+from lstmdyn.continuation import follow_path, follow_path_ode
 from lstmdyn.equilibria import (
     AutonomousLSTM,
     ConvexHomotopy,
     PaperHomotopy,
     find_equilibria,
     find_equilibrium,
-    follow_path,
-    follow_path_ode,
     iterate_map,
     newton,
-    next_step_length,
 )
 
 
@@ -104,19 +102,11 @@ def test_a_paper_path_that_turns_back_through_t_zero_is_reported_as_returned():
     assert len(result.turning_points) >= 1
 
 
-def test_a_rejected_step_shrinks_the_next_one_and_never_grows_it():
-    assert next_step_length(0.1, None) == pytest.approx(0.05)  # the rejection itself halves the step
-    assert next_step_length(0.1, 1.6, after_rejection=True) == pytest.approx(0.1 / 1.6)
-    assert next_step_length(0.1, 0.3, after_rejection=True) == pytest.approx(0.1)
-    assert next_step_length(0.1, 0.3) == pytest.approx(0.2)  # an easy step after an accepted one doubles
-    assert next_step_length(0.1, 10.0) == next_step_length(0.1, 10.0, after_rejection=True) == pytest.approx(0.05)
-
-
 def test_the_path_records_both_halves_of_the_state():
     result = find_equilibrium(_random(6, seed=2), "convex")
-    assert result.path.norm_c[-1] == pytest.approx(np.linalg.norm(result.c))
-    assert result.path.norm_h[-1] == pytest.approx(np.linalg.norm(result.h))
-    np.testing.assert_allclose(np.hypot(result.path.norm_c, result.path.norm_h), result.path.norm)
+    assert result.path.parts["c"][-1] == pytest.approx(np.linalg.norm(result.c))
+    assert result.path.parts["h"][-1] == pytest.approx(np.linalg.norm(result.h))
+    np.testing.assert_allclose(np.hypot(result.path.parts["c"], result.path.parts["h"]), result.path.norm)
 
 
 def test_ode_form_reaches_the_same_equilibrium():
@@ -182,23 +172,6 @@ def test_from_torch_reproduces_the_module_with_zero_input(module):
     c_ours, h_ours = lstm.step(c[0].numpy(), h[0].numpy())
     np.testing.assert_allclose(c_ours, c_ref.detach().numpy().ravel(), atol=1e-14)
     np.testing.assert_allclose(h_ours, h_ref.detach().numpy().ravel(), atol=1e-14)
-
-
-@pytest.mark.parametrize("forget_bias", [0.0, 1.0])
-def test_from_tf_kernel_reproduces_basic_lstm_cell_with_zero_input(forget_bias):
-    rng = np.random.default_rng(11)
-    m, n = 3, 5
-    kernel, bias = rng.normal(size=(m + n, 4 * n)), rng.normal(size=4 * n)
-    c, h = rng.normal(size=n), rng.normal(size=n)
-    # TensorFlow's BasicLSTMCell: i, j, f, o = split([x, h] @ kernel + bias)
-    z = np.concatenate([np.zeros(m), h]) @ kernel + bias
-    i, j, f, o = np.split(z, 4)
-    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
-    c_tf = c * sig(f + forget_bias) + sig(i) * np.tanh(j)
-    h_tf = np.tanh(c_tf) * sig(o)
-    c_ours, h_ours = AutonomousLSTM.from_tf_kernel(kernel, bias, forget_bias).step(c, h)
-    np.testing.assert_allclose(c_ours, c_tf, atol=1e-14)
-    np.testing.assert_allclose(h_ours, h_tf, atol=1e-14)
 
 
 @pytest.mark.parametrize(("change", "named"), [

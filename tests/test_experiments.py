@@ -14,8 +14,8 @@ from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
 from lstmdyn.experiments.homotopies import check_leading_moduli, paths_outcome, start_outcome
 from lstmdyn.experiments.spectra import bias_reduction, carousel_comparison, slowest_forget_rate, zero_crossing
 
-ENGINES = ["lstmdyn.cells", "lstmdyn.equilibria", "lstmdyn.lyapunov", "lstmdyn.scratch", "lstmdyn.training",
-           "lstmdyn.sweeps", "lstmdyn.experiments.homotopies", "lstmdyn.experiments.spectra"]
+ENGINES = ["lstmdyn.cells", "lstmdyn.continuation", "lstmdyn.equilibria", "lstmdyn.lyapunov", "lstmdyn.numpy_lstm",
+           "lstmdyn.training", "lstmdyn.sweeps", "lstmdyn.experiments.homotopies", "lstmdyn.experiments.spectra"]
 
 
 @pytest.mark.parametrize("module", ENGINES)

@@ -93,8 +93,8 @@ def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) 
     if path.turning_points:
         s, t = zip(*path.turning_points, strict=True)
         ax_t.plot(s, t, "x", color=line.get_color(), ms=8, mew=2)
-    ax_norm.plot(path.s, path.norm_c, color=line.get_color(), label=f"{label}: ‖c‖", **style)
-    ax_norm.plot(path.s, path.norm_h, color=line.get_color(), ls="--", label=f"{label}: ‖h‖ or ‖q‖")
+    ax_norm.plot(path.s, path.parts["c"], color=line.get_color(), label=f"{label}: ‖c‖", **style)
+    ax_norm.plot(path.s, path.parts["h"], color=line.get_color(), ls="--", label=f"{label}: ‖h‖ or ‖q‖")
     for ax in (ax_t, ax_norm):
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")

@@ -164,7 +164,7 @@ def path_failure(lstm: AutonomousLSTM, result: Equilibrium) -> PathFailure:
     path = result.path
     if not path.t:  # singular at the start: no step was taken
         return PathFailure(result.status, 0.0, np.nan, np.nan, float(np.max(lstm.cell.gates(result.h).f)))
-    return PathFailure(result.status, path.t[-1], path.norm_c[-1], path.norm_h[-1],
+    return PathFailure(result.status, path.t[-1], path.parts["c"][-1], path.parts["h"][-1],
                        float(np.max(lstm.cell.gates(result.h).f)))
 
 

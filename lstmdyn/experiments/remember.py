@@ -1,7 +1,7 @@
 """Chapter: *Learning to remember* (``notebooks/learning_to_remember.py``).
 
 The experiments of the chapter "Learning to remember": small sequence tasks for the numpy LSTM of
-:mod:`lstmdyn.scratch` and for the package's trainer, and how to score them."""
+:mod:`lstmdyn.numpy_lstm` and for the package's trainer, and how to score them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import torch
 
 from lstmdyn.data.synthetic import SYMBOLS, embedded_reber_string, reber_string
 from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
-from lstmdyn.scratch import ScratchLSTM
+from lstmdyn.numpy_lstm import NumpyLSTM
 from lstmdyn.training import SequenceModel, TrainingConfig, train
 
 GRAMMAR_BATCH = 32  #: batch size of the grammar tasks
@@ -23,23 +23,23 @@ __all__ = ["GRAMMAR_BATCH", "LossShape", "bits_right", "compare_learning", "fit_
 
 
 def fit_sequence(sequence: np.ndarray, *, hidden: int, lr: float, steps: int, seed: int,
-                 clip: float | None = None) -> ScratchLSTM:
+                 clip: float | None = None) -> NumpyLSTM:
     """A numpy LSTM trained to predict each bit vector of ``sequence`` from the ones before it, one
     gradient step per pass; its ``history`` holds the loss, gradient-norm and weight-norm curves."""
-    model = ScratchLSTM.random(hidden, sequence.shape[1], sequence.shape[1], rng=np.random.default_rng(seed),
+    model = NumpyLSTM.random(hidden, sequence.shape[1], sequence.shape[1], rng=np.random.default_rng(seed),
                                scale=0.5, output="sigmoid")
     for _ in range(steps):
         model.sgd_step(sequence[:-1], sequence[1:], lr, clip=clip)
     return model
 
 
-def bits_right(model: ScratchLSTM, sequence: np.ndarray) -> float:
+def bits_right(model: NumpyLSTM, sequence: np.ndarray) -> float:
     """Share of steps of ``sequence`` whose next bit vector ``model`` predicts entirely right."""
     return float(((model.forward(sequence[:-1])["y"] > 0) == sequence[1:]).all(1).mean())
 
 
-def gradient_errors(model: ScratchLSTM, xs: np.ndarray, targets: np.ndarray, step: float = 1e-5) -> pd.DataFrame:
-    """Relative errors of :meth:`ScratchLSTM.gradients` against central finite differences and against
+def gradient_errors(model: NumpyLSTM, xs: np.ndarray, targets: np.ndarray, step: float = 1e-5) -> pd.DataFrame:
+    """Relative errors of :meth:`NumpyLSTM.gradients` against central finite differences and against
     PyTorch's autograd of the same network (softmax read-out), one row per parameter."""
     _, grads = model.gradients(xs, targets)
     lstm = torch.nn.LSTM(xs.shape[1], model.n).double()
@@ -141,7 +141,7 @@ class LossShape:
 
     @classmethod
     def of(cls, history: dict) -> LossShape:
-        """From a :class:`~lstmdyn.scratch.ScratchLSTM` history (``loss`` and ``weight_norm`` per step)."""
+        """From a :class:`~lstmdyn.numpy_lstm.NumpyLSTM` history (``loss`` and ``weight_norm`` per step)."""
         loss, weights = np.asarray(history["loss"]), np.asarray(history["weight_norm"])
         return cls(float(loss[-1] / loss[0]), float(np.mean(np.diff(loss) > 0)), float(weights[-1] / weights[0]))
 
@@ -159,7 +159,7 @@ class LossShape:
         return ("oscillates and " if self.rising > 0.1 else "") + trend
 
 
-def loss_shapes(runs: dict[float, list[ScratchLSTM]]) -> pd.DataFrame:
+def loss_shapes(runs: dict[float, list[NumpyLSTM]]) -> pd.DataFrame:
     """One row per learning rate: the median :class:`LossShape` over its runs and its label.
 
     Examples

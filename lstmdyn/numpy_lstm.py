@@ -3,7 +3,7 @@
 One LSTM layer (the equations of :mod:`lstmdyn.cells`; the previous output h enters all four gates) and a
 read-out ``y_t = V h_t + d`` with either a softmax over symbols (one target symbol per step, cross-entropy)
 or independent sigmoids over bits (binary cross-entropy). The loss is the mean over the T steps of the
-sequence. :meth:`ScratchLSTM.gradients` runs the forward pass over the whole sequence and then
+sequence. :meth:`NumpyLSTM.gradients` runs the forward pass over the whole sequence and then
 propagates the error back through every step of the unrolled network, accumulating the gradient of every
 parameter; the backward recursion is written next to the forward equations it differentiates. Float64.
 """
@@ -18,19 +18,19 @@ from scipy.special import expit, log_softmax, softmax
 
 from lstmdyn.cells import LSTMParameters, tanh
 
-__all__ = ["ScratchLSTM", "clip_by_norm", "global_norm"]
+__all__ = ["NumpyLSTM", "clip_by_norm", "global_norm"]
 
 PARAMETERS = ("W", "U", "b", "V", "d")
 
 
 @dataclass
-class ScratchLSTM:
+class NumpyLSTM:
     """Parameters: ``W`` (4n, n), ``U`` (4n, m), ``b`` (4n,) in gate order i, f, g, o, and the read-out
     ``V`` (k, n), ``d`` (k,).
 
     Examples
     --------
-    >>> net = ScratchLSTM.random(4, 2, 3, rng=np.random.default_rng(0))
+    >>> net = NumpyLSTM.random(4, 2, 3, rng=np.random.default_rng(0))
     >>> xs, targets = np.eye(2)[[0, 1, 0]], np.array([1, 0, 2])
     >>> loss, grads = net.gradients(xs, targets)
     >>> bool(np.isclose(loss, net.loss(xs, targets))), grads["W"].shape
@@ -49,7 +49,7 @@ class ScratchLSTM:
 
     @classmethod
     def random(cls, n: int, m: int, k: int, *, rng: np.random.Generator, scale: float = 0.1,
-               output: Literal["softmax", "sigmoid"] = "softmax") -> ScratchLSTM:
+               output: Literal["softmax", "sigmoid"] = "softmax") -> NumpyLSTM:
         """Weights uniform on ±scale, biases zero."""
         return cls(W=rng.uniform(-scale, scale, (4 * n, n)), U=rng.uniform(-scale, scale, (4 * n, m)),
                    b=np.zeros(4 * n), V=rng.uniform(-scale, scale, (k, n)), d=np.zeros(k), output=output)

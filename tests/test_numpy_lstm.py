@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.scratch import ScratchLSTM, clip_by_norm, global_norm
+from lstmdyn.numpy_lstm import NumpyLSTM, clip_by_norm, global_norm
 
 
-def _model(output: str, seed: int = 0) -> tuple[ScratchLSTM, np.ndarray, np.ndarray]:
+def _model(output: str, seed: int = 0) -> tuple[NumpyLSTM, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    model = ScratchLSTM.random(5, 4, 3, rng=rng, scale=0.8, output=output)
+    model = NumpyLSTM.random(5, 4, 3, rng=rng, scale=0.8, output=output)
     model.b = rng.normal(size=model.b.shape)
     model.d = rng.normal(size=model.d.shape)
     xs = rng.normal(size=(9, 4))
