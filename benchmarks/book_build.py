@@ -19,10 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench
 import torch
 
-from lstmdyn.book.measurements import Table, write_measurement
 from lstmdyn.book.runner import Project
+from lstmdyn.records import Table, write_measurement
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +64,8 @@ def main() -> None:
              ["clean build", round(clean, 1)], ["rebuild, nothing changed (no notebook executed)", round(rebuild, 1)]]
     findings = {"profile": profile, "clean": clean, "rebuild": rebuild, "chapters": len(executed),
                 "executed_again": log_again.count("executed in")}
-    print("written:", write_measurement("book_build", [Table("steps", ["step", "seconds"], rows)],
+    table = Table("steps", ["step", "seconds"], rows)
+    print("written:", write_measurement("book_build", [table], directory=bench.RESULTS,
                                         threads=torch.get_num_threads(), findings=findings))
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 
 def _pin_threads() -> int:
@@ -45,9 +46,11 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.optimize import fsolve  # noqa: E402
 
-from lstmdyn.book.measurements import Table, write_measurement  # noqa: E402
 from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters  # noqa: E402
 from lstmdyn.equilibria import AutonomousLSTM, ConvexHomotopy, find_equilibrium, iterate_map, newton  # noqa: E402
+from lstmdyn.records import Table, write_measurement  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"  # the performance page reads these files
 
 
 def authors_scheme(lstm: AutonomousLSTM, budget: float, micro: float = 0.01, every: int = 10):
@@ -149,7 +152,8 @@ def main() -> None:
           "at its time budget (the ratio is then a lower bound).")
     table = Table("methods", ["network", "method", "seconds", "found", "stopped", "residual",
                               "distance to convex", "spectral radius", "time / convex"], rows)
-    print("written:", write_measurement("equilibria", [table], threads=THREADS, findings={"budget": budget}))
+    print("written:", write_measurement("equilibria", [table], threads=THREADS, findings={"budget": budget},
+                                         directory=RESULTS))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 
 def _arguments() -> argparse.Namespace:
@@ -31,9 +32,11 @@ ARGS = _arguments()  # before numpy is imported
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from lstmdyn.book.measurements import Table, write_measurement  # noqa: E402
 from lstmdyn.experiments.tasks import nottingham_task  # noqa: E402
 from lstmdyn.experiments.trained_equilibria import equilibria_through_training  # noqa: E402
+from lstmdyn.records import Table, write_measurement  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"  # the performance page reads these files
 
 
 def main() -> None:
@@ -67,7 +70,8 @@ def main() -> None:
                 "training_seconds": run.training_seconds, "speedup": fresh_seconds / tracked_seconds,
                 "tracked_seconds": tracked_seconds, "largest_residual": residual, "newton": int(newton),
                 "differ": int(differ)}
-    print("written:", write_measurement("equilibria_training", [table], threads=ARGS.threads, findings=findings))
+    print("written:", write_measurement("equilibria_training", [table], threads=ARGS.threads,
+                                         findings=findings, directory=RESULTS))
 
 
 if __name__ == "__main__":

@@ -18,11 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench
 import torch
 
 import lstmdyn.training as training
-from lstmdyn.book.measurements import Table, write_measurement
 from lstmdyn.experiments.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
+from lstmdyn.records import Table, write_measurement
 from lstmdyn.training import SequenceData, train
 
 
@@ -78,7 +79,7 @@ def main() -> None:
         print("".join(f"{v!s:>{w}}" for v, w in zip(row, [22, 6, 9, 10, 9, 12, 10, 9, 9], strict=True)))
     table = Table("tasks", ["task", "batch", "sequences / s", "time steps / s", "plain s", "with checkpoints s",
                             "overhead %", "writing %", "MB per checkpoint"], rows)
-    print("written:", write_measurement("training", [table], threads=args.threads,
+    print("written:", write_measurement("training", [table], threads=args.threads, directory=bench.RESULTS,
                                         findings={"steps": args.steps, "every": args.every}))
 
 

@@ -1,3 +1,3 @@
-from lstmdyn.book.cli import main
+from lstmdyn.cli import main
 
 raise SystemExit(main())

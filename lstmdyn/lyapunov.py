@@ -49,8 +49,10 @@ computation: their Jacobians are built network by network and every product and 
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -157,6 +159,7 @@ class NetworkDynamics:
 
 
 QRMethod = Literal["auto", "householder", "cholesky"]
+CHECK_EVERY = 10  #: steps between the host's looks at the flags of the CholeskyQR2 step (a window)
 
 
 @dataclass
@@ -171,6 +174,8 @@ class QRInfo:
         Frames re-orthonormalised: QR steps times frames per step (sequences × networks).
     fallbacks : int
         Of those, frames CholeskyQR2 refused as too ill-conditioned and Householder redid.
+    graph : bool
+        Whether the steps ran as replays of a captured CUDA graph.
 
     Examples
     --------
@@ -178,19 +183,21 @@ class QRInfo:
     >>> _, info = lyapunov_spectrum(rnn, torch.randn(3, 20, 2, dtype=torch.float64), qr="cholesky",
     ...                             qr_every=5, full_output=True)
     >>> info
-    QRInfo(method='cholesky', factorisations=12, fallbacks=0)
+    QRInfo(method='cholesky', factorisations=12, fallbacks=0, graph=False)
     """
 
     method: str
     factorisations: int = 0
     fallbacks: int = 0
+    graph: bool = False
 
 
 def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Literal["h", "hc"] = "h",
                       warmup: int = 0, qr_every: int = 1, k: int | None = None,
                       frame: Literal["jacobian", "transpose"] = "jacobian",
-                      units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto",
-                      full_output: bool = False) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
+                      units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto", graph: bool = True,
+                      check_every: int = CHECK_EVERY, full_output: bool = False
+                      ) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
     """Lyapunov exponents of ``model`` driven by each sequence of ``inputs`` (see the module conventions).
 
     Parameters
@@ -214,8 +221,14 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     qr : {"auto", "householder", "cholesky"}
         How the frame is re-orthonormalised (see the module docstring); ``"auto"``: Householder on a CPU,
         CholeskyQR2 elsewhere.
+    graph : bool
+        With CholeskyQR2 on a CUDA device, capture one step in a CUDA graph and replay it (see the module
+        docstring); the results are those of the uncaptured steps.
+    check_every : int
+        With CholeskyQR2, the steps between two looks of the host at the flags of refused frames and
+        non-finite states (a window, redone for the frames concerned when a flag is up).
     full_output : bool
-        Also return a :class:`QRInfo` (method, factorisations, fallbacks).
+        Also return a :class:`QRInfo` (method, factorisations, fallbacks, graph).
 
     Returns
     -------
@@ -227,7 +240,7 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     ------
     ValueError
         For an unsupported module, an input of the wrong width or dtype, no step after the warm-up,
-        ``qr_every < 1``, ``k`` out of range, or an unknown ``frame``, ``units`` or ``qr``.
+        ``qr_every < 1``, ``check_every < 1``, ``k`` out of range, or an unknown ``frame``, ``units`` or ``qr``.
     FloatingPointError
         If the state or the frame becomes non-finite; the message names the time step.
 
@@ -238,15 +251,17 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     torch.Size([3, 8])
     """
     exponents, info = lyapunov_spectra([model], inputs, state=state, warmup=warmup, qr_every=qr_every, k=k,
-                                       frame=frame, units=units, qr=qr, full_output=True)
+                                       frame=frame, units=units, qr=qr, graph=graph, check_every=check_every,
+                                       full_output=True)
     return (exponents[0], info) if full_output else exponents[0]
 
 
 def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
                      state: Literal["h", "hc"] = "h", warmup: int = 0, qr_every: int = 1, k: int | None = None,
                      frame: Literal["jacobian", "transpose"] = "jacobian",
-                     units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto",
-                     full_output: bool = False) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
+                     units: Literal["nats", "bits"] = "nats", qr: QRMethod = "auto", graph: bool = True,
+                     check_every: int = CHECK_EVERY, full_output: bool = False
+                     ) -> torch.Tensor | tuple[torch.Tensor, QRInfo]:
     """Spectra of several networks of the same shape in one batched computation.
 
     Every product ``J_t Q`` and every QR step covers all networks and all sequences at once, so that a
@@ -295,28 +310,20 @@ def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
         raise ValueError(f"frame must be 'jacobian' or 'transpose', got {frame!r}")
     if units not in ("nats", "bits"):
         raise ValueError(f"units must be 'nats' or 'bits', got {units!r}")
-    batch, length = inputs.shape[1:3]
-    states = [dynamics.initial_state(batch) for dynamics in networks]
-    stacked = torch.empty(len(networks) * batch, first.dim, first.dim, dtype=first.dtype,
-                          device=inputs.device).mT if len(networks) > 1 else None  # column-major, as LAPACK wants
-
-    def advance(t: int) -> torch.Tensor:
-        jacobians = []
-        for i, dynamics in enumerate(networks):
-            J, states[i] = dynamics.step(states[i], inputs[i, :, t])
-            if not torch.isfinite(states[i][-1][1]).all():
-                raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
-            jacobians.append(J)
-        if len(networks) > 1:
-            for i, J in enumerate(jacobians):
-                stacked[i * batch:(i + 1) * batch] = J
-            J = stacked
-        return J.mT if frame == "transpose" else J
-
+    if check_every < 1:
+        raise ValueError(f"check_every must be at least 1, got {check_every}")
+    length = inputs.shape[2]
+    k = first.dim if k is None else k
+    _check_steps(first.dim, length, warmup, qr_every, k)
     with torch.no_grad():
-        exponents, info = _benettin(advance, first.dim, len(networks) * batch, length, warmup, qr_every, k,
-                                    first.dtype, inputs.device, qr)
-    exponents = exponents.reshape(len(networks), batch, -1)
+        program = _StepProgram(networks, inputs, k, transpose=frame == "transpose")
+        if _resolve(qr, inputs.device) == "cholesky":
+            exponents, info = _windowed_cholesky(program, warmup, qr_every, check_every,
+                                                 graph and inputs.device.type == "cuda")
+        else:
+            exponents, info = _benettin(program.advance, first.dim, program.frames, length, warmup, qr_every, k,
+                                        first.dtype, inputs.device)
+    exponents = exponents.reshape(len(networks), inputs.shape[1], -1)
     exponents = exponents / math.log(2) if units == "bits" else exponents
     return (exponents, info) if full_output else exponents
 
@@ -426,29 +433,49 @@ def spectrum_mean_std(spectra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return spectra.mean(0), spectra.std(0) if len(spectra) > 1 else torch.zeros_like(spectra[0])
 
 
-def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, length: int, warmup: int,
-              qr_every: int, k: int | None, dtype: torch.dtype, device: torch.device | str,
-              qr: QRMethod = "auto") -> tuple[torch.Tensor, QRInfo]:
-    """The QR algorithm over ``length`` steps of ``advance(t) → J_t``, the first ``warmup`` not counted.
-
-    With Householder QR and all exponents (k = dim) the orthonormal frame is kept in Householder form after
-    a QR (``geqrf``), and the next product ``J Q`` is applied from it (``ormqr``): this saves forming Q.
-    With CholeskyQR2 the frame is explicit and each product is one batched matrix multiplication.
-    """
-    k = dim if k is None else k
-    T = length - warmup
+def _check_steps(dim: int, length: int, warmup: int, qr_every: int, k: int) -> None:
+    """The checks on the step counts that every spectrum computation shares."""
     if not 0 <= warmup:
         raise ValueError(f"warmup must be at least 0, got {warmup}")
-    if T < 1:
+    if length - warmup < 1:
         raise ValueError(f"no time step left after a warm-up of {warmup} steps: T = {length} in all")
     if qr_every < 1:
         raise ValueError(f"qr_every must be at least 1, got {qr_every}")
     if not 1 <= k <= dim:
         raise ValueError(f"k must be between 1 and {dim}, got {k}")
+
+
+def _resolve(qr: str, device: torch.device) -> Literal["householder", "cholesky"]:
+    """The QR method ``qr`` stands for on ``device``: ``auto`` is Householder on a CPU, CholeskyQR2 elsewhere."""
     if qr not in ("auto", "householder", "cholesky"):
         raise ValueError(f"qr must be 'auto', 'householder' or 'cholesky', got {qr!r}")
-    info = QRInfo("householder" if qr == "householder" or (qr == "auto" and torch.device(device).type == "cpu")
-                  else "cholesky")
+    if qr == "auto":
+        return "householder" if torch.device(device).type == "cpu" else "cholesky"
+    return qr
+
+
+def _qr_due(t: int, warmup: int, T: int, qr_every: int) -> bool:
+    """Whether step ``t`` (from 0) ends with a QR: every ``qr_every`` steps, counted within the warm-up and
+    within the T counted steps, and always at the last step of each."""
+    s = t - warmup  # steps since the warm-up ended
+    if s < 0:
+        return (t + 1) % qr_every == 0 or t == warmup - 1
+    return (s + 1) % qr_every == 0 or s == T - 1
+
+
+def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, length: int, warmup: int,
+              qr_every: int, k: int | None, dtype: torch.dtype, device: torch.device | str
+              ) -> tuple[torch.Tensor, QRInfo]:
+    """The QR algorithm with Householder QR over ``length`` steps of ``advance(t) → J_t``, the first
+    ``warmup`` not counted.
+
+    With all exponents (k = dim) the orthonormal frame is kept in Householder form after a QR (``geqrf``),
+    and the next product ``J Q`` is applied from it (``ormqr``): this saves forming Q.
+    """
+    k = dim if k is None else k
+    _check_steps(dim, length, warmup, qr_every, k)
+    T = length - warmup
+    info = QRInfo("householder")
     log_r = torch.zeros(batch, k, dtype=dtype, device=device)
     frame, householder = None, None  # None: the identity; householder: (a, tau) of the last geqrf
     for t in range(length):
@@ -457,27 +484,24 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
             frame, householder = torch.ormqr(*householder, J, left=False), None
         else:
             frame = J[..., :k].clone() if frame is None else J @ frame
-        s = t - warmup  # steps since the warm-up ended
-        if s < 0:
-            due = (t + 1) % qr_every == 0 or t == warmup - 1
-        else:
-            due = (s + 1) % qr_every == 0 or s == T - 1
-        if not due:
+        if not _qr_due(t, warmup, T, qr_every):
             continue
-        if info.method == "cholesky":
-            frame, log_diagonal = _cholesky_step(frame, info)
-        elif k == dim:
+        if k == dim:
             a, tau = torch.geqrf(frame)
             householder, log_diagonal = (a, tau), a.diagonal(dim1=-2, dim2=-1).abs().log()
         else:
             frame, R = torch.linalg.qr(frame)
             log_diagonal = R.diagonal(dim1=-2, dim2=-1).abs().log()
         info.factorisations += batch
-        if torch.isnan(log_diagonal).any() or torch.isposinf(log_diagonal).any():
-            raise FloatingPointError(f"non-finite tangent vectors at time step {t} (counting from 0)")
-        if s >= 0:
+        _check_logs(log_diagonal, t)
+        if t >= warmup:
             log_r += log_diagonal
     return torch.sort(log_r / T, dim=-1, descending=True).values, info
+
+
+def _check_logs(log_diagonal: torch.Tensor, t: int) -> None:
+    if torch.isnan(log_diagonal).any() or torch.isposinf(log_diagonal).any():
+        raise FloatingPointError(f"non-finite tangent vectors at time step {t} (counting from 0)")
 
 
 def _cholesky_step(frame: torch.Tensor, info: QRInfo) -> tuple[torch.Tensor, torch.Tensor]:
@@ -489,3 +513,200 @@ def _cholesky_step(frame: torch.Tensor, info: QRInfo) -> tuple[torch.Tensor, tor
         Q[refused], R = torch.linalg.qr(frame[refused])
         log_diagonal[refused] = R.diagonal(dim1=-2, dim2=-1).abs().log()
     return Q, log_diagonal
+
+
+class _StepProgram:
+    """One time step of the spectra of several networks as a fixed program over buffers that stay in place:
+    the input ``x`` of the step, the states, the frames ``Q`` (the first k columns of the identity at the
+    start), the product ``P = J Q`` of the last step, the sums ``log_r`` of ``log R_ii``, and flags of
+    refused frames and non-finite states, raised on the device and read by the host only when it asks. A
+    program of this kind can be captured in a CUDA graph and replayed (:class:`_Replay`).
+
+    Frames are numbered network by network: frame ``i·batch + b`` is sequence b of network i.
+    """
+
+    def __init__(self, networks: list[NetworkDynamics], inputs: torch.Tensor, k: int, transpose: bool) -> None:
+        self.networks, self.inputs, self.k, self.transpose = networks, inputs, k, transpose
+        count, self.batch = inputs.shape[:2]
+        first = networks[0]
+        self.frames = count * self.batch
+        options = {"dtype": first.dtype, "device": inputs.device}
+        self.x = torch.empty_like(inputs[:, :, 0])
+        self.states = [[(torch.zeros(self.batch, layer.n, **options), torch.zeros(self.batch, layer.n, **options))
+                        for layer in dynamics.layers] for dynamics in networks]
+        self.Q = torch.eye(first.dim, k, **options).expand(self.frames, first.dim, k).contiguous()
+        self.P = torch.empty_like(self.Q)
+        self.log_r = torch.zeros(self.frames, k, **options)
+        self.refused = torch.zeros(self.frames, dtype=torch.bool, device=inputs.device)
+        self.nonfinite = torch.zeros_like(self.refused)
+        # column-major, as LAPACK wants it
+        self._stacked = (torch.empty(self.frames, first.dim, first.dim, **options).mT if count > 1 else None)
+
+    def jacobians(self) -> torch.Tensor:
+        """The Jacobians of every network at its states and input ``x``; the states advance in place, and a
+        sequence whose new hidden state is not finite raises its ``nonfinite`` flag."""
+        jacobians = []
+        for i, dynamics in enumerate(self.networks):
+            J, new = dynamics.step(self.states[i], self.x[i])
+            for (c, h), (c_new, h_new) in zip(self.states[i], new, strict=True):
+                c.copy_(c_new)
+                h.copy_(h_new)
+            rows = slice(i * self.batch, (i + 1) * self.batch)
+            self.nonfinite[rows] |= ~torch.isfinite(new[-1][1]).all(-1)
+            jacobians.append(J)
+        if self._stacked is not None:
+            for i, J in enumerate(jacobians):
+                self._stacked[i * self.batch:(i + 1) * self.batch] = J
+            J = self._stacked
+        return J.mT if self.transpose else J
+
+    def advance(self, t: int) -> torch.Tensor:
+        """``J_t`` of every frame after taking input t; a non-finite state stops with the step's number."""
+        self.x.copy_(self.inputs[:, :, t])
+        J = self.jacobians()
+        if self.nonfinite.any():
+            raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
+        return J
+
+    def step(self, qr: bool) -> None:
+        """``P = J Q`` for the input in ``x``; without ``qr`` the new frame is P, with ``qr`` its CholeskyQR2,
+        whose ``log R_ii`` are added to ``log_r`` for the frames it accepts; the others raise their flag and
+        are left for :meth:`fix_refused`."""
+        torch.matmul(self.jacobians(), self.Q, out=self.P)
+        if not qr:
+            self.Q.copy_(self.P)
+            return
+        Q, log_diagonal, ok = cholesky_qr2(self.P)
+        self.Q.copy_(Q)
+        self.log_r.add_(torch.where(ok[:, None], log_diagonal, 0.0))
+        self.refused |= ~ok
+
+    def fix_refused(self, t: int, info: QRInfo) -> None:
+        """After a QR step: Householder QR of ``P`` for the frames CholeskyQR2 refused (counted in ``info``)."""
+        refused = self.refused.nonzero().flatten()
+        if len(refused):
+            info.fallbacks += len(refused)
+            Q, R = torch.linalg.qr(self.P[refused])
+            log_diagonal = R.diagonal(dim1=-2, dim2=-1).abs().log()
+            _check_logs(log_diagonal, t)
+            self.Q[refused] = Q
+            self.log_r[refused] += log_diagonal
+        self.refused.zero_()
+
+    def snapshot(self) -> tuple:
+        """Copies of the states, frames and sums, to run a window again from."""
+        return ([[(c.clone(), h.clone()) for c, h in states] for states in self.states], self.Q.clone(),
+                self.log_r.clone())
+
+    def restore(self, snapshot: tuple) -> None:
+        """Put back a :meth:`snapshot`; the flags come down."""
+        states, Q, log_r = snapshot
+        for now, then in zip(self.states, states, strict=True):
+            for (c, h), (c0, h0) in zip(now, then, strict=True):
+                c.copy_(c0)
+                h.copy_(h0)
+        self.Q.copy_(Q)
+        self.log_r.copy_(log_r)
+        self.refused.zero_()
+        self.nonfinite.zero_()
+
+    def rerun(self, snapshot: tuple, steps: range, due: Callable[[int], bool], info: QRInfo) -> None:
+        """Run ``steps`` again from ``snapshot`` without capture, looking at the flags after every step: a
+        non-finite state stops with its step's number, and refused frames are fixed at once. The same
+        computations, in the same shapes, as the window that raised a flag, so that nothing else changes."""
+        self.restore(snapshot)
+        for t in steps:
+            self.x.copy_(self.inputs[:, :, t])
+            self.step(due(t))
+            if self.nonfinite.any():
+                raise FloatingPointError(f"non-finite hidden state at time step {t} (counting from 0)")
+            self.fix_refused(t, info)
+
+
+class _Replay:
+    """The two kinds of step of a :class:`_StepProgram` (with and without QR) captured as CUDA graphs and
+    replayed. Capturing needs a few steps run beforehand (they set up the libraries' handles and workspaces),
+    which change the program's buffers: the caller puts them back. A ``RuntimeError`` says that a step could not
+    be captured."""
+
+    def __init__(self, program: _StepProgram, kinds: tuple[bool, ...]) -> None:
+        device = program.x.device
+        program.x.copy_(program.inputs[:, :, 0])
+        side = torch.cuda.Stream(device=device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                for qr in kinds:
+                    program.step(qr)
+        torch.cuda.current_stream(device).wait_stream(side)
+        self.graphs = {}
+        for qr in kinds:
+            self.graphs[qr] = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graphs[qr]):
+                program.step(qr)
+        torch.cuda.synchronize(device)
+
+    def __call__(self, qr: bool) -> None:
+        self.graphs[qr].replay()
+
+
+@contextlib.contextmanager
+def _cusolver(device: torch.device) -> Iterator[None]:
+    """cuSOLVER for the linear algebra on a CUDA device while the block runs (its batched Cholesky can be
+    captured in a graph, and captured and uncaptured steps then use the same kernels); the setting before is
+    put back."""
+    if device.type != "cuda":
+        yield
+        return
+    previous = torch.backends.cuda.preferred_linalg_library()
+    torch.backends.cuda.preferred_linalg_library("cusolver")
+    try:
+        yield
+    finally:
+        torch.backends.cuda.preferred_linalg_library(previous)
+
+
+def _windowed_cholesky(program: _StepProgram, warmup: int, qr_every: int, check_every: int, graph: bool
+                       ) -> tuple[torch.Tensor, QRInfo]:
+    """The QR algorithm with CholeskyQR2, the host looking at the device's flags once per window of
+    ``check_every`` steps (and at the end of the warm-up and of the run) rather than at every step.
+
+    Within a window every step runs on the device without waiting for the host: replays of a captured CUDA
+    graph where ``graph`` is true. A window that raised a flag (a frame CholeskyQR2 refused, or a non-finite
+    state) is run again from a snapshot taken at its start, one step at a time with a look after each
+    (:meth:`_StepProgram.rerun`): refused frames get Householder QR there, and a non-finite state stops with
+    the number of its step, as with ``check_every=1``.
+    """
+    info = QRInfo("cholesky")
+    with _cusolver(program.x.device):
+        run = program.step
+        if graph:
+            start = program.snapshot()
+            try:
+                run, info.graph = _Replay(program, (True, False) if qr_every > 1 else (True,)), True
+            except RuntimeError as e:
+                warnings.warn(f"the Lyapunov step could not be captured in a CUDA graph, it runs uncaptured: {e}",
+                              RuntimeWarning, stacklevel=4)
+            program.restore(start)  # the steps run before the capture, or before it failed
+        return _windows(program, run, warmup, qr_every, check_every, info)
+
+
+def _windows(program: _StepProgram, run: Callable[[bool], None], warmup: int, qr_every: int, check_every: int,
+             info: QRInfo) -> tuple[torch.Tensor, QRInfo]:
+    """The loop of :func:`_windowed_cholesky` over the steps, ``run`` taking one."""
+    length = program.inputs.shape[2]
+    T = length - warmup
+    due = lambda t: _qr_due(t, warmup, T, qr_every)  # noqa: E731
+    start, snapshot = 0, program.snapshot()
+    for t in range(length):
+        program.x.copy_(program.inputs[:, :, t])
+        run(due(t))
+        info.factorisations += program.frames if due(t) else 0
+        if t + 1 - start < check_every and t not in (warmup - 1, length - 1):
+            continue
+        if bool((program.refused | program.nonfinite).any()):
+            program.rerun(snapshot, range(start, t + 1), due, info)
+        if t == warmup - 1:
+            program.log_r.zero_()
+        start, snapshot = t + 1, program.snapshot() if t + 1 < length else None
+    return torch.sort(program.log_r / T, dim=-1, descending=True).values, info

@@ -24,7 +24,7 @@ non-finite loss, out of memory) is recorded with ``status="failed"`` and its err
 is run again only with ``retry_failed=True``. :func:`read_sweep` reads both tables.
 
 Members are placed on a GPU when one is present (``device="auto"``); with several GPUs and an embedded
-cluster, worker ``k`` uses GPU ``k mod count``.
+cluster, worker ``k`` uses GPU ``k mod count``, and :data:`MEMBERS_PER_GPU` members share each GPU by default.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ import torch
 from distributed import Client, LocalCluster, as_completed, get_worker
 from tqdm import tqdm
 
-from lstmdyn.training import write_atomically
+from lstmdyn.records import write_atomically
 
-__all__ = ["SweepTables", "cluster", "member_key", "read_sweep", "results_directory", "run_sweep"]
+__all__ = ["MEMBERS_PER_GPU", "SweepTables", "cluster", "default_workers", "member_key", "read_sweep",
+           "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
 
@@ -137,11 +138,13 @@ def _worker_device(device: str) -> str:
     return device
 
 
-def _execute(run: MemberFunction, member: Any, directory: Path, device: str) -> tuple[dict, list[dict]]:
-    """One member on a worker: its summary and rows, or ``status="failed"`` and the error."""
+def _execute(run: MemberFunction, member: Any, directory: Path, device: str, threads: int | None = None
+             ) -> tuple[dict, list[dict]]:
+    """One member on a worker: its summary and rows, or ``status="failed"`` and the error. PyTorch takes
+    ``threads`` threads (the embedded cluster's share of the cores), else as many as the worker has."""
     worker = ""
-    with contextlib.suppress(ValueError):  # on a Dask worker: as many torch threads as the worker has
-        torch.set_num_threads(max(1, get_worker().state.nthreads))
+    with contextlib.suppress(ValueError):  # on a Dask worker
+        torch.set_num_threads(threads or max(1, get_worker().state.nthreads))
         worker = get_worker().address
     device = _worker_device(device)
     start = time.perf_counter()
@@ -156,10 +159,30 @@ def _execute(run: MemberFunction, member: Any, directory: Path, device: str) -> 
     return summary, rows
 
 
+#: Sweep members that share one GPU by default: measured on the performance page (benchmarks/sweep_member.py), the
+#: throughput of members training at once on one GPU, against one at a time.
+MEMBERS_PER_GPU = 4
+
+
+def default_workers(device: str = "auto") -> int:
+    """The worker processes of an embedded cluster: on a machine whose GPUs the members use (``device``
+    ``"cuda"``, or ``"auto"`` with a GPU present) :data:`MEMBERS_PER_GPU` per GPU, otherwise one per core. Each
+    worker runs one member at a time, with its share of the cores as PyTorch threads.
+
+    Examples
+    --------
+    >>> default_workers("cpu") == (os.cpu_count() or 1)
+    True
+    """
+    if device != "cpu" and torch.cuda.is_available():
+        return MEMBERS_PER_GPU * torch.cuda.device_count()
+    return os.cpu_count() or 1
+
+
 @contextlib.contextmanager
-def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterator[Client]:
+def cluster(scheduler: str | None = None, workers: int | None = None, device: str = "auto") -> Iterator[Client]:
     """A Dask client: of the cluster at ``scheduler`` (or ``$LSTMDYN_SCHEDULER``), else of an embedded
-    ``LocalCluster`` with ``workers`` single-threaded processes (default: one per core), closed on exit.
+    ``LocalCluster`` of ``workers`` processes (default: :func:`default_workers` for ``device``), closed on exit.
 
     The embedded cluster's dashboard (and health endpoint) takes a free port, so that several sweeps can run
     side by side; ``client.dashboard_link`` tells where it is.
@@ -175,7 +198,7 @@ def cluster(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with Client(scheduler) as client:
             yield client
         return
-    workers = workers or os.cpu_count() or 1
+    workers = workers or default_workers(device)
     # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes makes glibc return freed memory at once,
     # and PyTorch's training loop then spends a third of its time in page faults (measured: a small
     # motion-capture member 23 s with it, 15 s without); the embedded cluster leaves malloc's default.
@@ -208,16 +231,19 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
 
     Examples
     --------
-    Two tiny CharRNNs of one epoch each on an embedded cluster of one worker:
+    Two members of a toy sweep, on an embedded cluster of one worker:
 
     >>> import tempfile
-    >>> from lstmdyn.experiments.trained_spectra import SpectrumMember, train_and_measure
-    >>> members = [SpectrumMember("charrnn", hidden=4, epochs=1, lr=lr, samples=100, valid_samples=20,
-    ...                           sequences=2, steps=20) for lr in (1e-3, 1e-2)]
-    >>> tables = run_sweep("tiny", members, train_and_measure, results=tempfile.mkdtemp(), workers=1,
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Square:
+    ...     value: int
+    >>> def square(member, directory, device):
+    ...     return {"square": member.value ** 2}, [{"epoch": 0, "value": member.value}]
+    >>> tables = run_sweep("toy", [Square(2), Square(3)], square, results=tempfile.mkdtemp(), workers=1,
     ...                    progress=False)
-    >>> list(tables.members["status"]), sorted(tables.epochs["epoch"])   # epoch 0 is the initialisation
-    (['finished', 'finished'], [0, 0, 1, 1])
+    >>> sorted(tables.members["square"]), list(tables.members["status"])
+    ([4, 9], ['finished', 'finished'])
     """
     root = results_directory(results) / name
     unique = {member_key(m): m for m in members}
@@ -226,8 +252,10 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
     skip = set() if done.empty else set(done.loc[done["status"].isin(ended), "key"])
     todo = {key: m for key, m in unique.items() if key not in skip}
     if todo:
-        with cluster(scheduler, workers) as client:
-            futures = {client.submit(_execute, run, m, root / "runs" / key, device, key=f"{name}-{key}",
+        with cluster(scheduler, workers, device) as client:
+            embedded = not (scheduler or os.environ.get("LSTMDYN_SCHEDULER"))
+            threads = max(1, (os.cpu_count() or 1) // len(client.scheduler_info()["workers"])) if embedded else None
+            futures = {client.submit(_execute, run, m, root / "runs" / key, device, threads, key=f"{name}-{key}",
                                      pure=False): key for key, m in todo.items()}
             bar = tqdm(total=len(unique), initial=len(unique) - len(todo), desc=name, unit="member",
                        disable=not progress)

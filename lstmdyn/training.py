@@ -22,7 +22,6 @@ A non-finite loss or gradient stops training with an error naming the step and t
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -33,8 +32,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from lstmdyn.records import write_atomically
+
 __all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError", "TrainingResult",
-           "evaluate", "train", "write_atomically"]
+           "evaluate", "train"]
 
 Head = Literal["class", "token", "multihot", "regression"]
 
@@ -256,23 +257,6 @@ def _initialise(model: SequenceModel, init: float | None, seed: int) -> None:
         with torch.no_grad():
             for p in model.parameters():
                 p.uniform_(-init, init)
-
-
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """``write(temporary)``, then rename the temporary file to ``path``: a reader sees the old file or the
-    whole new one, never a partial one (checkpoints, sweep tables, measurements).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "x.txt"
-    >>> write_atomically(path, lambda p: p.write_text("done"))
-    >>> path.read_text(), sorted(q.name for q in path.parent.iterdir())
-    ('done', ['x.txt'])
-    """
-    temporary = path.with_name(path.name + ".tmp")
-    write(temporary)
-    os.replace(temporary, path)
 
 
 def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,

@@ -39,10 +39,9 @@ notts_every = 25  # gradient steps between Nottingham checkpoints
 validate_on = 50  # validation samples (PTB: windows) evaluated at each checkpoint
 starts = 6  # start states in the search for several equilibria at the last checkpoint
 cross_steps = 1000  # steps of the Lyapunov spectrum at the final equilibria (after a fifth as many of warm-up)
+profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
-import json
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -53,18 +52,17 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import eigenvalue_plane, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibria, find_equilibrium
-from lstmdyn.experiments.cross_check import exponents_at_equilibrium
+from lstmdyn.experiments.both_tools import exponents_at_equilibrium
 from lstmdyn.experiments.tasks import mnist_task, nottingham_task, ptb_task
 from lstmdyn.experiments.trained_equilibria import (
     CROSSINGS,
     branch_changes,
     crossings_of,
     equilibria_through_training,
-    mnist_verdict,
-    nottingham_verdict,
-    ptb_verdict,
     results_record,
+    task_outcomes,
 )
+from lstmdyn.records import write_json
 
 use_style()
 TASKS = {"mnist": "MNIST", "ptb": "Penn Treebank", "nottingham": "Nottingham"}
@@ -314,7 +312,7 @@ table(several, {"residual": "{:.1e}"})
 # eigenvalues at the equilibrium of the network without input. At a stable equilibrium the two agree: along
 # a trajectory that converges to it, the Jacobians of the map converge to the linearisation there, so the
 # Lyapunov exponents of the autonomous $(c, h)$ map, computed with the QR algorithm {eq}`benettin`, are the
-# log-moduli $\log|\lambda_i|$ of its eigenvalues (`lstmdyn.experiments.cross_check`; a test checks it on
+# log-moduli $\log|\lambda_i|$ of its eigenvalues (`lstmdyn.experiments.both_tools`; a test checks it on
 # random networks). For the last checkpoint of the first run of each task, from a start $10^{-3}$ away from
 # the equilibrium, {glue:text}`cross_steps` steps after {glue:text}`cross_warmup` steps of warm-up:
 
@@ -371,25 +369,20 @@ ax.set(xticks=range(3), xticklabels=[TASKS[t] for t in runs], ylabel="final spec
 ax.legend(fontsize="small")
 save(fig, "equilibria_training/comparison",
      caption=f"Final spectral radius per task (mean and range over {seeds} runs) beside the paper's values and the authors' published PTB network.")
-verdicts = [mnist_verdict(runs["mnist"]), ptb_verdict(runs["ptb"]), nottingham_verdict(runs["nottingham"])]
-order = final.groupby("task")["spectral radius"].mean()
-glue_text(**{f"verdict_{t}": v.sentence() for t, v in zip(runs, verdicts, strict=True)},
-          ordering=("The final radii are ordered as the paper's claim of richer data nearer the circle, MNIST < PTB "
-                    "< Nottingham" if order["mnist"] < order["ptb"] < order["nottingham"] else
-                    "The final radii are **not** ordered MNIST < PTB < Nottingham as the paper's claim of richer "
-                    "data nearer the circle would have them")
-          + f" (means {order['mnist']:.3f}, {order['ptb']:.3f}, {order['nottingham']:.3f}).")
+outcomes = task_outcomes(runs)
+glue_text(**{f"verdict_{key}": o.sentence() for key, o in zip([*runs, "ordering"], outcomes, strict=True)})
 glue_numbers(published_radius=published.spectral_radius)
-with open("equilibria_training.json", "w") as f:
-    json.dump(results_record([r for task_runs in runs.values() for r in task_runs], verdicts,
-                             published_ptb_spectral_radius=published.spectral_radius), f, indent=1)
+write_json("equilibria_training.json",
+           results_record(profile, [r for task_runs in runs.values() for r in task_runs], outcomes))
 
 # %% [markdown]
 # - {glue:md}`verdict_mnist`
 # - {glue:md}`verdict_ptb`
 # - {glue:md}`verdict_nottingham`
-# - {glue:md}`ordering` The authors' published PTB network has spectral radius
-#   {glue:text}`published_radius:.3f` at its equilibrium.
+# - {glue:md}`verdict_ordering`
+#
+# The authors' published PTB network has spectral radius {glue:text}`published_radius:.3f` at its equilibrium
+# (its claim is judged in the chapter {doc}`equilibria`).
 #
 # The verdicts are computed from this page's runs at its profile; at the quick profile the runs are far
 # shorter than the paper's, which is what the paper profile is for.
@@ -401,14 +394,14 @@ with open("equilibria_training.json", "w") as f:
 # unit-circle crossings by type (`fold`, `period_doubling`, `neimark_sacker`), the number of branch
 # changes, and the largest and mean Lyapunov exponents of the trained network driven by up to 10 validation
 # sequences of up to 100 steps (`max_le`, `mean_le` for $h$, `max_le_hc`, `mean_le_hc` for $(h, c)$; the
-# scorecard compares them with the radius); per task the mean and spread of the final radius; the three
-# verdicts with their criteria; and the profile that produced them.
+# scorecard compares them with the radius); per task the mean and spread of the final radius; the outcomes of
+# the four claims with their criteria; and the profile that produced them.
 #
 # ## Summary
 #
 # - {glue:text}`seeds` training runs per task, every checkpoint's equilibrium found fresh and tracked, all
 #   with residuals below {glue:text}`largest_residual:.0e`.
-# - {glue:md}`ordering`
+# - {glue:md}`verdict_ordering`
 # - {glue:text}`crossing_total` unit-circle crossings; {glue:text}`bifurcations` bifurcations and
 #   {glue:text}`switches` branch switches between the fresh and the tracked equilibrium.
 #

@@ -38,10 +38,10 @@ warmup = 100  # warm-up steps where one is used
 lengths = [10, 25, 50, 100, 200, 400]  # spectrum lengths in the warm-up comparison
 qr_intervals = [1, 5, 10, 20]  # steps between QR factorisations
 cost_sizes = [128, 256]  # LSTM sizes in the cost table
+profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
 import inspect
-import json
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,18 +52,11 @@ import lstmdyn.lyapunov
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
-from lstmdyn.experiments.claims import profile
+from lstmdyn.experiments.claims_vogt import WARMUP_EFFECT, qr_interval_flattens_tail, warmup_removes_bias
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
-from lstmdyn.experiments.spectra import (
-    bias_reduction,
-    carousel_comparison,
-    qr_interval_shifts,
-    qr_interval_verdict,
-    slowest_forget_rate,
-    warmup_verdict,
-    zero_crossing,
-)
+from lstmdyn.experiments.spectra import carousel_comparison, qr_interval_shifts, slowest_forget_rate, zero_crossing
 from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.records import write_json
 
 use_style()
 torch.manual_seed(seed)
@@ -230,7 +223,8 @@ shortest = estimates[estimates["T"] == min(lengths)].set_index("warm-up")
 bias_cold = shortest.loc[0, "largest"] - longest.loc[warmup, "largest"]
 bias_warm = shortest.loc[warmup, "largest"] - longest.loc[warmup, "largest"]
 glue_numbers(bias_cold=bias_cold, bias_warm=bias_warm, T_short=min(lengths))
-glue_text(warmup_effect=bias_reduction(bias_cold, bias_warm))
+warmup_outcome = warmup_removes_bias(bias_cold, bias_warm)
+glue_text(warmup_effect=WARMUP_EFFECT[warmup_outcome.verdict])
 
 # %% [markdown]
 # Over {glue:text}`T_short` steps the largest exponent without warm-up is off by {glue:text}`bias_cold:+.3f`
@@ -259,11 +253,9 @@ axes[0].set_ylabel(r"$\lambda_i$ (mean over sequences)")
 lstm.double()
 save(fig, "lyapunov/qr_interval",
      caption=f"Mean spectrum for QR every {qr_intervals} steps, in float32 and float64 (n = {n}, {batch} sequences).")
-verdicts = [warmup_verdict(bias_cold, bias_warm), qr_interval_verdict(tails)]
-glue_text(verdict_warmup=verdicts[0].sentence(), verdict_qr=verdicts[1].sentence(), qr_shifts=qr_interval_shifts(tails))
-with open("lyapunov.json", "w") as f:
-    json.dump({"profile": profile(), "claims": [v.as_dict() for v in verdicts]},
-              f, indent=1)
+outcomes = [warmup_outcome, qr_interval_flattens_tail(tails)]
+glue_text(verdict_warmup=outcomes[0].sentence(), verdict_qr=outcomes[1].sentence(), qr_shifts=qr_interval_shifts(tails))
+write_json("lyapunov.json", {"profile": profile, "outcomes": [o.as_dict() for o in outcomes]})
 table(pd.DataFrame([{"dtype": d, "QR every": k, "largest": head, "smallest": tail}
                     for (d, k), (head, tail) in tails.items()]), precision=4)
 
@@ -345,7 +337,8 @@ table(costs, {"spectrum / epoch": "{:.4f}"}, precision=2)
 # - A warm-up {glue:md}`warmup_effect` of short estimates; the full state $(h, c)$ has a largest exponent
 #   of {glue:text}`hc_max:.3f` against {glue:text}`h_max:.3f` for $h$ alone.
 # - A spectrum costs at most {glue:text}`worst_fraction:.3f` of a training epoch here.
-# - The chapter writes `lyapunov.json` beside this page: the verdicts on the warm-up and the QR interval.
+# - The chapter writes `lyapunov.json` beside this page: its profile and the outcomes of the claims on the
+#   warm-up and the QR interval.
 #
 # ## What to try
 #

@@ -20,7 +20,8 @@
 # loss; for next-frame prediction of CMU motion capture, that networks with a larger mean exponent do. They
 # add that the spectrum settles within a few epochs of training, approaching its final shape from below, so
 # that it might rank networks early, and that it costs about a hundredth of the training. This chapter trains
-# such sweeps (`lstmdyn.sweeps`, on Dask) and measures each claim (`lstmdyn.experiments.trained_spectra`).
+# such sweeps (`lstmdyn.sweeps`, on Dask; each network is a member of `lstmdyn.experiments.sweep_member`) and
+# judges each claim (`lstmdyn.experiments.claims_vogt`).
 #
 # **Reproduces:** {cite:t}`vogt2022` section 5 (5.2 convergence, Fig. 3; 5.3 cost, Table 1; 5.4 the
 # CharRNN and motion-capture sweeps, Fig. 4) and appendix A, at the sizes of this page's profile.
@@ -37,12 +38,12 @@ mocap_values = 10  # motion-capture networks, initialisation parameter p evenly 
 mocap_named = 6  # of the paper's six highlighted motion-capture networks, how many to train as well
 mocap_hidden = 64  # motion-capture units (the paper: 256)
 mocap_epochs = 30  # motion-capture epochs (the paper does not say; 16 batches of 250 windows each)
+epoch_dtype = "float64"  # dtype of the spectra after every epoch (the selected epoch is measured again in float64)
 scheduler = ""  # address of a running Dask scheduler; "" for a cluster on this machine
 device = "auto"  # where the networks train: auto (a GPU if present), cpu or cuda
+profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
-import json
-
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
@@ -50,25 +51,22 @@ from matplotlib.ticker import MaxNLocator
 
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import save, spectra_against_loss, use_style
-from lstmdyn.experiments.trained_spectra import (
-    SWEEP_CLAIMS,
+from lstmdyn.experiments.claims_vogt import SWEEP_STATISTICS, spectrum_converges, spectrum_cost, sweep_correlation
+from lstmdyn.experiments.sweep_member import sweep_members, train_and_measure
+from lstmdyn.experiments.sweep_tables import (
     convergence,
-    convergence_verdict,
     cost_table,
-    cost_verdict,
     early_ranking,
     early_readout,
     results_record,
     selected_rows,
-    sweep_claim,
-    sweep_members,
-    train_and_measure,
 )
+from lstmdyn.records import write_json
 from lstmdyn.sweeps import run_sweep
 
 use_style()
 TASKS = {"charrnn": "CharRNN (War and Peace)", "mocap": "CMU motion capture"}
-STATISTIC = {name: claim[0] for name, claim in SWEEP_CLAIMS.items()}  # the statistic each claim is about
+STATISTIC = {name: claimed for name, (claimed, _) in SWEEP_STATISTICS.items()}  # the statistic each claim is about
 LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\\bar\\lambda$"}
 
 # %% [markdown]
@@ -124,11 +122,11 @@ if len(failed):
 # largest exponent against the validation loss, the paper's six highlighted networks marked in their colour.
 
 # %% tags=["hide-input"]
-correlations, others, verdicts, chosen = {}, {}, {}, {}
+correlations, others, outcomes, chosen = {}, {}, {}, {}
 for name, t in tables.items():
     chosen[name] = selected_rows(t.epochs, t.members)
-    correlations[name], others[name], verdicts[name] = sweep_claim(name, chosen[name], seed)
-    glue_text(**{f"verdict_{name}": verdicts[name].sentence()})
+    correlations[name], others[name], outcomes[name] = sweep_correlation(name, chosen[name], seed)
+    glue_text(**{f"verdict_{name}": outcomes[name].sentence()})
 glue_text(others=f"The other statistic, for comparison: the CharRNNs' mean exponent against their loss has "
                  f"{others['charrnn']}, the motion-capture networks' largest exponent {others['mocap']}.")
 fig = spectra_against_loss(chosen["charrnn"], STATISTIC["charrnn"], LABEL[STATISTIC["charrnn"]], TASKS["charrnn"],
@@ -176,8 +174,9 @@ for column, (name, t) in enumerate(tables.items()):
 save(fig, "lyapunov_experiments/convergence",
      caption="Mean squared difference and mean difference of each network's spectrum to its spectrum at the "
              "selected epoch, epoch by epoch; one line per network.")
-verdicts["convergence"] = convergence_verdict(converged["charrnn"], tables["charrnn"].members)
-glue_text(verdict_convergence=verdicts["convergence"].sentence())
+outcomes["convergence"] = spectrum_converges(converged["charrnn"],
+                                             tables["charrnn"].finished.set_index("key")["selected_epoch"])
+glue_text(verdict_convergence=outcomes["convergence"].sentence())
 
 # %% [markdown]
 # {glue:md}`verdict_convergence`
@@ -219,9 +218,9 @@ glue_text(**{f"settled_{name}": sentence for name, (_, sentence) in settled.item
 
 # %% tags=["hide-input"]
 costs = pd.concat([cost_table(t.members) for t in tables.values()], ignore_index=True)
-verdicts["cost"] = cost_verdict(costs)
+outcomes["cost"] = spectrum_cost(costs)
 gpu = costs["device"].str.startswith("cuda").any()
-glue_text(verdict_cost=verdicts["cost"].sentence(),
+glue_text(verdict_cost=outcomes["cost"].sentence(),
           gpu_note=("The GPU rows come from members trained on it." if gpu else
                     "No GPU was present for this run: every number here is from the CPU of the machine that built the "
                     "page."))
@@ -246,14 +245,13 @@ table(costs.rename(columns={"train_seconds": "training to selected (s)", "spectr
 # one with the validation loss, the epoch from which the statistic ranks the networks, and for every finished
 # network its hyperparameters, selected epoch, validation loss, the largest and mean exponents of the
 # $h$ and the $(h, c)$ state, and the spectral radius and largest real part at the equilibrium of the network
-# without input (the scorecard puts them beside the other experiment's networks); the cost table; the four
-# verdicts with their criteria.
+# without input (the scorecard puts them beside the other experiment's networks); the cost table; the
+# outcomes of the four claims with their criteria.
 
 # %% tags=["hide-input"]
 sweeps = {name: {"tables": t, "statistic": STATISTIC[name], "spearman": correlations[name], "spearman_other": others[name],
                  "ranking_epoch": settled[name][0]} for name, t in tables.items()}
-with open("lyapunov_experiments.json", "w") as f:
-    json.dump(results_record(sweeps, costs, list(verdicts.values())), f, indent=1)
+write_json("lyapunov_experiments.json", results_record(profile, sweeps, costs, list(outcomes.values())))
 
 # %% [markdown]
 # ## Summary

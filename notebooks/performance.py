@@ -28,16 +28,23 @@ measurements = "../../benchmarks/results"  # the directory of the benchmark file
 # %% tags=["hide-input"]
 from IPython.display import Markdown, display
 
-from lstmdyn.book.measurements import measurement_markdown, read_measurements
+from lstmdyn.book.measurements import measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_verdict,
     equilibria_verdict,
+    float32_verdict,
+    goals_verdict,
+    graph_verdict,
+    paper_member_verdict,
     qr_accuracy_verdict,
     qr_speed_verdict,
     rebuild_verdict,
+    sharing_verdict,
+    step_parts_verdict,
     tracking_verdict,
 )
+from lstmdyn.records import read_measurements
 
 records = read_measurements(measurements)
 
@@ -71,14 +78,84 @@ display(Markdown(measurement_markdown(records.get("lyapunov"), "lyapunov",
 # is what the table above measures: `qr="auto"` takes Householder QR on a CPU and CholeskyQR2 on any other
 # device, where many small Householder kernels leave a GPU mostly idle.
 
+# %% [markdown]
+# ### On a GPU
+#
+# `python benchmarks/lyapunov.py --device cuda` runs the same comparison on a GPU alone, with n = 1024 as well,
+# CholeskyQR2 both with its step captured in a CUDA graph (the default there) and without, 100 sequences at
+# n = 512, and a table of the goals set for the GPU (10 × 100 steps, float32 unless said). With the step
+# captured, the device runs a window of steps (10 by default) without waiting for the host; the host then looks
+# once at the flags of refused frames and non-finite states, and runs a window that raised one again step by
+# step, Householder for the refused frames, so that the results are those of the uncaptured steps (tested on
+# the GPU to 1e-12 in float64 and 1e-6 in float32).
+
 # %% tags=["hide-input"]
 if "lyapunov-cuda" in records:
     display(Markdown(measurement_markdown(records["lyapunov-cuda"], "lyapunov",
-                                          [qr_speed_verdict, qr_accuracy_verdict, batching_verdict])))
+                                          [qr_speed_verdict, qr_accuracy_verdict, graph_verdict, batching_verdict,
+                                           goals_verdict])))
 else:
-    display(Markdown("*No GPU measurement yet:* `python benchmarks/lyapunov.py` on a machine with a CUDA GPU "
-                     "writes `benchmarks/results/lyapunov-cuda.json`, with a table of 100 sequences at n = 512 "
-                     "and the sizes up to n = 1024, and this section shows it."))
+    display(Markdown("*No GPU measurement yet:* `python benchmarks/lyapunov.py --device cuda` on a machine with a "
+                     "CUDA GPU writes `benchmarks/results/lyapunov-cuda.json`, and this section shows it."))
+
+# %% [markdown]
+# Where the time of one step goes on the GPU: `benchmarks/qr_step.py` times each part of a step alone (10
+# sequences, the median of 20 launches), and each factorisation and solve in more than one way.
+
+# %% tags=["hide-input"]
+if "qr_step-cuda" in records:
+    display(Markdown(measurement_markdown(records["qr_step-cuda"], "qr_step", [step_parts_verdict])))
+else:
+    display(Markdown("*Not measured on a GPU yet:* `python benchmarks/qr_step.py --device cuda`."))
+
+# %% [markdown]
+# ## A sweep member on a GPU
+#
+# `benchmarks/sweep_member.py --device cuda`: one member of the CharRNN sweep at the paper's size (512 units),
+# part by part; the same training batches run by 1, 2, 4 and 8 processes at once on the GPU; a real sweep of
+# four short members with four workers, as the book runs it; and from these, the time of a 40-epoch member
+# when several share the GPU: 40 × (an epoch at that sharing + the validation loss + a spectrum) + the final
+# measurements in float64 and the equilibrium (the homotopy, on the CPU). The number of members that share
+# one GPU by default (`lstmdyn.sweeps.MEMBERS_PER_GPU`) is the one that gave the most batches per second.
+
+# %% tags=["hide-input"]
+if "sweep_member-cuda" in records:
+    member = records["sweep_member-cuda"]
+    display(Markdown(measurement_markdown(member, "sweep_member", [
+        sharing_verdict, float32_verdict,
+        lambda r: paper_member_verdict(r, int(r["findings"]["best_share"]))])))
+else:
+    display(Markdown("*Not measured on a GPU yet:* `python benchmarks/sweep_member.py --device cuda`."))
+
+# %% [markdown]
+# The chapter's parameter `epoch_dtype` sets the dtype of the spectra measured after every epoch; the book keeps
+# float64 at every profile, and the sentences above say what float32 would change there (CholeskyQR2 factors in
+# float64 whatever the frame's dtype).
+#
+# ## The paper profile
+#
+# How long each chapter takes at the paper profile. For the chapters that train the papers' networks, an
+# estimate: the work the chapter does at its paper-profile parameters (`lstmdyn.experiments.performance.
+# chapter_work`: gradient steps per task, validation passes, fresh and tracked equilibria, spectra) times the
+# unit costs that `benchmarks/paper_profile.py` measured on the device (initialised networks stand in for the
+# trained ones, whose homotopies can take longer), the sweeps divided by the measured gain of members sharing
+# the device. For the others, the time measured by running the chapter (`benchmarks/chapters.py`, on the CPU
+# that built this page).
+
+# %% tags=["hide-input"]
+import jupytext
+
+from lstmdyn.book.page import table
+from lstmdyn.book.parameters import declared_parameters, resolve
+from lstmdyn.book.runner import Project
+from lstmdyn.experiments.performance import paper_profile_times, paper_total_verdict
+
+project = Project.find()
+paper = {chapter: resolve(chapter, declared_parameters(jupytext.read(project.source(chapter)[1])), "paper", {})
+         for chapter in ("datasets", "equilibria_training", "lyapunov_experiments")}
+times = paper_profile_times(records, paper)
+display(table(times, {"minutes": "{:.1f}"}))
+display(Markdown(paper_total_verdict(times)))
 
 # %% [markdown]
 # ## Equilibria

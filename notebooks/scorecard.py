@@ -15,61 +15,63 @@
 # # Scorecard
 #
 # Every claim of the two papers that this book tests, the paper's value, this book's number at the profile
-# that produced it, and the verdict with the criterion that decided it. Nothing here is typed by hand: the
-# table is read from the results files that the chapters write beside their pages
-# (`lstmdyn.experiments.scorecard`), and a chapter that has not run shows as *not yet run*. The verdicts
-# belong to the profiles named in the table; the quick profile, which builds this website, trains far
-# smaller and shorter than the papers, and the paper profile is the one to run before taking a verdict as
-# the last word.
+# that produced it, and the verdict with the criterion that decided it. Nothing here is typed or judged: each
+# claim is judged once, in its chapter, by the one function that owns it
+# (`lstmdyn.experiments.claims_amrouche`, `lstmdyn.experiments.claims_vogt`), and this page reads the outcomes
+# from the results files that the chapters write beside their pages (`lstmdyn.experiments.scorecard`); a
+# claim whose chapter has not run shows as *not run*. The verdicts belong to the profiles named below; the
+# quick profile, which builds this website, trains far smaller and shorter than the papers, and the paper
+# profile is the one to run before taking a verdict as the last word.
 #
 # **Reproduces:** the claims of {cite:t}`amrouche2019` (section 4) and {cite:t}`vogt2022` (section 5 and
-# appendix C), as judged in the chapters {doc}`equilibria_training`, {doc}`lyapunov` and
+# appendix C), as judged in the chapters {doc}`equilibria`, {doc}`equilibria_training`, {doc}`lyapunov` and
 # {doc}`lyapunov_experiments`.
 
 # %% tags=["parameters"]
 results = "."  # the directory of the chapters' results files (the book's generated pages)
 
 # %% tags=["hide-input"]
-import json
-
 from IPython.display import display
 
-from lstmdyn.book.page import glue_numbers, glue_text, markdown_table, table
+from lstmdyn.book.page import glue_numbers, glue_text, outcome_rows, table
 from lstmdyn.experiments.scorecard import scorecard, scorecard_record
+from lstmdyn.records import write_json
 
 card = scorecard(results)
 record = scorecard_record(card)
-with open("scorecard.json", "w") as f:
-    json.dump(record, f, indent=1)
+write_json("scorecard.json", record)
 glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(key, 0)
-                                  for key in ("reproduced", "partly", "not reproduced", "not yet run")})
+                                  for key in ("reproduced", "partly", "not reproduced", "not run")})
 
 # %% [markdown]
+# ## The claims
+#
 # Of {glue:text}`claims` claims, {glue:text}`reproduced` are reproduced, {glue:text}`partly` partly,
-# {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_yet_run` not yet run.
+# {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_run` not run. One line per claim: its
+# verdict, the claim and the chapter that judges it; open a line for the paper's value, this book's, the
+# criterion that decided the verdict and the profile it was judged at.
+#
+# ### Amrouche et al.
 
 # %% tags=["hide-input"]
-shown = card.assign(chapter=[f"{{doc}}`{c}`" for c in card["chapter"]], verdict=[f"**{v}**" for v in card["verdict"]],
-                    row=range(1, len(card) + 1))
-display(markdown_table(shown[["row", "paper", "claim", "paper_value", "ours", "verdict", "profile", "chapter"]]
-                       .rename(columns={"paper_value": "paper's value", "ours": "this book"})))
+display(outcome_rows(card[card["paper"] == "Amrouche et al."]))
 
 # %% [markdown]
-# The criterion that decided each verdict, by row:
+# ### Vogt et al.
 
 # %% tags=["hide-input"]
-display(markdown_table(shown[["row", "criterion"]]))
+display(outcome_rows(card[card["paper"] == "Vogt et al."]))
 
 # %% [markdown]
-# The chapter links lead to the figures behind each row. Where a verdict is *not reproduced*, the chapter
+# The chapter links lead to the figures behind each claim. Where a verdict is *not reproduced*, the chapter
 # says what differs: the sizes and lengths of the runs at this profile, and where we disagree with the paper,
 # both numbers.
 #
 # ## Results file
 #
-# The notebook writes `scorecard.json` beside this page: `claims`, one object per row above (`paper`,
-# `claim`, `paper_value`, `ours`, `verdict`, `criterion`, `profile`, `chapter`), and `counts`, the number of
-# claims per verdict; its JSON Schema is `lstmdyn.experiments.scorecard.SCHEMA`.
+# The notebook writes `scorecard.json` beside this page: `claims`, one object per claim above (`key`, `paper`,
+# `where`, `claim`, `chapter`, `paper_value`, `measured`, `verdict`, `criterion`, `profile`), and `counts`,
+# the number of claims per verdict; its JSON Schema is `lstmdyn.experiments.scorecard.SCHEMA`.
 
 # %% tags=["hide-input"]
 table(card.groupby(["paper", "verdict"]).size().rename("claims").reset_index())
@@ -91,7 +93,7 @@ table(card.groupby(["paper", "verdict"]).size().rename("claims").reset_index())
 import matplotlib.pyplot as plt
 
 from lstmdyn.book.plotting import measures_against_radius, save, use_style
-from lstmdyn.experiments.synthesis import EXPONENTS, both_tools_frame, ranking_sentence, stabilised_sentence
+from lstmdyn.experiments.both_tools import EXPONENTS, both_tools_frame, ranking_sentence, stabilised_sentence
 
 use_style()
 networks = both_tools_frame(results)
@@ -113,7 +115,7 @@ glue_text(ranking_max=sentences["max_le"], ranking_mean=sentences["mean_le_hc"],
 # exponent of h and of (h, c)):
 
 # %% tags=["hide-input"]
-table(networks)
+table(networks.rename(columns={"spectral_radius": "spectral radius", **EXPONENTS}))
 
 # %% [markdown]
 # ## Summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 
@@ -25,15 +26,41 @@ def test_torch_is_pinned_to_the_cpu_wheel_release():
     assert any(d.startswith("jupyter-book") and "<2" in d for d in project["optional-dependencies"]["book"])
 
 
-def test_the_engines_need_no_book_toolchain():
-    """The science and the experiments import nothing of the book extra (``pip install lstmdyn`` suffices)."""
-    book_only = {"yaml", "jupytext", "papermill", "ipykernel", "jupyter_book", "myst_nb", "nbformat", "IPython"}
+BOOK_ONLY = {"yaml", "jupytext", "papermill", "ipykernel", "jupyter_book", "myst_nb", "nbformat", "IPython"}
+
+
+def _imports(path) -> set[str]:
+    """The modules a file imports, in its code and in its runnable examples."""
+    text = path.read_text()
+    names = set(re.findall(r">>> (?:from|import) ([\w.]+)", text))
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _layer(path) -> str:
+    parts = path.relative_to(ROOT / "lstmdyn").parts
+    if parts[0] in ("book", "experiments"):
+        return parts[0]
+    return "glue" if parts[-1] in ("cli.py", "__main__.py") else "science"
+
+
+def test_the_science_imports_neither_the_experiments_nor_the_book_and_the_book_only_outcomes():
+    """``pip install lstmdyn`` suffices for the science and the experiments; the book renders outcomes."""
     for path in (ROOT / "lstmdyn").rglob("*.py"):
-        if "book" in path.relative_to(ROOT / "lstmdyn").parts or path.name == "__main__.py":
-            continue  # the book machinery, and ``python -m lstmdyn``, its command line
-        imported = set(re.findall(r"^\s*(?:from|import) ([A-Za-z_]+)", path.read_text(), re.M))
-        assert not imported & book_only, path
-        assert "lstmdyn.book" not in path.read_text(), path
+        layer, imported = _layer(path), _imports(path)
+        top = {name.split(".")[0] for name in imported}
+        if layer == "science":
+            assert not {n for n in imported if n.startswith(("lstmdyn.experiments", "lstmdyn.book"))}, path
+        if layer in ("science", "experiments"):
+            assert not top & BOOK_ONLY, path
+            assert not {n for n in imported if n.startswith("lstmdyn.book")}, path
+        if layer == "book":
+            rendered = {n for n in imported if n.startswith("lstmdyn.experiments")}
+            assert rendered <= {"lstmdyn.experiments.outcomes"}, path
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lstmdyn import lyapunov
 from lstmdyn.lyapunov import (
     NetworkDynamics,
     QRInfo,
@@ -223,19 +224,21 @@ def test_mean_and_std_are_over_the_batch():
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"k": 6}, "k must be between 1 and 5"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M).double(), {}, "inputs are torch.float64"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"qr": "svd"}, "qr must be 'auto'"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"check_every": 0}, "check_every must be"),
 ])
 def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, message):
     with pytest.raises(ValueError, match=message):
         lyapunov_spectrum(module, inputs, **options)
 
 
-def test_non_finite_values_are_reported_with_their_time_step():
+@pytest.mark.parametrize("qr", QR)
+def test_non_finite_values_are_reported_with_their_time_step(qr):
     module = torch.nn.RNN(M, N, nonlinearity="relu", batch_first=True).double()
     with torch.no_grad():
         module.weight_hh_l0.copy_(1e150 * torch.eye(N, dtype=torch.float64))
         module.bias_ih_l0.fill_(1.0)
     with pytest.raises(FloatingPointError, match="at time step 3"):  # h: 1, 1e150, 1e300, inf
-        lyapunov_spectrum(module, torch.zeros(1, 10, M, dtype=torch.float64))
+        lyapunov_spectrum(module, torch.zeros(1, 10, M, dtype=torch.float64), qr=qr)  # a window of 10 included
 
 
 # --------------------------------------------------------------------------------------------------
@@ -289,6 +292,74 @@ def test_saturated_gates_fall_back_to_householder_and_agree_with_it():
     assert householder.min() < -8  # the tail is far below the head: the frames are ill-conditioned
     torch.testing.assert_close(cholesky[:, :3], householder[:, :3], rtol=0, atol=1e-12)
     torch.testing.assert_close(cholesky, householder, rtol=0, atol=1e-8)
+
+
+def _saturated_lstms(count: int, dtype: torch.dtype, device: str = "cpu") -> list[torch.nn.LSTM]:
+    models = []
+    for seed in range(count):
+        torch.manual_seed(seed)
+        model = torch.nn.LSTM(M, 16, batch_first=True).to(device=device, dtype=dtype)
+        with torch.no_grad():  # large weights saturate gates: CholeskyQR2 refuses some frames
+            for p in model.parameters():
+                p.mul_(12.0)
+        models.append(model)
+    return models
+
+
+@pytest.mark.parametrize(("dtype", "atol"), [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+@pytest.mark.parametrize(("frame", "k"), [("jacobian", None), ("transpose", None), ("jacobian", 14)])
+def test_a_window_of_steps_gives_what_a_look_at_every_step_gives(dtype, atol, frame, k):
+    """The host looks at the flags every 10 steps and redoes the refused frames' window: the same spectra,
+    fallbacks and QR counts as looking after every step, warm-up and QR interval misaligned with the windows."""
+    models = _saturated_lstms(2, dtype)
+    inputs = torch.randn(2, 3, 47, M, dtype=dtype, generator=torch.Generator().manual_seed(31))
+    options = {"warmup": 7, "qr_every": 3, "qr": "cholesky", "frame": frame, "k": k, "full_output": True}
+    every_step, info_1 = lyapunov_spectra(models, inputs, check_every=1, **options)
+    windowed, info_10 = lyapunov_spectra(models, inputs, check_every=10, **options)
+    assert info_1.fallbacks > 0 and info_10 == info_1
+    torch.testing.assert_close(windowed, every_step, rtol=0, atol=atol)
+    reference = lyapunov_spectra([m.double() for m in models], inputs.double(), qr="householder", warmup=7,
+                                 qr_every=3, frame=frame, k=k)
+    assert (windowed.double() - reference)[..., :3].abs().max() < (1e-8 if dtype == torch.float64 else 1e-3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="the captured step needs a CUDA device")
+@pytest.mark.parametrize(("dtype", "atol"), [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+@pytest.mark.parametrize("saturated", [False, True])
+def test_the_captured_step_gives_the_results_of_the_uncaptured_steps(dtype, atol, saturated):
+    models = (_saturated_lstms(2, dtype, "cuda") if saturated else
+              [torch.nn.LSTM(M, 32, batch_first=True).to(device="cuda", dtype=dtype) for _ in range(2)])
+    inputs = torch.randn(2, 4, 60, M, dtype=dtype, device="cuda", generator=torch.Generator("cuda").manual_seed(3))
+    options = {"warmup": 5, "qr_every": 2, "qr": "cholesky", "full_output": True}
+    captured, info = lyapunov_spectra(models, inputs, graph=True, **options)
+    plain, plain_info = lyapunov_spectra(models, inputs, graph=False, **options)
+    assert info.graph and not plain_info.graph and info.fallbacks == plain_info.fallbacks
+    assert (info.fallbacks > 0) == saturated
+    torch.testing.assert_close(captured, plain, rtol=0, atol=atol)
+
+
+def test_a_step_that_cannot_be_captured_runs_uncaptured_with_a_warning(monkeypatch):
+    """Where capturing fails, the spectrum is that of the uncaptured steps, and the buffers the capture's
+    warm-up steps changed are put back."""
+    module, inputs = _module("lstm"), torch.randn(2, 25, M, dtype=torch.float64)
+    plain = lyapunov_spectrum(module, inputs, qr="cholesky")
+    program = lyapunov._StepProgram([NetworkDynamics(module)], inputs[None], N, transpose=False)
+
+    def failing_capture(program, kinds):
+        program.step(True)  # a warm-up step changes the buffers, then the capture fails
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    monkeypatch.setattr(lyapunov, "_Replay", failing_capture)
+    with pytest.warns(RuntimeWarning, match="could not be captured"):
+        exponents, info = lyapunov._windowed_cholesky(program, 0, 1, 10, graph=True)
+    assert not info.graph
+    torch.testing.assert_close(exponents[0], plain[0], rtol=0, atol=1e-12)
+
+
+def test_no_graph_is_captured_on_a_cpu():
+    _, info = lyapunov_spectrum(_module("lstm"), torch.randn(2, 12, M, dtype=torch.float64), qr="cholesky",
+                                graph=True, full_output=True)
+    assert not info.graph
 
 
 def test_float32_cholesky_is_no_less_accurate_than_float32_householder():

@@ -7,13 +7,7 @@ import json
 import pytest
 import torch
 
-from lstmdyn.book.measurements import (
-    RESULTS,
-    Table,
-    measurement_markdown,
-    read_measurements,
-    write_measurement,
-)
+from lstmdyn.book.measurements import RESULTS, measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_verdict,
@@ -24,6 +18,7 @@ from lstmdyn.experiments.performance import (
     table_frame,
     tracking_verdict,
 )
+from lstmdyn.records import Table, read_measurements, write_measurement
 
 #: what the performance page reads from each benchmark's file: its tables and its findings
 PAGE_READS = {
@@ -33,6 +28,11 @@ PAGE_READS = {
                                           "largest_residual", "differ"}),
     "training": ({"tasks"}, set()),
     "book_build": ({"steps"}, {"clean", "rebuild", "executed_again", "chapters"}),
+    "lyapunov-cuda": ({"QR methods", "networks", "throughput", "training", "goals"},
+                      {"graph_speedup_512_float32", "cholesky_seconds_512_float32"}),
+    "qr_step-cuda": ({"parts of a step"}, {"batch"}),
+    "sweep_member-cuda": ({"phases", "sharing", "sweep", "paper member"}, {"best_share", "float32_deviation"}),
+    "paper_profile-cuda": ({"training", "analyses"}, set()),
 }
 
 
@@ -120,3 +120,17 @@ def test_the_equilibria_sentence_names_who_found_what():
     assert sentence.startswith("The convex homotopy and the paper's homotopy found the equilibrium of all 2")
     assert "; Newton's method found it for 1 (a)." in sentence
     assert sentence.endswith("faster than the convex homotopy in 1 of 3 cases (Newton's method).")
+
+
+def test_the_work_model_counts_the_checkpoints_a_training_run_makes():
+    from lstmdyn.experiments.performance import chapter_work
+    from lstmdyn.experiments.tasks import mnist_task
+    from lstmdyn.experiments.trained_equilibria import equilibria_through_training
+
+    units = read_measurements(RESULTS)["paper_profile-cuda"]
+    run = equilibria_through_training(mnist_task(hidden=6, seed=0), epochs=2, every=7)  # 20 steps
+    p = {"seeds": 1, "mnist_epochs": 2, "mnist_every": 7, "validate_on": 10, "ptb_windows": 0, "ptb_epochs": 1,
+         "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}
+    work = chapter_work("equilibria_training", p, units)
+    assert work["steps:mnist"] == run.steps[-1] == 20
+    assert work["fresh homotopy (mnist)"] == work["tracking (Newton, mnist)"] == len(run.steps) == 4

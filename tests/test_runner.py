@@ -12,7 +12,6 @@ import nbformat
 import pytest
 from conftest import ROOT, copy_project, lstmdyn
 
-from lstmdyn.book.cli import _parser
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
 from lstmdyn.book.prose import glued_numbers, typed_numbers
@@ -25,6 +24,7 @@ from lstmdyn.book.runner import (
     run_notebook,
     scan_site,
 )
+from lstmdyn.cli import _parser
 
 MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "equilibria_training": 7,
                "lyapunov": 6, "lyapunov_experiments": 4, "scorecard": 1, "performance": 0}
@@ -63,7 +63,7 @@ def test_out_of_range_value_fails_naming_the_parameter(project):
 
 def test_unknown_notebook_lists_the_known_ones(project):
     result = lstmdyn("run", "no_such_chapter", cwd=project)
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad input
     assert "known: " + ", ".join(sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))) in result.stderr
 
 
@@ -190,7 +190,7 @@ def test_the_cache_key_follows_what_shapes_a_page_not_the_machinery_that_runs_it
     package = tmp_path / "lstmdyn"
     shutil.copytree(ROOT / "lstmdyn", package, ignore=shutil.ignore_patterns("__pycache__"))
     before = package_digest(package)
-    for machinery in ("book/cli.py", "book/runner.py"):
+    for machinery in ("cli.py", "book/verbs.py", "book/runner.py"):
         (package / machinery).write_text("# edited\n", encoding="utf-8")
         assert package_digest(package) == before, machinery
     for science in ("cells.py", "experiments/tasks.py", "data/registry.toml", "book/plotting.py"):

@@ -1,50 +1,92 @@
-"""The scorecard: read from the chapters' results files, every verdict with its criterion, a schema that can fail;
-both tools on the same networks."""
+"""The scorecard: every claim once, read from the chapters' results files without judging again; a schema and a
+reader that refuse damaged files; at smoke, every chapter's file and the scorecard agree on every verdict."""
 
 from __future__ import annotations
 
+import ast
 import copy
+import inspect
 import json
+from pathlib import Path
 
 import jsonschema
-import numpy as np
-import pandas as pd
 import pytest
-import torch
+from conftest import ROOT
 
-from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs, equilibrium_measures
-from lstmdyn.experiments.claims import Verdict
-from lstmdyn.experiments.scorecard import RESULTS, SCHEMA, scorecard, scorecard_record
-from lstmdyn.experiments.synthesis import both_tools_frame, ranking_sentence, stabilised_sentence
-from lstmdyn.lyapunov import lyapunov_spectrum
-from lstmdyn.training import SequenceData, SequenceModel
+from lstmdyn.experiments import claims_amrouche, claims_vogt
+from lstmdyn.experiments import scorecard as scorecard_module
+from lstmdyn.experiments.scorecard import CLAIMS, SCHEMA, read_outcomes, scorecard, scorecard_record
 
-
-def write_results(directory, verdict: str = "partly") -> None:
-    claim = Verdict("a claim", "1.0", "0.9", verdict, "within 0.2").as_dict()
-    equilibria = {"profile": "smoke", "claims": [claim], "published_ptb_spectral_radius": 0.985,
-                  "tasks": {t: {"final_spectral_radius_mean": r} for t, r in
-                            (("mnist", 0.7), ("ptb", 0.9), ("nottingham", 0.95))}}
-    (directory / "equilibria_training.json").write_text(json.dumps(equilibria))
-    (directory / "lyapunov.json").write_text(json.dumps({"profile": "quick", "claims": [claim, claim]}))
+CHAPTERS = sorted({claim.chapter for claim in CLAIMS.values()})
 
 
-def test_the_scorecard_reads_every_results_file_and_marks_missing_chapters(tmp_path):
-    write_results(tmp_path)
+def write_results(directory: Path, chapter: str, verdict: str = "partly", profile: str = "smoke") -> None:
+    """A results file for ``chapter`` holding an outcome of each of its claims."""
+    outcomes = [claim.outcome(verdict, paper_value="1.0", measured="0.9", criterion="within 0.2").as_dict()
+                for claim in CLAIMS.values() if claim.chapter == chapter]
+    (directory / f"{chapter}.json").write_text(json.dumps({"profile": profile, "outcomes": outcomes}))
+
+
+def test_the_scorecard_lists_every_claim_once_and_marks_missing_chapters_not_run(tmp_path):
+    write_results(tmp_path, "equilibria_training", "partly")
+    write_results(tmp_path, "lyapunov", "reproduced", profile="quick")
     card = scorecard(tmp_path)
-    by_chapter = card.groupby("chapter")["verdict"].apply(list).to_dict()
-    assert by_chapter["equilibria_training"] == ["partly", "reproduced", "reproduced"]  # + ordering, published
-    assert by_chapter["lyapunov"] == ["partly", "partly"]
-    assert by_chapter["lyapunov_experiments"] == ["not yet run"]
+    assert list(card["key"]) == list(CLAIMS)
+    by_chapter = card.groupby("chapter")["verdict"].apply(set).to_dict()
+    assert by_chapter == {"equilibria": {"not run"}, "equilibria_training": {"partly"}, "lyapunov": {"reproduced"},
+                          "lyapunov_experiments": {"not run"}}
     assert set(card.loc[card["chapter"] == "lyapunov", "profile"]) == {"quick"}
     record = scorecard_record(card)
     jsonschema.validate(record, SCHEMA)
-    assert sum(record["counts"].values()) == len(card) == 6
+    assert sum(record["counts"].values()) == len(card) == len(claims_amrouche.CLAIMS) + len(claims_vogt.CLAIMS)
+
+
+def test_the_scorecard_shows_what_a_file_stores_and_nothing_else(tmp_path):
+    """A verdict no criterion would give these values is shown as stored: the scorecard does not judge."""
+    claim = CLAIMS["amrouche.ordering"]
+    stored = claim.outcome("reproduced", paper_value="0.81 < 0.99", measured="MNIST 1.07, PTB 0.84",
+                           criterion="as stored")
+    (tmp_path / "equilibria_training.json").write_text(json.dumps({"profile": "smoke",
+                                                                   "outcomes": [stored.as_dict()]}))
+    row = scorecard(tmp_path).set_index("key").loc["amrouche.ordering"]
+    assert (row["verdict"], row["measured"], row["criterion"]) == ("reproduced", "MNIST 1.07, PTB 0.84", "as stored")
+
+
+def test_the_scorecard_module_holds_no_criterion():
+    """It imports no claim function and compares no number: every name it uses from the claims modules is a
+    registry of claims."""
+    source = inspect.getsource(scorecard_module)
+    tree = ast.parse(source)
+    compared = [node for node in ast.walk(tree) if isinstance(node, ast.Compare) and any(
+        isinstance(c, ast.Constant) and isinstance(c.value, float) for c in [node.left, *node.comparators])]
+    assert not compared
+    used = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name) and node.value.id in ("claims_amrouche", "claims_vogt")}
+    assert used == {"CLAIMS"}
+
+
+@pytest.mark.parametrize("damage", ["not json", "unknown verdict", "missing key", "no outcomes"])
+def test_a_damaged_results_file_is_refused_naming_it(tmp_path, damage):
+    write_results(tmp_path, "lyapunov")
+    path = tmp_path / "lyapunov.json"
+    record = json.loads(path.read_text())
+    if damage == "not json":
+        path.write_text(path.read_text()[:40])
+    else:
+        if damage == "unknown verdict":
+            record["outcomes"][0]["verdict"] = "sort of"
+        elif damage == "missing key":
+            del record["outcomes"][0]["criterion"]
+        else:
+            del record["outcomes"]
+        path.write_text(json.dumps(record))
+    with pytest.raises(ValueError, match="lyapunov.json"):
+        scorecard(tmp_path)
 
 
 @pytest.mark.parametrize("damage", ["no criterion", "unknown verdict", "extra key"])
 def test_the_schema_refuses_a_damaged_record(tmp_path, damage):
-    write_results(tmp_path)
+    write_results(tmp_path, "lyapunov")
     record = copy.deepcopy(scorecard_record(scorecard(tmp_path)))
     claim = record["claims"][0]
     if damage == "no criterion":
@@ -57,80 +99,24 @@ def test_the_schema_refuses_a_damaged_record(tmp_path, damage):
         jsonschema.validate(record, SCHEMA)
 
 
-def test_the_scorecard_names_the_chapters_of_the_table_of_contents():
-    from conftest import ROOT
-
+def test_every_chapter_that_judges_a_claim_is_in_the_table_of_contents():
     toc = (ROOT / "_toc.yml").read_text()
-    assert all(f"book/generated/{chapter}" in toc for _, chapter in RESULTS.values())
+    assert all(f"book/generated/{chapter}" in toc for chapter in CHAPTERS)
 
 
-# --------------------------------------------------------------------------------------------------
-# Both tools on the same networks
-
-
-def test_both_measures_of_every_network_are_read_from_both_chapters(tmp_path):
-    exponents = {"max_le": -0.1, "mean_le": -1.0, "max_le_hc": 0.0, "mean_le_hc": -0.5}
-    (tmp_path / "equilibria_training.json").write_text(json.dumps({"tasks": {
-        "mnist": {"runs": [{"seed": 0, "final_spectral_radius": 0.8, **exponents},
-                           {"seed": 1, "final_spectral_radius": None, **exponents}]}}}))
-    assert both_tools_frame(tmp_path)["task"].tolist() == ["MNIST", "MNIST"]  # one chapter alone
-    (tmp_path / "lyapunov_experiments.json").write_text(json.dumps({"sweeps": {
-        "mocap": {"members": [{"label": "blue", "spectral_radius": 0.95, **exponents}]}}}))
-    frame = both_tools_frame(tmp_path)
-    assert frame[["experiment", "task", "network"]].values.tolist() == [
-        ["equilibria", "MNIST", "seed 0"], ["equilibria", "MNIST", "seed 1"], ["spectra", "motion capture", "blue"]]
-    assert frame["spectral_radius"].tolist()[::2] == [0.8, 0.95] and np.isnan(frame["spectral_radius"][1])
-    assert (frame["mean_le_hc"] == -0.5).all()
-
-
-@pytest.mark.parametrize(("sign", "tasks_swapped", "words"), [
-    (1, False, ["rank alike", "the tasks in the same order"]),
-    (-1, False, ["rank oppositely", "the tasks in different orders"]),
-    (1, True, ["the tasks in different orders", "by spectral radius A < B; by the largest exponent of h B < A"]),
-])
-def test_the_ranking_sentence_follows_the_measures(sign, tasks_swapped, words):
-    radius = np.linspace(0.5, 1.2, 12)
-    frame = pd.DataFrame({"task": ["A"] * 6 + ["B"] * 6, "spectral_radius": radius, "max_le": sign * radius})
-    if tasks_swapped:  # within each task the measures agree, but task B's exponents sit below task A's
-        frame.loc[frame["task"] == "B", "max_le"] -= 2
-    sentence, correlation = ranking_sentence(frame)
-    assert all(w in sentence for w in words), sentence
-    assert correlation.count == 12
-
-
-def test_a_ranking_needs_networks_with_both_measures():
-    frame = pd.DataFrame({"task": ["A", "B"], "spectral_radius": [0.5, np.nan], "max_le": [0.1, 0.2]})
-    assert ranking_sentence(frame)[0] == "Too few networks (1) have both measures to compare their rankings."
-
-
-def test_the_equilibrium_radius_of_a_network_without_recurrent_weights_is_its_largest_forget_gate():
-    torch.manual_seed(0)
-    model = SequenceModel(3, 6, 2, "class")
-    with torch.no_grad():  # with W = 0 the (c, h) map has ∂c⁺/∂c = diag(f), ∂/∂h = 0: eigenvalues f and 0
-        model.recurrent.weight_hh_l0.zero_()
-        forget = model.recurrent.bias_ih_l0[6:12] + model.recurrent.bias_hh_l0[6:12]
-    measures = equilibrium_measures(model)
-    assert measures["spectral_radius"] == pytest.approx(torch.sigmoid(forget.double()).max().item(), abs=1e-12)
-    assert measures["max_real"] == pytest.approx(measures["spectral_radius"], abs=1e-12)
-
-
-def test_driven_exponents_are_the_spectra_of_h_and_of_the_full_state():
-    torch.manual_seed(1)
-    model = SequenceModel(3, 5, 2, "class")
-    data = SequenceData(torch.randn(12, 30, 3), torch.zeros(12, dtype=torch.long))
-    exponents = driven_exponents(model, driven_inputs(data, sequences=4, steps=20))
-    x = data.inputs[:4, :20].double()
-    full = lyapunov_spectrum(model.recurrent.double(), x, state="hc").mean(0)
-    h = lyapunov_spectrum(model.recurrent, x).mean(0)
-    assert exponents["max_le_hc"] == pytest.approx(full[0].item(), abs=1e-10)
-    assert exponents["mean_le"] == pytest.approx(h.mean().item(), abs=1e-10)
-
-
-def test_networks_stabilised_by_their_input_are_counted():
-    frame = pd.DataFrame({"task": ["A", "A", "B", "B"], "spectral_radius": [1.5, 1.2, 0.8, np.nan],
-                          "max_le": [-0.5, -0.4, 0.1, -1.0]})
-    assert "Of the 2 networks" in stabilised_sentence(frame) and "(spectral radius above 1; A 2), 2 have" in \
-        stabilised_sentence(frame)
-    frame.loc[1, "max_le"] = 0.2
-    assert "A 2), 1 has a negative largest exponent of h" in stabilised_sentence(frame)
-    assert stabilised_sentence(frame[frame["spectral_radius"] < 1]).startswith("No network has an unstable")
+def test_at_smoke_every_chapter_and_the_scorecard_give_the_same_verdict_for_every_claim(smoke_book):
+    project, build = smoke_book
+    generated = project / "book" / "generated"
+    card = scorecard_record(scorecard(generated))
+    shown = {row["key"]: row for row in card["claims"]}
+    seen = set()
+    for chapter in CHAPTERS:
+        profile, outcomes = read_outcomes(generated / f"{chapter}.json")
+        assert profile == "smoke", chapter
+        for outcome in outcomes:
+            assert outcome.chapter == chapter
+            assert shown[outcome.key]["verdict"] == outcome.verdict, outcome.key
+            assert shown[outcome.key]["measured"] == outcome.measured
+            seen.add(outcome.key)
+    assert seen == set(CLAIMS)  # every claim judged by its chapter, none left "not run"
+    assert json.loads((generated / "scorecard.json").read_text()) == card

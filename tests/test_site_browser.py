@@ -117,3 +117,24 @@ def test_search_finds_homotopy(site, browser):
     browser.get(urljoin(base, "search.html?q=homotopy"))
     links = WebDriverWait(browser, 30).until(lambda d: d.find_elements("css selector", "#search-results li a"))
     assert any("equilibria" in link.get_attribute("href") for link in links)
+
+
+_OVERFLOW = """
+document.querySelectorAll('details').forEach(d => { d.open = true; });
+const column = document.querySelector('article.bd-article') || document.querySelector('main');
+const width = column.getBoundingClientRect().width;
+return [...column.querySelectorAll('table')].filter(t => t.getBoundingClientRect().width > 0)
+    .map(t => [Math.round(t.scrollWidth), Math.round(width),
+               [...t.querySelectorAll('thead th')].map(th => th.textContent.trim()).join(' | ').slice(0, 100)])
+    .filter(([table, column]) => table > column + 1);
+"""
+
+
+def test_no_table_needs_sideways_scrolling_in_the_content_column(site, browser):
+    base, html = site
+    wide = []
+    for page in _pages(html):
+        browser.get(base + page)
+        wide += [f"{page}: {table} px in a column of {column} px ({header})"
+                 for table, column, header in browser.execute_script(_OVERFLOW)]
+    assert not wide, "\n".join(wide)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
-from lstmdyn.experiments.tasks import mnist_task, mocap_task, nottingham_task, ptb_task, war_and_peace_task
+from lstmdyn.experiments.tasks import (
+    Task,
+    mnist_task,
+    mocap_task,
+    nottingham_task,
+    ptb_task,
+    train_briefly,
+    war_and_peace_task,
+)
+from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
 
 
 def _settings(task):
@@ -52,3 +62,11 @@ def test_mocap_256_units_mse_sgd_at_005_batches_of_250_windows_of_25():
     assert _settings(task) == {"hidden": 256, "bias": True, "optimizer": "sgd", "lr": 0.05, "clip": None,
                                "init": None, "batch": 250, "dropout": 0.0, "head": "regression"}
     assert tuple(task.train.inputs.shape[1:]) == (25, 20)
+
+
+def test_train_briefly_validates_the_requested_number_of_times():
+    ids = torch.randint(5, (24, 8), generator=torch.Generator().manual_seed(0))
+    data = SequenceData(ids[:, :-1], ids[:, 1:])
+    task = Task("toy", SequenceModel(4, 8, 5, "token", vocabulary=5), data, data, TrainingConfig(batch_size=6), None)
+    result = train_briefly(task, epochs=3, validations=4)  # 12 steps: a validation every 3
+    assert [step for step, _ in result.validation] == [3, 6, 9, 12]

@@ -1,5 +1,5 @@
 """Equilibria through training: the experiment's invariants on a real task at a tiny size, the typing of
-unit-circle crossings, the classification of branch changes and the verdicts on the paper's claims."""
+unit-circle crossings, the classification of branch changes, and the claims fed from the runs."""
 
 from __future__ import annotations
 
@@ -16,10 +16,8 @@ from lstmdyn.experiments.trained_equilibria import (
     circle_crossings,
     crossings_of,
     equilibria_through_training,
-    mnist_verdict,
-    nottingham_verdict,
-    ptb_verdict,
     results_record,
+    task_outcomes,
 )
 
 
@@ -43,14 +41,17 @@ def test_every_checkpoint_has_a_fixed_point_and_fresh_and_tracked_agree_where_no
 
 
 def test_the_results_record_has_the_documented_keys(mnist_run):
-    record = results_record([mnist_run], [mnist_verdict([mnist_run])])
+    outcomes = task_outcomes({"mnist": [mnist_run], "ptb": [mnist_run], "nottingham": [mnist_run]})
+    record = results_record("smoke", [mnist_run], outcomes)
     run = record["tasks"]["mnist"]["runs"][0]
     assert set(run) == {"seed", "checkpoints", "last_step", "final_spectral_radius", "final_max_real",
                         "spearman_radius_step", "crossings", "branch_changes", "max_le", "mean_le", "max_le_hc",
                         "mean_le_hc"}
     assert run["final_spectral_radius"] == mnist_run.fresh[-1].spectral_radius
     assert run["mean_le_hc"] < run["max_le_hc"] and np.isfinite(run["max_le"])
-    assert set(record["claims"][0]) == {"claim", "paper", "ours", "verdict", "criterion"}
+    assert record["profile"] == "smoke"
+    assert [o["key"] for o in record["outcomes"]] == ["amrouche.mnist", "amrouche.ptb", "amrouche.nottingham",
+                                                      "amrouche.ordering"]
 
 
 @pytest.mark.parametrize(("before", "after", "expected"), [
@@ -86,16 +87,12 @@ def test_a_fresh_equilibrium_elsewhere_is_a_bifurcation_where_the_branch_crossed
     assert list(crossings_of(_run([0.5, 0.9, 1.1]))["to step"]) == [20]
 
 
-def test_verdicts_follow_their_criteria():
-    rising = _run([0.3, 0.5, 0.7, 0.8])
-    assert mnist_verdict([rising]).verdict == "reproduced"
-    assert mnist_verdict([_run([0.3, 0.5, 0.7, 0.95])]).verdict == "partly"  # rises, but not to 0.81
-    assert mnist_verdict([_run([0.9, 0.8, 0.7, 0.6])]).verdict == "not reproduced"
-    crossing = _run([0.8, 1.05, 0.98])  # one real eigenvalue: its real part crosses 1 as well
-    assert nottingham_verdict([crossing]).verdict == "not reproduced"
-    assert ptb_verdict([_run([0.99])]).verdict == "not reproduced"  # only one eigenvalue near 0.99
-    pair = dataclasses.replace(_run([0.99]).tracked[0], eigenvalues=np.array([0.991, 0.989, 0.2], dtype=complex))
-    assert ptb_verdict([EquilibriumRun("ptb", 0, steps=[0], tracked=[pair], fresh=[pair])]).verdict == "reproduced"
+def test_the_claims_are_fed_the_fresh_equilibria_of_each_task():
+    rising, falling = _run([0.3, 0.5, 0.7, 0.8]), _run([0.9, 0.8, 0.7, 0.6])
+    outcomes = {o.key: o for o in task_outcomes({"mnist": [rising], "ptb": [falling], "nottingham": [falling]})}
+    assert outcomes["amrouche.mnist"].verdict == "reproduced"
+    assert outcomes["amrouche.ordering"].measured == ("mean final spectral radius MNIST 0.800, PTB 0.600, "
+                                                      "Nottingham 0.600")
 
 
 def test_a_complex_pair_outside_the_circle_with_real_parts_below_one_is_the_nottingham_claim():
@@ -104,26 +101,6 @@ def test_a_complex_pair_outside_the_circle_with_real_parts_below_one_is_the_nott
     run.tracked.append(dataclasses.replace(run.tracked[-1], eigenvalues=pair))
     run.fresh.append(run.tracked[-1])
     run.steps.append(20)
-    assert nottingham_verdict([run]).verdict == "reproduced"
+    outcomes = {o.key: o for o in task_outcomes({"mnist": [run], "ptb": [run], "nottingham": [run]})}
+    assert outcomes["amrouche.nottingham"].verdict == "reproduced"
     assert crossings_of(run)["type"].tolist() == ["Neimark–Sacker"]
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_lyapunov_exponents_near_a_stable_equilibrium_are_the_log_moduli_of_its_eigenvalues(seed):
-    from lstmdyn.experiments.cross_check import exponents_at_equilibrium
-
-    lstm = AutonomousLSTM.random(8, rng=np.random.default_rng(seed), scale=1.5 / np.sqrt(8))
-    equilibrium = find_equilibrium(lstm)
-    exponents, log_moduli = exponents_at_equilibrium(lstm, equilibrium, steps=2000, warmup=500)
-    assert equilibrium.stable and len(exponents) == 16
-    np.testing.assert_allclose(exponents, log_moduli, atol=2e-3)
-    np.testing.assert_allclose(exponents.sum(), log_moduli.sum(), atol=2e-3)  # log |det J*|
-
-
-def test_the_identity_needs_a_stable_equilibrium():
-    from lstmdyn.experiments.cross_check import exponents_at_equilibrium
-
-    lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(0))
-    unstable = dataclasses.replace(find_equilibrium(lstm), eigenvalues=np.array([1.2, 0.1]))
-    with pytest.raises(ValueError, match="stable"):
-        exponents_at_equilibrium(lstm, unstable)

@@ -89,13 +89,6 @@ def test_each_head_learns_a_simple_rule(head):
     assert last < 0.5 * first
 
 
-def test_train_briefly_validates_the_requested_number_of_times():
-    from lstmdyn.experiments.tasks import Task, train_briefly
-    task = Task("toy", _model(), _token_data(), _token_data(seed=1), TrainingConfig(batch_size=6), None)
-    result = train_briefly(task, epochs=3, validations=4)  # 12 steps: a validation every 3
-    assert [step for step, _ in result.validation] == [3, 6, 9, 12]
-
-
 def test_the_learning_rate_decays_from_the_epoch_after_decay_after_as_the_optimizer_sees_it(tmp_path):
     data = _token_data(n=12)  # 2 batches of 6: a checkpoint at the end of every epoch
     config = TrainingConfig(epochs=7, batch_size=6, optimizer="sgd", lr=1.0, lr_decay=0.5, decay_after=4,

@@ -5,7 +5,9 @@
 - :mod:`~lstmdyn.book.runner`: papermill execution, the cache of executed chapters, the site build.
 - :mod:`~lstmdyn.book.page`: tables and glued numbers and sentences for the pages.
 - :mod:`~lstmdyn.book.plotting`: the book's figure style and its recurring figures.
-- :mod:`~lstmdyn.book.cli`: ``python -m lstmdyn run|book|params``.
+- :mod:`~lstmdyn.book.measurements`: the benchmark records on the performance page.
+- :mod:`~lstmdyn.book.verbs`: the command line's book verbs, ``lstmdyn run|book|params|keys``
+  (:mod:`lstmdyn.cli`).
 
 Needs the optional extra ``lstmdyn[book]`` (Jupyter Book, papermill, jupytext, ipykernel); the science does
 not import it.
@@ -17,4 +19,4 @@ _MISSING = [name for name in ("jupytext", "papermill", "nbformat", "yaml", "myst
             if importlib.util.find_spec(name) is None]
 if _MISSING:
     raise ImportError(f"lstmdyn.book needs the optional extra 'book' (missing: {', '.join(_MISSING)}): "
-                      "pip install 'lstmdyn[book]', or `make book` in a checkout")
+                      "pip install 'lstmdyn[book]', or `make book` in a checkout", name=_MISSING[0])

@@ -11,7 +11,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 from pandas.io.formats.style import Styler
 
-__all__ = ["equilibrium_table", "glue_numbers", "glue_text", "markdown_table", "record_table", "table"]
+__all__ = ["equilibrium_table", "glue_numbers", "glue_text", "markdown_table", "outcome_rows", "record_table", "table"]
 
 
 def glue_numbers(**values: Real) -> None:
@@ -60,3 +60,31 @@ def markdown_table(frame: pd.DataFrame) -> Markdown:
     lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(map(cell, row)) + " |" for row in frame.itertuples(index=False)]
     return Markdown("\n".join(lines))
+
+
+#: The colour of each verdict on the page (sphinx-design's names).
+VERDICT_COLOURS = {"reproduced": "success", "partly": "warning", "not reproduced": "danger", "not run": "secondary"}
+
+
+def outcome_rows(card: pd.DataFrame) -> Markdown:
+    """A scorecard (one row per claim with the columns of :data:`lstmdyn.experiments.scorecard.SCHEMA`) as one
+    short line per claim, coloured by its verdict, that opens onto the paper's and this book's values, the
+    criterion and the profile.
+
+    Examples
+    --------
+    >>> card = pd.DataFrame([{"key": "a.b", "paper": "A et al.", "where": "4.1", "claim": "it rises", "chapter": "c",
+    ...                       "paper_value": "0.8", "measured": "0.7", "verdict": "partly", "criterion": "rises",
+    ...                       "profile": "smoke"}])
+    >>> print(outcome_rows(card).data.splitlines()[0])
+    :::{dropdown} **partly** · it rises · {doc}`c`
+    """
+    blocks = []
+    for row in card.itertuples(index=False):
+        blocks.append("\n".join([
+            f":::{{dropdown}} **{row.verdict}** · {row.claim} · {{doc}}`{row.chapter}`",
+            f":color: {VERDICT_COLOURS[row.verdict]}", "",
+            f"{row.paper}, {row.where}." + (f" Judged at the **{row.profile}** profile." if row.profile else ""), "",
+            f"- *the paper:* {row.paper_value or '–'}", f"- *this book:* {row.measured or '–'}",
+            f"- *criterion:* {row.criterion}", ":::"]))
+    return Markdown("\n\n".join(blocks))

@@ -7,7 +7,9 @@ line with a trailing comment that says what the parameter is::
 
 The defaults written there are the ``quick`` profile. :mod:`lstmdyn.book.profiles` holds the other profiles and
 the admissible ranges. Every value, whether from a profile or from the command line, is checked before any
-work starts: papermill on its own only warns about unknown names.
+work starts: papermill on its own only warns about unknown names. A notebook that declares a parameter named
+``profile`` receives the name of the profile it runs with there (for its results file); it is set by the
+profile, never by ``-p``.
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
     if notebook not in NOTEBOOKS:
         raise ParameterError(f"notebook {notebook} has no entry in lstmdyn.book.profiles.NOTEBOOKS")
     spec = NOTEBOOKS[notebook]
+    if "profile" in overrides:
+        raise ParameterError("parameter profile is the profile's name: choose it with --profile, not -p")
     values: dict[str, Any] = {}
     for source, given in (("profile " + profile, spec.profile(profile)), ("command line", overrides)):
         for name, value in given.items():
@@ -164,4 +168,6 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
             values[name] = check_value(name, value, declared[name], spec)
     resolved = {name: check_value(name, p.default, p, spec) for name, p in declared.items()}
     resolved.update(values)
+    if "profile" in declared:
+        resolved["profile"] = profile
     return resolved

@@ -161,7 +161,7 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
 def measures_against_radius(frame: pd.DataFrame, statistics: dict[str, str]) -> plt.Figure:
     """Each network's spectral radius at its equilibrium without input (x) against each of ``statistics``
     (column → axis label) of its driven Lyapunov spectrum (y), one panel per statistic, coloured by task;
-    ``frame`` as :func:`lstmdyn.experiments.synthesis.both_tools_frame` returns it."""
+    ``frame`` as :func:`lstmdyn.experiments.both_tools.both_tools_frame` returns it."""
     fig, axes = plt.subplots(1, len(statistics), figsize=(4.2 * len(statistics), 4.0), squeeze=False)
     for ax, (statistic, label) in zip(axes[0], statistics.items(), strict=True):
         for k, (task, group) in enumerate(frame.groupby("task", sort=False)):

@@ -96,9 +96,10 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "char_epochs": (1, 1000), "char_samples": (1, 25618), "char_valid": (1, 3202),
                 "mocap_values": (0, 10_000), "mocap_named": (0, 6), "mocap_hidden": (1, 4096),
                 "mocap_epochs": (1, 100_000)},
-        choices={"device": ("auto", "cpu", "cuda")},
+        choices={"device": ("auto", "cpu", "cuda"), "epoch_dtype": ("float64", "float32")},
     ),
     "scorecard": NotebookSpec(smoke={}, paper={}, reads=tuple(
-        f"book/generated/{chapter}.json" for chapter in ("equilibria_training", "lyapunov", "lyapunov_experiments"))),
+        f"book/generated/{chapter}.json"
+        for chapter in ("equilibria", "equilibria_training", "lyapunov", "lyapunov_experiments"))),
     "performance": NotebookSpec(smoke={}, paper={}, reads=("benchmarks/results/*.json",)),
 }

@@ -39,8 +39,8 @@ import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS
 
-__all__ = ["NotebookError", "Project", "RunResult", "build_book", "chapter_keys", "run_notebook", "scan_site",
-           "site_config"]
+__all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys",
+           "run_notebook", "scan_site", "site_config"]
 
 KERNEL = "python3"
 USER_RESULTS = os.environ.get("LSTMDYN_RESULTS")  #: the results directory the user chose, if any
@@ -57,6 +57,10 @@ def _kernel_config() -> Config:
 
 class NotebookError(RuntimeError):
     """A notebook that could not be found, executed cleanly, or built into the site."""
+
+
+class UnknownNotebookError(NotebookError):
+    """A notebook name that names no chapter: bad input rather than a failure."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class Project:
         path = self.root / "notebooks" / f"{name}.py"
         if not path.is_file():
             known = sorted(p.stem for p in (self.root / "notebooks").glob("*.py"))
-            raise NotebookError(f"unknown notebook {notebook!r}; known: {', '.join(known)}")
+            raise UnknownNotebookError(f"unknown notebook {notebook!r}; known: {', '.join(known)}")
         return name, path
 
 
@@ -131,8 +135,8 @@ class RunResult:
 
 
 #: modules that only run notebooks and build the site: editing them changes no page
-MACHINERY = ("book/runner.py", "book/cli.py", "book/parameters.py", "book/profiles.py", "book/__init__.py",
-             "__main__.py")
+MACHINERY = ("book/runner.py", "book/verbs.py", "book/parameters.py", "book/profiles.py", "book/__init__.py",
+             "cli.py", "__main__.py")
 
 
 def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
@@ -259,7 +263,6 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
         return RunResult(name, output, False, parameters, 0.0)
     key_file.unlink(missing_ok=True)
 
-    os.environ["LSTMDYN_PROFILE"] = profile  # for the results files a chapter writes beside its page
     # sweeps' tables: where the user points, else the project's results/ (not the kernel's working directory)
     os.environ["LSTMDYN_RESULTS"] = str(Path(USER_RESULTS).resolve() if USER_RESULTS else project.root / "results")
     data = os.environ.get("LSTMDYN_DATA")

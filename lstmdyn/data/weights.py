@@ -23,6 +23,12 @@ def amrouche_ptb_weights() -> tuple[np.ndarray, np.ndarray]:
 
     Reads the ``.npz`` conversion when ``$LSTMDYN_DATA`` holds it, and otherwise the original pickle
     (from ``$LSTMDYN_DATA``, the cache or its URL) with an unpickler that admits numpy arrays only.
+
+    Examples
+    --------
+    >>> kernel, bias = amrouche_ptb_weights()
+    >>> kernel.shape, bias.shape
+    ((400, 800), (800,))
     """
     npz = registry.local_copy(registry.file(DATASET, "weights_AND_biases.npz"))
     if npz is not None:

@@ -1,35 +1,57 @@
 """Both papers' tools on one trained network: the spectral radius at the equilibrium of the network without
 input (Amrouche et al.) and the Lyapunov exponents of the network driven by its data (Vogt et al.).
 
-The chapters that train networks (*Equilibria through training*, *Lyapunov spectra of trained networks*)
-measure both for every network they train and write them to their results files; the scorecard puts all
-of them in one figure.
+- At a stable equilibrium the two meet: along a trajectory that converges to it, the Jacobians of the map
+  converge to the linearisation J* there, so the Lyapunov exponents of the autonomous (c, h) map equal
+  log |λ_i(J*)| (:func:`exponents_at_equilibrium`; chapter *Equilibria through training*, section "Both tools
+  on one network").
+- The chapters that train networks (*Equilibria through training*, *Lyapunov spectra of trained networks*)
+  measure both for every network they train (:func:`equilibrium_measures`, :func:`driven_exponents`) and write
+  them to their results files; the scorecard puts all of them in one figure and compares the rankings the two
+  measures give (:func:`both_tools_frame`, :func:`ranking_sentence`, :func:`stabilised_sentence`).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import torch
 
-from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
-from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, find_equilibrium
+from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
+from lstmdyn.lyapunov import lyapunov_spectrum, map_spectrum
 from lstmdyn.training import SequenceData, SequenceModel
 
-__all__ = ["driven_exponents", "driven_inputs", "equilibrium_measures", "model_spectrum"]
+__all__ = ["EXPONENTS", "TASKS", "both_tools_frame", "driven_exponents", "driven_inputs", "equilibrium_measures",
+           "exponents_at_equilibrium", "model_spectrum", "ranking_sentence", "stabilised_sentence", "task_orders"]
 
 
-def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h", "hc"] = "h") -> np.ndarray:
+def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h", "hc"] = "h",
+                   dtype: torch.dtype = torch.float64) -> np.ndarray:
     """The Lyapunov spectrum of a trained model's LSTM driven by ``inputs`` (encoded as the model encodes
-    them), in float64 on the model's device: the mean over the sequences, natural log per step."""
+    them), in ``dtype`` (float64 unless said) on the model's device: the mean over the sequences, natural log
+    per step, as float64 numpy.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> model = SequenceModel(3, 8, 2, "regression")
+    >>> x = torch.randn(2, 30, 3)
+    >>> spectrum = model_spectrum(model, x)
+    >>> spectrum.shape, bool(np.abs(model_spectrum(model, x, dtype=torch.float32) - spectrum).max() < 1e-4)
+    ((8,), True)
+    """
     device = next(model.parameters()).device
-    lstm = copy.deepcopy(model.recurrent).double().eval()
+    lstm = copy.deepcopy(model.recurrent).to(dtype).eval()
     with torch.no_grad():
-        x = model.encode(inputs.to(device)).double()
-    return lyapunov_spectrum(lstm, x, state=state).mean(0).cpu().numpy()
+        x = model.encode(inputs.to(device)).to(dtype)
+    return lyapunov_spectrum(lstm, x, state=state).mean(0).double().cpu().numpy()
 
 
 def driven_inputs(data: SequenceData, sequences: int = 10, steps: int = 100) -> torch.Tensor:
@@ -57,7 +79,15 @@ def driven_inputs(data: SequenceData, sequences: int = 10, steps: int = 100) -> 
 def driven_exponents(model: SequenceModel, inputs: torch.Tensor) -> dict[str, float]:
     """The largest and the mean Lyapunov exponent of ``model`` driven by ``inputs``, for the state h
     (``max_le``, ``mean_le``) and the full state (h, c) (``max_le_hc``, ``mean_le_hc``); means over the
-    sequences, natural log per step, float64."""
+    sequences, natural log per step, float64.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> exponents = driven_exponents(SequenceModel(3, 5, 2, "class"), torch.randn(2, 20, 3))
+    >>> sorted(exponents), exponents["mean_le"] <= exponents["max_le"]
+    (['max_le', 'max_le_hc', 'mean_le', 'mean_le_hc'], True)
+    """
     h, hc = model_spectrum(model, inputs), model_spectrum(model, inputs, state="hc")
     return {"max_le": float(h[0]), "mean_le": float(h.mean()), "max_le_hc": float(hc[0]),
             "mean_le_hc": float(hc.mean())}
@@ -78,3 +108,140 @@ def equilibrium_measures(model: SequenceModel) -> dict[str, float]:
     if not equilibrium.converged:
         return {"spectral_radius": math.nan, "max_real": math.nan}
     return {"spectral_radius": float(equilibrium.spectral_radius), "max_real": float(equilibrium.max_real)}
+
+
+def exponents_at_equilibrium(lstm: AutonomousLSTM, equilibrium: Equilibrium, *, steps: int = 2000,
+                             warmup: int = 500, kick: float = 1e-3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The Lyapunov exponents of ``lstm``'s autonomous map along a trajectory started ``kick`` away from a
+    stable ``equilibrium``, and the log-moduli of the eigenvalues of its linearisation; both sorted in
+    descending order (natural log per step).
+
+    Raises
+    ------
+    ValueError
+        If the equilibrium did not converge or is not stable: a trajectory would not converge to it.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibrium
+    >>> lstm = AutonomousLSTM.random(6, rng=np.random.default_rng(0))
+    >>> exponents, log_moduli = exponents_at_equilibrium(lstm, find_equilibrium(lstm))
+    >>> bool(np.abs(exponents - log_moduli).max() < 1e-2)
+    True
+    """
+    if not (equilibrium.converged and equilibrium.stable):
+        raise ValueError(f"the equilibrium must be converged and stable (status {equilibrium.status!r}, "
+                         f"spectral radius {equilibrium.spectral_radius:.3f})")
+    n = lstm.n
+    direction = np.random.default_rng(seed).normal(size=2 * n)
+    start = equilibrium.x + kick * direction / np.linalg.norm(direction)
+    exponents = map_spectrum(lstm.Phi, lambda x: lstm.jacobian(x[:n], x[n:]), start, steps, warmup=warmup)
+    log_moduli = np.sort(np.log(np.abs(equilibrium.eigenvalues)))[::-1]
+    return np.sort(exponents)[::-1], log_moduli
+
+
+#: The task of each network, as the figure names it.
+TASKS = {"mnist": "MNIST", "ptb": "PTB", "nottingham": "Nottingham", "charrnn": "CharRNN", "mocap": "motion capture"}
+
+#: The four exponent statistics and how the page names them.
+EXPONENTS = {"max_le": "largest exponent of h", "mean_le": "mean exponent of h",
+             "max_le_hc": "largest exponent of (h, c)", "mean_le_hc": "mean exponent of (h, c)"}
+
+
+def both_tools_frame(directory: str | Path = ".") -> pd.DataFrame:
+    """One row per trained network with both measures: ``experiment``, ``task``, ``network``,
+    ``spectral_radius`` and the :data:`EXPONENTS`, from ``equilibria_training.json`` (the final network of
+    each run) and ``lyapunov_experiments.json`` (each finished sweep member at its selected epoch) in
+    ``directory``. A missing file contributes no row; a network whose equilibrium did not converge has a NaN
+    radius.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> directory = Path(tempfile.mkdtemp())
+    >>> run = {"seed": 0, "final_spectral_radius": 0.8, "max_le": -0.1}
+    >>> _ = (directory / "equilibria_training.json").write_text(json.dumps({"tasks": {"mnist": {"runs": [run]}}}))
+    >>> both_tools_frame(directory)[["task", "network", "spectral_radius", "max_le"]].values.tolist()
+    [['MNIST', 'seed 0', 0.8, -0.1]]
+    """
+    directory, rows = Path(directory), []
+    path = directory / "equilibria_training.json"
+    if path.exists():
+        for task, entry in json.loads(path.read_text())["tasks"].items():
+            rows += [{"experiment": "equilibria", "task": TASKS[task], "network": f"seed {run['seed']}",
+                      "spectral_radius": run["final_spectral_radius"], **{k: run.get(k) for k in EXPONENTS}}
+                     for run in entry["runs"]]
+    path = directory / "lyapunov_experiments.json"
+    if path.exists():
+        for name, sweep in json.loads(path.read_text())["sweeps"].items():
+            rows += [{"experiment": "spectra", "task": TASKS[name], "network": member["label"],
+                      "spectral_radius": member.get("spectral_radius"), **{k: member.get(k) for k in EXPONENTS}}
+                     for member in sweep["members"]]
+    columns = ["experiment", "task", "network", "spectral_radius", *EXPONENTS]
+    return pd.DataFrame(rows, columns=columns).astype({c: float for c in ["spectral_radius", *EXPONENTS]})
+
+
+def task_orders(frame: pd.DataFrame, statistic: str) -> tuple[list[str], list[str]]:
+    """The tasks ordered by their mean spectral radius and by their mean ``statistic``, lowest first.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"task": ["A", "A", "B"], "spectral_radius": [0.5, 0.7, 0.9],
+    ...                       "max_le": [-0.1, -0.3, -0.5]})
+    >>> task_orders(frame, "max_le")
+    (['A', 'B'], ['B', 'A'])
+    """
+    means = frame.dropna(subset=["spectral_radius", statistic]).groupby("task")[["spectral_radius", statistic]].mean()
+    return list(means["spectral_radius"].sort_values().index), list(means[statistic].sort_values().index)
+
+
+def ranking_sentence(frame: pd.DataFrame, statistic: str = "max_le") -> tuple[str, Correlation]:
+    """Whether the two measures rank the networks and the tasks the same way, as one sentence, and the
+    Spearman correlation over the networks (with its bootstrap interval) that decided it.
+
+    The networks are ranked alike if the interval lies above 0, oppositely if below, and neither way
+    otherwise; the tasks are ranked alike if their orders by the mean of each measure are the same.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"task": ["A"] * 4 + ["B"] * 4, "spectral_radius": [0.1 * k for k in range(8)],
+    ...                       "max_le": [0.1 * k - 1 for k in range(8)]})
+    >>> sentence, correlation = ranking_sentence(frame)
+    >>> correlation.rho, sentence.startswith("Over the 8 networks the two measures rank alike")
+    (1.0, True)
+    """
+    both = frame.dropna(subset=["spectral_radius", statistic])
+    correlation = spearman_interval(both["spectral_radius"], both[statistic])
+    if math.isnan(correlation.rho):
+        return f"Too few networks ({len(both)}) have both measures to compare their rankings.", correlation
+    how = ("rank alike" if correlation.low > 0 else "rank oppositely" if correlation.high < 0 else
+           "do not rank the networks consistently either way")
+    by_radius, by_statistic = task_orders(both, statistic)
+    tasks = ("the tasks in the same order" if by_radius == by_statistic else "the tasks in different orders")
+    return (f"Over the {correlation.count} networks the two measures {how} (Spearman ρ between the spectral radius "
+            f"and the {EXPONENTS[statistic]} {correlation.rho:+.2f}, 95 % interval [{correlation.low:+.2f}, "
+            f"{correlation.high:+.2f}]), and the task means put {tasks}: by spectral radius "
+            f"{' < '.join(by_radius)}; by the {EXPONENTS[statistic]} {' < '.join(by_statistic)}.", correlation)
+
+
+def stabilised_sentence(frame: pd.DataFrame, statistic: str = "max_le") -> str:
+    """How many networks with an unstable equilibrium without input (spectral radius above 1) contract under
+    input drive (``statistic`` below 0), as one sentence.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"task": ["A", "A", "B"], "spectral_radius": [1.5, 0.8, 2.0],
+    ...                       "max_le": [-0.5, -0.4, 0.1]})
+    >>> stabilised_sentence(frame)  # doctest: +ELLIPSIS
+    'Of the 2 networks whose equilibrium without input is unstable (... A 1, B 1), 1 has a negative largest ...'
+    """
+    unstable = frame[frame["spectral_radius"] > 1].dropna(subset=[statistic])
+    if unstable.empty:
+        return "No network has an unstable equilibrium without input (spectral radius above 1)."
+    contracting = int((unstable[statistic] < 0).sum())
+    counts = ", ".join(f"{task} {count}" for task, count in unstable.groupby("task", sort=False).size().items())
+    has = "has" if contracting == 1 else "have"
+    it = "it contract" if contracting == 1 else "them contract"
+    return (f"Of the {len(unstable)} networks whose equilibrium without input is unstable (spectral radius above 1; "
+            f"{counts}), {contracting} {has} a negative {EXPONENTS[statistic]} under input drive: the input makes "
+            f"{it} where the autonomous network would not.")

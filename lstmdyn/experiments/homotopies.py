@@ -1,7 +1,8 @@
 """Chapter: *Equilibria by homotopy* (``notebooks/equilibria.py``).
 
-The judgements the chapter states in words, computed from homotopy runs (:class:`lstmdyn.equilibria.Equilibrium`)
-so that the page says what its own run shows at any profile or seed.
+The readings the chapter states in words, computed from homotopy runs (:class:`lstmdyn.equilibria.Equilibrium`)
+so that the page says what its own run shows at any profile or seed. The claim about the authors' published
+PTB network is judged in :mod:`lstmdyn.experiments.claims_amrouche`.
 """
 
 from __future__ import annotations
@@ -12,67 +13,7 @@ import numpy as np
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
 
-__all__ = ["ClaimCheck", "PathFailure", "check_leading_moduli", "describe_failures", "path_failure", "paths_outcome",
-           "start_outcome"]
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """The leading eigenvalue moduli of an equilibrium against a value a paper states for them.
-
-    Attributes
-    ----------
-    claimed, tolerance : float
-        The paper's value and the distance within which a modulus counts as equal to it.
-    leading : tuple of float
-        The moduli the claim is about (the ``count`` largest).
-    near : tuple of float
-        Other moduli, among the next few, that lie within the tolerance of the claimed value.
-
-    Examples
-    --------
-    >>> ClaimCheck(0.99, 0.01, (0.995, 0.987), ()).sentence()
-    'Here the 2 largest moduli are 0.995 and 0.987, which **agrees** with that statement.'
-    """
-
-    claimed: float
-    tolerance: float
-    leading: tuple[float, ...]
-    near: tuple[float, ...]
-
-    @property
-    def agrees(self) -> bool:
-        """Whether every leading modulus lies within the tolerance of the claimed value."""
-        return all(abs(m - self.claimed) <= self.tolerance for m in self.leading)
-
-    def sentence(self) -> str:
-        """The comparison in words, as the page states it."""
-        shown = " and ".join(f"{m:.3f}" for m in self.leading)
-        verdict = ("**agrees** with that statement." if self.agrees else "**does not agree** with that statement"
-                   + (f" (the next largest, {' and '.join(f'{m:.3f}' for m in self.near)}, are the ones near "
-                      f"{self.claimed:g})" if self.near else "") + ".")
-        return f"Here the {len(self.leading)} largest moduli are {shown}, which {verdict}"
-
-
-def check_leading_moduli(eigenvalues: np.ndarray, claimed: float, *, count: int = 2, tolerance: float = 0.01,
-                         look_further: int = 4) -> ClaimCheck:
-    """Compare the ``count`` largest eigenvalue moduli with a claimed value.
-
-    Amrouche et al. (section 4.2) state that at the equilibrium of their PTB network "two eigenvalues have a
-    magnitude of ∼0.99" as the largest; with ``claimed=0.99, count=2`` this checks that statement.
-
-    Examples
-    --------
-    >>> check_leading_moduli(np.array([0.995, -0.987, 0.5]), 0.99).agrees
-    True
-    >>> c = check_leading_moduli(np.array([1.19, 1.19, 0.99, 0.984, 0.3]), 0.99)
-    >>> c.agrees, c.near
-    (False, (0.99, 0.984))
-    """
-    moduli = np.sort(np.abs(np.asarray(eigenvalues)))[::-1]
-    further = moduli[count:count + look_further]
-    return ClaimCheck(claimed, tolerance, tuple(float(m) for m in moduli[:count]),
-                      tuple(float(m) for m in further if abs(m - claimed) <= tolerance))
+__all__ = ["PathFailure", "describe_failures", "path_failure", "paths_outcome", "start_outcome"]
 
 
 def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8) -> str:

@@ -13,8 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["authors_comparison", "batching_verdict", "equilibria_verdict", "qr_accuracy_verdict", "qr_speed_verdict",
-           "rebuild_verdict", "table_frame", "tracking_verdict"]
+__all__ = ["authors_comparison", "batching_verdict", "chapter_work", "equilibria_verdict", "float32_verdict",
+           "goals_verdict", "graph_verdict", "paper_member_verdict", "paper_profile_table", "paper_profile_times",
+           "paper_total_verdict", "qr_accuracy_verdict",
+           "qr_speed_verdict",
+           "rebuild_verdict", "sharing_verdict", "step_parts_verdict", "table_frame", "tracking_verdict",
+           "work_seconds"]
 
 
 def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
@@ -90,7 +94,7 @@ def qr_accuracy_verdict(record: Mapping[str, Any], factor: float = 2.0) -> str:
     deviation = frame.pivot_table(index=["n", "dtype"], columns="QR", values="max |Δλ| from float64",
                                   aggfunc=lambda v: float(v.iloc[0]))
     single = deviation.xs("float32", level="dtype")
-    agreement = deviation.xs("float64", level="dtype")["cholesky"].max()
+    agreement = deviation.xs("float64", level="dtype")[["householder", "cholesky"]].max().max()  # one is the reference
     fallbacks = int(frame.loc[frame["QR"] == "cholesky", "fallbacks"].sum())
     kept = (single["cholesky"] <= factor * single["householder"]).all()
     words = "as accurate as" if kept else f"less accurate than (beyond {factor:g}× at some size)"
@@ -218,3 +222,297 @@ def equilibria_verdict(record: Mapping[str, Any]) -> str:
             f"{'; ' + '; '.join(partial) if partial else ''}. Where the others found it, they were faster than "
             f"the convex homotopy in {(succeeded['time / convex'] < 1).sum()} of {len(succeeded)} cases "
             f"({', '.join(faster) or 'none'}).")
+
+
+# --------------------------------------------------------------------------------------------------
+# The paper profile: each training chapter's work, and its time from the measured unit costs
+
+
+def _checkpoints(steps: int, every: int) -> int:
+    """Checkpoints of a training run of ``steps`` steps kept every ``every`` steps: the initialised network,
+    every ``every`` steps, and the end when it falls between (:func:`lstmdyn.training.train`)."""
+    return 1 + steps // every + (steps % every > 0)
+
+
+def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -> dict[str, float]:
+    """The work of a training chapter at its parameters ``p``, counted in the units that
+    ``benchmarks/paper_profile.py`` times: ``steps:TASK`` (gradient steps), ``validation:TASK`` (passes over a
+    task's whole validation split), and the analyses of its ``analyses`` table by name (fresh homotopies, tracked
+    checkpoints, spectra). ``units`` is that benchmark's record (the steps of an epoch and the size of each
+    validation split come from it). Smaller parts (a handful of spectra and searches at the end of a run) are not
+    counted.
+
+    Examples
+    --------
+    >>> units = {"tables": [{"title": "training", "columns": ["task", "n", "step s", "steps per epoch",
+    ...          "validation s", "validation samples"], "rows": [["mnist", 128, 0.01, 10, 0.5, 1000]]}]}
+    >>> work = chapter_work("equilibria_training", {"seeds": 1, "mnist_epochs": 4, "mnist_every": 10,
+    ...                      "validate_on": 50, "ptb_windows": 0, "ptb_epochs": 1, "ptb_every": 1,
+    ...                      "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}, units)
+    >>> work["steps:mnist"], work["fresh homotopy (mnist)"], work["validation:mnist"]   # 5 checkpoints
+    (40, 5, 0.25)
+    """
+    training = table_frame(units, "training").set_index("task")
+    per_epoch = {task: int(v) for task, v in training["steps per epoch"].items()}
+    samples = {task: int(v) for task, v in training["validation samples"].items()}
+    work: dict[str, float] = {}
+
+    def add(key: str, amount: float) -> None:
+        work[key] = work.get(key, 0) + amount
+
+    if chapter == "datasets":
+        steps = {"mnist": p["mnist_epochs"] * per_epoch["mnist"], "ptb": p["ptb_windows"],
+                 "nottingham": math.ceil(p["nottingham_samples"] / 32), "charrnn": math.ceil(p["char_samples"] / 100),
+                 "mocap": p["mocap_epochs"] * per_epoch["mocap"]}
+        for task, count in steps.items():
+            add(f"steps:{task}", count)
+            add(f"validation:{task}", p["validations"])
+    elif chapter == "equilibria_training":
+        runs = {"mnist": (p["mnist_epochs"] * per_epoch["mnist"], p["mnist_every"], "mnist"),
+                "ptb": (p["ptb_windows"] * p["ptb_epochs"], p["ptb_every"], "ptb"),
+                "nottingham": (math.ceil(p["notts_samples"] / 32) * p["notts_epochs"], p["notts_every"], "ptb")}
+        for task, (steps, every, size) in runs.items():
+            if not steps:
+                continue
+            checkpoints = _checkpoints(steps, every) * p["seeds"]
+            add(f"steps:{task}", steps * p["seeds"])
+            add(f"validation:{task}", checkpoints * min(p["validate_on"], samples[task]) / samples[task])
+            add(f"fresh homotopy ({size})", checkpoints)
+            add(f"tracking (Newton, {size})", checkpoints)
+    elif chapter == "lyapunov_experiments":
+        sweeps = {"charrnn": (p["char_networks"] + p["char_named"], p["char_epochs"],
+                              math.ceil(p["char_samples"] / 100), p["char_valid"] / samples["charrnn"]),
+                  "mocap": (p["mocap_values"] + p["mocap_named"], p["mocap_epochs"], per_epoch["mocap"], 1.0)}
+        for task, (members, epochs, steps, validated) in sweeps.items():
+            add(f"steps:{task}", members * epochs * steps)
+            add(f"validation:{task}", members * (epochs + 1) * validated)
+            add(f"h spectrum {p['epoch_dtype']} ({task})", members * (epochs + 1))
+            add(f"h spectrum float64 ({task})", members)
+            add(f"hc spectrum float64 ({task})", members)
+            add(f"fresh homotopy ({task})", members)
+    else:
+        raise ValueError(f"no work model for chapter {chapter!r}: measure it instead")
+    return work
+
+
+def work_seconds(work: Mapping[str, float], units: Mapping[str, Any]) -> float:
+    """Seconds of ``work`` (:func:`chapter_work`) at the unit costs of a ``paper_profile`` record.
+
+    Examples
+    --------
+    >>> units = {"tables": [{"title": "training", "columns": ["task", "n", "step s", "steps per epoch",
+    ...          "validation s", "validation samples"], "rows": [["mnist", 128, 0.01, 10, 0.5, 1000]]},
+    ...          {"title": "analyses", "columns": ["what", "n", "seconds"], "rows": [["fresh homotopy (mnist)",
+    ...          128, 0.2]]}]}
+    >>> work_seconds({"steps:mnist": 40, "validation:mnist": 0.25, "fresh homotopy (mnist)": 5}, units)
+    1.525
+    """
+    training = table_frame(units, "training").set_index("task")
+    analyses = table_frame(units, "analyses").set_index("what")["seconds"]
+    total = 0.0
+    for key, amount in work.items():
+        if key.startswith("steps:"):
+            total += amount * training.loc[key[6:], "step s"]
+        elif key.startswith("validation:"):
+            total += amount * training.loc[key[11:], "validation s"]
+        else:
+            total += amount * analyses[key]
+    return float(total)
+
+
+# --------------------------------------------------------------------------------------------------
+# The Lyapunov step on a GPU, and a sweep member there
+
+
+def _listing(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def graph_verdict(record: Mapping[str, Any]) -> str:
+    """What capturing the step in a CUDA graph gained at each size of a ``lyapunov-cuda`` measurement, in
+    float32 (findings ``graph_speedup_N_float32``: the uncaptured time over the captured one).
+
+    Examples
+    --------
+    >>> graph_verdict({"findings": {"graph_speedup_128_float32": 2.64, "graph_speedup_512_float32": 1.09,
+    ...                             "graph_speedup_512_float64": 1.08}})
+    'Capturing the step in a CUDA graph divided its time by 2.6 at n = 128 and by 1.1 at n = 512 (float32).'
+    """
+    gains = sorted((int(key.split("_")[2]), value) for key, value in record["findings"].items()
+                   if key.startswith("graph_speedup_") and key.endswith("_float32"))
+    return ("Capturing the step in a CUDA graph divided its time by "
+            + _listing([f"{gain:.1f} at n = {n}" for n, gain in gains]).replace(" and ", " and by ") + " (float32).")
+
+
+def goals_verdict(record: Mapping[str, Any]) -> str:
+    """Which of the goals in the ``goals`` table of a ``lyapunov-cuda`` measurement were met.
+
+    Examples
+    --------
+    >>> rows = [["n = 512, float32", "0.05 s", 0.264, False], ["n = 128, float32", "0.1 s", 0.05, True]]
+    >>> goals_verdict({"tables": [{"title": "goals", "columns": ["what", "goal", "measured", "met"], "rows": rows}]})
+    '1 of the 2 goals was met; not met: n = 512, float32 (0.264 against 0.05 s).'
+    """
+    goals = table_frame(record, "goals")
+    missed = goals[~goals["met"].astype(bool)]
+    met = len(goals) - len(missed)
+    text = f"{met} of the {len(goals)} goals {'was' if met == 1 else 'were'} met"
+    if missed.empty:
+        return text + "."
+    return text + "; not met: " + "; ".join(f"{r.what} ({r.measured} against {r.goal})"
+                                            for r in missed.itertuples()) + "."
+
+
+def step_parts_verdict(record: Mapping[str, Any], n: int = 512) -> str:
+    """Which parts of one step take the most time at ``n`` units in a ``qr_step`` measurement (CholeskyQR2 does
+    the Gram matrix, the Cholesky factorisation and the triangular solve twice per step).
+
+    Examples
+    --------
+    >>> names = ["Jacobians of the step", "J Q", "Gram matrix AᵀA (float64)", "Cholesky, batched (cholesky_ex)",
+    ...          "Cholesky, one matrix at a time", "solve A Lᵀ⁻¹, batched (solve_triangular)"]
+    >>> rows = [[512, "float64", name, ms] for name, ms in zip(names, [0.8, 0.1, 0.1, 0.7, 2.2, 0.5])]
+    >>> step_parts_verdict({"tables": [{"title": "parts of a step", "columns": ["n", "dtype", "part", "ms"],
+    ...                                 "rows": rows}]})  # doctest: +ELLIPSIS
+    'At n = 512, the two batched Cholesky factorisations take 1.40 ms and the two triangular solves 1.00 ms, ...'
+    """
+    parts = table_frame(record, "parts of a step")
+    parts = parts[(parts["n"] == n) & (parts["dtype"] == "float64")].set_index("part")["ms"]
+    cholesky = 2 * parts["Cholesky, batched (cholesky_ex)"]
+    solve = 2 * parts["solve A Lᵀ⁻¹, batched (solve_triangular)"]
+    rest = parts["Jacobians of the step"] + parts["J Q"] + 2 * parts["Gram matrix AᵀA (float64)"]
+    looped = 2 * parts["Cholesky, one matrix at a time"]
+    return (f"At n = {n}, the two batched Cholesky factorisations take {cholesky:.2f} ms and the two triangular "
+            f"solves {solve:.2f} ms, while the other parts of a step (the Jacobians, J Q, the Gram matrices) take "
+            f"{rest:.2f} ms launched one by one; factorising one matrix at a time instead takes {looped:.2f} ms.")
+
+
+def sharing_verdict(record: Mapping[str, Any]) -> str:
+    """How many CharRNN members training at once fill a GPU best, from the ``sharing`` table of a
+    ``sweep_member`` measurement.
+
+    Examples
+    --------
+    >>> rows = [[1, 7.6, 131.6], [2, 11.4, 175.0], [4, 20.5, 195.0], [8, 41.4, 193.3]]
+    >>> sharing_verdict({"tables": [{"title": "sharing", "columns": ["processes", "ms per batch, each",
+    ...                  "batches / s, all"], "rows": rows}]})
+    '4 members training at once gave the most batches per second, 195 against 132 for one alone (1.48×).'
+    """
+    sharing = table_frame(record, "sharing").set_index("processes")["batches / s, all"]
+    best = int(sharing.idxmax())
+    return (f"{best} members training at once gave the most batches per second, {sharing[best]:.0f} against "
+            f"{sharing.iloc[0]:.0f} for one alone ({sharing[best] / sharing.iloc[0]:.2f}×).")
+
+
+def float32_verdict(record: Mapping[str, Any], tolerance: float = 1e-3) -> str:
+    """Whether the spectra after every epoch could be float32: their largest difference from float64 on the
+    trained network against ``tolerance``, and what float32 saved, from a ``sweep_member`` measurement.
+
+    Examples
+    --------
+    >>> float32_verdict({"findings": {"float32_deviation": 4.5e-4, "spectrum_float32": 0.38,
+    ...                               "spectrum_float64": 0.40}})
+    'In float32 the spectrum differed from float64 by at most 4.5e-04 (below 1e-03) and took 0.95 of its time.'
+    """
+    f = record["findings"]
+    below = "below" if f["float32_deviation"] < tolerance else "not below"
+    return (f"In float32 the spectrum differed from float64 by at most {f['float32_deviation']:.1e} ({below} "
+            f"{tolerance:.0e}) and took {f['spectrum_float32'] / f['spectrum_float64']:.2f} of its time.")
+
+
+def paper_member_verdict(record: Mapping[str, Any], share: int, goal_minutes: float = 3.5) -> str:
+    """The estimated time of a paper-sized CharRNN member when ``share`` members train on one GPU at once,
+    against the goal, from the ``paper member`` table of a ``sweep_member`` measurement.
+
+    Examples
+    --------
+    >>> rows = [[1, 1.9, 8.3, 1.4, 0.71], [4, 4.45, 8.3, 3.1, 1.29]]
+    >>> paper_member_verdict({"tables": [{"title": "paper member", "columns": ["sharing", "s per epoch", "final s",
+    ...                       "minutes per member", "members per minute"], "rows": rows}]}, 4)
+    'With 4 members sharing the GPU, a 40-epoch member takes about 3.1 minutes, within the goal of 3.5.'
+    """
+    row = table_frame(record, "paper member").set_index("sharing").loc[share]
+    within = "within" if row["minutes per member"] <= goal_minutes else "beyond"
+    return (f"With {share} members sharing the GPU, a 40-epoch member takes about {row['minutes per member']:.1f} "
+            f"minutes, {within} the goal of {goal_minutes:g}.")
+
+
+def paper_profile_table(units: Mapping[str, Any], parameters: Mapping[str, Mapping[str, Any]], *,
+                        sweep_gain: float = 1.0, measured: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The chapters at the paper profile on the device of ``units`` (a ``paper_profile`` record): for each
+    training chapter in ``parameters`` (its paper-profile parameters) the estimate :func:`chapter_work` ×
+    :func:`work_seconds`, the sweeps' divided by ``sweep_gain`` (the measured gain of members sharing the
+    device); and each chapter of ``measured`` (seconds) as measured. Columns ``chapter``, ``minutes``, ``how``.
+
+    Examples
+    --------
+    >>> units = {"tables": [{"title": "training", "columns": ["task", "n", "step s", "steps per epoch",
+    ...          "validation s", "validation samples"], "rows": [["mnist", 128, 0.01, 10, 0.5, 1000]]},
+    ...          {"title": "analyses", "columns": ["what", "n", "seconds"], "rows": [["fresh homotopy (mnist)", 128,
+    ...          0.2], ["tracking (Newton, mnist)", 128, 0.1]]}]}
+    >>> p = {"seeds": 1, "mnist_epochs": 600, "mnist_every": 60, "validate_on": 1000, "ptb_windows": 0,
+    ...      "ptb_epochs": 1, "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}
+    >>> table = paper_profile_table(units, {"equilibria_training": p}, measured={"lyapunov": 600.0})
+    >>> table.round(3)[["chapter", "minutes"]].values.tolist()  # 6000 steps, 101 checkpoints: (60 + 101 × 0.8) s
+    [['equilibria_training', 2.347], ['lyapunov', 10.0]]
+    """
+    rows = []
+    for chapter, p in parameters.items():
+        seconds = work_seconds(chapter_work(chapter, p, units), units)
+        how = "estimated from the unit costs"
+        if chapter == "lyapunov_experiments" and sweep_gain != 1.0:
+            seconds /= sweep_gain
+            how += f", members sharing the device {sweep_gain:.2f}× faster"
+        rows.append({"chapter": chapter, "minutes": seconds / 60, "how": how})
+    rows += [{"chapter": chapter, "minutes": seconds / 60, "how": "measured"}
+             for chapter, seconds in (measured or {}).items()]
+    return pd.DataFrame(rows, columns=["chapter", "minutes", "how"])
+
+
+def paper_profile_times(records: Mapping[str, Mapping[str, Any]], parameters: Mapping[str, Mapping[str, Any]]
+                        ) -> pd.DataFrame:
+    """The paper-profile times of :func:`paper_profile_table` for every device with a ``paper_profile``
+    measurement in ``records`` (by name: ``paper_profile`` for the CPU, ``paper_profile-cuda`` for a GPU), each
+    with the gain of sharing that device measured by ``sweep_member`` (none where that is missing), and the
+    chapters measured at the paper profile by ``benchmarks/chapters.py`` (``chapters-paper``, on the CPU).
+    Columns ``device``, ``chapter``, ``minutes``, ``how``.
+    """
+    measured = {}
+    if "chapters-paper" in records:
+        measured = {row.chapter: row.seconds for row in table_frame(records["chapters-paper"], "chapters").itertuples()
+                    if row.ended == "finished"}
+    frames = []
+    for suffix in ("-cuda", ""):
+        units = records.get(f"paper_profile{suffix}")
+        if units is None:
+            continue
+        gain = 1.0
+        if f"sweep_member{suffix}" in records:
+            sharing = table_frame(records[f"sweep_member{suffix}"], "sharing")["batches / s, all"]
+            gain = float(sharing.max() / sharing.iloc[0])
+        frame = paper_profile_table(units, parameters, sweep_gain=gain, measured=measured if not suffix else None)
+        frames.append(frame.assign(device=units["machine"]["gpu"] or f"CPU ({units['machine']['cpu']})"))
+    columns = ["device", "chapter", "minutes", "how"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def paper_total_verdict(times: pd.DataFrame, goal_hours: float = 2.0) -> str:
+    """The whole book at the paper profile on one GPU against ``goal_hours``: the GPU's estimates of the training
+    chapters plus the other chapters as measured on the CPU (``times`` from :func:`paper_profile_times`).
+
+    Examples
+    --------
+    >>> times = pd.DataFrame({"device": ["H100", "H100", "CPU"], "chapter": ["a", "b", "c"],
+    ...                       "minutes": [100.0, 10.0, 30.0], "how": ["estimated", "estimated", "measured"]})
+    >>> paper_total_verdict(times)  # doctest: +ELLIPSIS
+    'On one GPU (H100) the training chapters take about 110 minutes ... 2.3 hours in all, beyond the goal of 2 hours.'
+    """
+    gpu = times[~times["device"].str.startswith("CPU") & times["how"].str.startswith("estimated")]
+    if gpu.empty:
+        return "No GPU has measured the unit costs yet, so the whole book's time on one is not estimated."
+    others = times[times["how"] == "measured"]
+    total = gpu["minutes"].sum() + others["minutes"].sum()
+    within = "within" if total <= 60 * goal_hours else "beyond"
+    return (f"On one GPU ({gpu['device'].iloc[0]}) the training chapters take about {gpu['minutes'].sum():.0f} minutes "
+            f"by this estimate, and the other chapters {others['minutes'].sum():.0f} minutes as measured on the CPU: "
+            f"about {total / 60:.1f} hours in all, {within} the goal of {goal_hours:g} hours.")

@@ -1,10 +1,10 @@
-"""Chapter: *Scorecard* (``notebooks/scorecard.py``).
+"""Page: *Scorecard* (``notebooks/scorecard.py``).
 
-Each paper's claims, this book's numbers and the verdicts, gathered from the results files that the chapters
-write beside their pages (``book/generated/NAME.json``, each with its profile and its verdicts, see
-:class:`~lstmdyn.experiments.claims.Verdict`). No number is typed here: a claim whose chapter has not run is
-``"not yet run"``. Two verdicts are computed here from the equilibria chapter's numbers: the ordering of the
-three tasks by final spectral radius, and the authors' published PTB network.
+Each paper's claims, this book's numbers and the verdicts, read from the results files that the chapters write
+beside their pages (``book/generated/NAME.json``, each with its profile and the
+:class:`~lstmdyn.experiments.outcomes.Outcome` of every claim it judges). The scorecard judges nothing: it lists
+every claim of :mod:`lstmdyn.experiments.claims_amrouche` and :mod:`lstmdyn.experiments.claims_vogt` with the
+outcome its chapter stored, and a claim whose chapter has not run as ``"not run"``.
 """
 
 from __future__ import annotations
@@ -14,96 +14,77 @@ from pathlib import Path
 
 import pandas as pd
 
-from lstmdyn.experiments.claims import Outcome, Verdict
+from lstmdyn.experiments import claims_amrouche, claims_vogt
+from lstmdyn.experiments.outcomes import VERDICTS, Outcome
 
-__all__ = ["RESULTS", "SCHEMA", "ordering_verdict", "published_verdict", "scorecard", "scorecard_record"]
+__all__ = ["CLAIMS", "SCHEMA", "read_outcomes", "scorecard", "scorecard_record"]
 
-#: The results files a scorecard reads: file → (paper, chapter page).
-RESULTS = {"equilibria_training.json": ("Amrouche et al.", "equilibria_training"),
-           "lyapunov.json": ("Vogt et al.", "lyapunov"),
-           "lyapunov_experiments.json": ("Vogt et al.", "lyapunov_experiments")}
+#: Every claim the book tests, in the order of the scorecard.
+CLAIMS = {**claims_amrouche.CLAIMS, **claims_vogt.CLAIMS}
 
-COLUMNS = ["paper", "claim", "paper_value", "ours", "verdict", "criterion", "profile", "chapter"]
-OUTCOMES: tuple[Outcome, ...] = ("reproduced", "partly", "not reproduced", "not yet run")
+COLUMNS = ["key", "paper", "where", "claim", "chapter", "paper_value", "measured", "verdict", "criterion", "profile"]
 
 #: JSON Schema of the file :func:`scorecard_record` writes.
 SCHEMA = {
     "type": "object", "required": ["claims", "counts"], "additionalProperties": False,
     "properties": {
         "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
-                   "propertyNames": {"enum": list(OUTCOMES)}},
+                   "propertyNames": {"enum": list(VERDICTS)}},
         "claims": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": COLUMNS, "additionalProperties": False,
             "properties": {**{c: {"type": "string"} for c in COLUMNS},
-                           "verdict": {"enum": list(OUTCOMES)}, "criterion": {"type": "string", "minLength": 1}}}},
+                           "verdict": {"enum": list(VERDICTS)}, "criterion": {"type": "string", "minLength": 1}}}},
     },
 }
 
 
-def ordering_verdict(radius: dict[str, float]) -> Verdict:
-    """Amrouche et al., section 5: richer data pushes eigenvalues closer to the unit circle, MNIST < PTB ≲
-    Nottingham, judged on the mean final spectral radius of each task (``radius``).
+def read_outcomes(path: str | Path) -> tuple[str, list[Outcome]]:
+    """The profile and the outcomes stored in one chapter's results file.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it is not JSON or an outcome in it is damaged.
 
     Examples
     --------
-    >>> ordering_verdict({"mnist": 0.8, "ptb": 0.95, "nottingham": 0.99}).verdict
-    'reproduced'
-    >>> ordering_verdict({"mnist": 1.07, "ptb": 0.84, "nottingham": 1.0}).verdict
-    'not reproduced'
+    >>> import tempfile
+    >>> outcome = CLAIMS["vogt.warmup"].not_run("not measured")
+    >>> path = Path(tempfile.mkdtemp()) / "lyapunov.json"
+    >>> _ = path.write_text(json.dumps({"profile": "smoke", "outcomes": [outcome.as_dict()]}))
+    >>> read_outcomes(path) == ("smoke", [outcome])
+    True
     """
-    m, p, n = radius["mnist"], radius["ptb"], radius["nottingham"]
-    outcome = "reproduced" if m < p <= n + 0.01 else "partly" if m < max(p, n) else "not reproduced"
-    return Verdict("richer data brings the eigenvalues nearer the unit circle: MNIST < PTB ≲ Nottingham",
-                   "ordering of Figs. 1–3",
-                   f"mean final spectral radius MNIST {m:.3f}, PTB {p:.3f}, Nottingham {n:.3f}",
-                   outcome, "MNIST < PTB ≤ Nottingham + 0.01: reproduced; MNIST below one of the others: partly")
-
-
-def published_verdict(radius: float, *, claimed: float = 0.99, tolerance: float = 0.01) -> Verdict:
-    """The authors' published PTB network: its spectral radius at the equilibrium against the paper's 0.99.
-
-    Examples
-    --------
-    >>> published_verdict(0.985).verdict, published_verdict(0.9).verdict
-    ('reproduced', 'not reproduced')
-    """
-    return Verdict("the authors' published PTB network has eigenvalues of modulus ≈ 0.99 at its equilibrium",
-                   f"{claimed:g}", f"spectral radius {radius:.3f}",
-                   "reproduced" if abs(radius - claimed) <= tolerance else "not reproduced",
-                   f"spectral radius within {tolerance:g} of {claimed:g}")
-
-
-def _rows(paper: str, chapter: str, profile: str, verdicts: list[dict]) -> list[dict]:
-    return [{"paper": paper, "claim": v["claim"], "paper_value": v["paper"], "ours": v["ours"],
-             "verdict": v["verdict"], "criterion": v["criterion"], "profile": profile, "chapter": chapter}
-            for v in verdicts]
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+        return str(record["profile"]), [Outcome.from_dict(o) for o in record["outcomes"]]
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: not a results file with a profile and outcomes ({e})") from None
 
 
 def scorecard(directory: str | Path = ".") -> pd.DataFrame:
-    """One row per claim (columns ``paper``, ``claim``, ``paper_value``, ``ours``, ``verdict``,
-    ``criterion``, ``profile``, ``chapter``) from the results files in ``directory``; a missing file gives
-    one ``"not yet run"`` row for its chapter.
+    """One row per claim of :data:`CLAIMS` (the columns of :data:`SCHEMA`) from the chapters' results files in
+    ``directory``: the outcome the claim's chapter stored, or ``"not run"`` where its file is missing.
 
     Examples
     --------
     >>> import tempfile
     >>> card = scorecard(tempfile.mkdtemp())
-    >>> sorted(set(card["verdict"])), len(card) == len(RESULTS)
-    (['not yet run'], True)
+    >>> sorted(set(card["verdict"])), len(card) == len(CLAIMS)
+    (['not run'], True)
     """
+    directory = Path(directory)
+    stored: dict[str, tuple[str, Outcome]] = {}
+    for chapter in sorted({claim.chapter for claim in CLAIMS.values()}):
+        path = directory / f"{chapter}.json"
+        if path.exists():
+            profile, outcomes = read_outcomes(path)
+            stored |= {o.key: (profile, o) for o in outcomes}
     rows = []
-    for name, (paper, chapter) in RESULTS.items():
-        path = Path(directory) / name
-        if not path.exists():
-            rows += _rows(paper, chapter, "", [Verdict(f"the claims of the chapter {chapter}", "", "", "not yet run",
-                                                       f"{name} not found: run the chapter").as_dict()])
-            continue
-        record = json.loads(path.read_text())
-        extra = []
-        if name == "equilibria_training.json":
-            extra = [ordering_verdict({t: v["final_spectral_radius_mean"] for t, v in record["tasks"].items()}),
-                     published_verdict(record["published_ptb_spectral_radius"])]
-        rows += _rows(paper, chapter, record["profile"], record["claims"] + [v.as_dict() for v in extra])
+    for key, claim in CLAIMS.items():
+        profile, outcome = stored.get(key, ("", claim.not_run(f"{claim.chapter}.json not found: run the chapter")))
+        rows.append({**outcome.as_dict(), "profile": profile})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -114,7 +95,7 @@ def scorecard_record(card: pd.DataFrame) -> dict:
     --------
     >>> import tempfile
     >>> scorecard_record(scorecard(tempfile.mkdtemp()))["counts"]
-    {'not yet run': 3}
+    {'not run': 11}
     """
     counts = card["verdict"].value_counts()
-    return {"claims": card.to_dict("records"), "counts": {k: int(counts[k]) for k in OUTCOMES if k in counts}}
+    return {"claims": card.to_dict("records"), "counts": {k: int(counts[k]) for k in VERDICTS if k in counts}}

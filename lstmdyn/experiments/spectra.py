@@ -1,18 +1,16 @@
 """Chapter: *The Lyapunov spectrum* (``notebooks/lyapunov.py``).
 
-Readings of computed spectra that the chapter states in words: where the largest exponent crosses zero, how
-much a warm-up removes of the bias of short estimates, and what sets the slow directions of the full LSTM
-state.
+Readings of computed spectra that the chapter states in words: where the largest exponent crosses zero, how far
+the QR interval moves the head and the tail of the spectrum, and what sets the slow directions of the full
+LSTM state. The chapter's claims (the warm-up, the QR interval) are judged in
+:mod:`lstmdyn.experiments.claims_vogt`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lstmdyn.experiments.claims import Verdict
-
-__all__ = ["bias_reduction", "carousel_comparison", "qr_interval_shifts", "qr_interval_verdict",
-           "slowest_forget_rate", "warmup_verdict", "zero_crossing"]
+__all__ = ["carousel_comparison", "qr_interval_shifts", "slowest_forget_rate", "zero_crossing"]
 
 
 def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
@@ -34,20 +32,6 @@ def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
         return float(x[int(np.argmin(np.abs(y)))])
     k = rising[0]
     return float(x[k] + (x[k + 1] - x[k]) * (-y[k]) / (y[k + 1] - y[k]))
-
-
-def bias_reduction(cold: float, warm: float) -> str:
-    """What a warm-up did to the bias of a short estimate: ``cold`` and ``warm`` are the deviations of the
-    estimates without and with warm-up from the reference (the longest warmed-up estimate).
-
-    Examples
-    --------
-    >>> bias_reduction(0.2, 0.05), bias_reduction(0.2, 0.15), bias_reduction(0.1, -0.3)
-    ('removes most of that bias', 'reduces that bias', 'does not reduce that bias here')
-    """
-    if abs(warm) < 0.5 * abs(cold):
-        return "removes most of that bias"
-    return "reduces that bias" if abs(warm) < abs(cold) else "does not reduce that bias here"
 
 
 def slowest_forget_rate(forget: np.ndarray) -> float:
@@ -87,24 +71,6 @@ def carousel_comparison(largest_hc: float, slowest_forget: float, *, tolerance: 
             "carousel's, with a rate set by the forget gates")
 
 
-def warmup_verdict(cold: float, warm: float) -> Verdict:
-    """Vogt et al., appendix C: a warm-up removes the start-up bias of short estimates. ``cold`` and ``warm``
-    are the deviations of a short estimate of the largest exponent without and with warm-up from the longest
-    warmed-up one (see :func:`bias_reduction`, whose three outcomes map to the three verdicts).
-
-    Examples
-    --------
-    >>> warmup_verdict(0.2, 0.05).verdict, warmup_verdict(0.2, 0.15).verdict, warmup_verdict(0.1, 0.3).verdict
-    ('reproduced', 'partly', 'not reproduced')
-    """
-    outcome = {"removes most of that bias": "reproduced", "reduces that bias": "partly"}.get(
-        bias_reduction(cold, warm), "not reproduced")
-    return Verdict("a warm-up removes the start-up bias of short estimates", "appendix C",
-                   f"bias of the largest exponent {cold:+.3f} without warm-up, {warm:+.3f} with", outcome,
-                   "reproduced if the warm-up at least halves the bias of the shortest estimate, partly if it "
-                   "reduces it")
-
-
 def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str:
     """How far the largest and the smallest exponent move from QR every step to the other intervals, per
     dtype, as a sentence. ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent, with k = 1 for
@@ -126,28 +92,3 @@ def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str
     return (f"Against QR every step, the largest exponent moves by at most "
             f"{' and '.join(f'{h:.1e} in {d}' for h, d in zip(heads, dtypes, strict=True))} over the other "
             f"intervals, the smallest by up to {' and '.join(f'{e:.3f}' for e in ends)}.")
-
-
-def qr_interval_verdict(tails: dict[tuple[str, int], tuple[float, float]], *, head_tolerance: float = 0.01,
-                        tail_rise: float = 0.1) -> Verdict:
-    """Vogt et al., appendix C and Fig. 6: a QR step every k steps flattens the tail of the spectrum and keeps
-    its head. ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent. Compared for the largest k
-    with k = 1 in float32: the head kept (within ``head_tolerance``) and the tail raised by more than
-    ``tail_rise`` gives reproduced; one of the two, partly.
-
-    Examples
-    --------
-    >>> qr_interval_verdict({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -1.0)}).verdict
-    'reproduced'
-    >>> qr_interval_verdict({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -2.99)}).verdict
-    'partly'
-    """
-    k = max(key[1] for key in tails if key[0] == "float32")
-    (head_1, tail_1), (head_k, tail_k) = tails[("float32", 1)], tails[("float32", k)]
-    kept, flattened = abs(head_k - head_1) <= head_tolerance, tail_k - tail_1 > tail_rise
-    return Verdict("QR every k steps flattens the tail of the spectrum and keeps its head", "appendix C, Fig. 6",
-                   f"float32, QR every {k}: largest {head_k:+.3f} (every step {head_1:+.3f}), smallest {tail_k:+.3f} "
-                   f"(every step {tail_1:+.3f})", "reproduced" if kept and flattened else
-                   "partly" if kept or flattened else "not reproduced",
-                   f"largest exponent within {head_tolerance:g} of QR every step and smallest raised by more than "
-                   f"{tail_rise:g}: reproduced; one of the two: partly")

@@ -12,7 +12,7 @@ Where the two land on different equilibria, either the tracked branch ended or c
 checkpoints (a bifurcation), or two equilibria coexist and the fresh homotopy reached the other one (a branch
 switch): :func:`branch_changes` says which. :func:`circle_crossings` types each crossing of the unit circle,
 counted along the tracked branch (:func:`crossings_of`), where the equilibrium moves continuously. The verdicts
-on the paper's claims use the fresh equilibria, as the paper did.
+on the paper's claims (:mod:`lstmdyn.experiments.claims_amrouche`) use the fresh equilibria, as the paper did.
 """
 
 from __future__ import annotations
@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 from tqdm import tqdm
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
 from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
-from lstmdyn.experiments.claims import Verdict, by_share, profile
-from lstmdyn.experiments.homotopies import check_leading_moduli
+from lstmdyn.experiments.claims_amrouche import mnist_rises, nottingham_crosses, ptb_near_circle, rise, task_ordering
+from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.tasks import Task
+from lstmdyn.records import json_ready
 from lstmdyn.training import train
 
 __all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of",
-           "equilibria_through_training", "mnist_verdict", "nottingham_verdict", "ptb_verdict", "results_record"]
+           "equilibria_through_training", "results_record", "task_outcomes"]
 
 #: the types of unit-circle crossings: a real eigenvalue through +1, through −1, a complex pair
 CROSSINGS = ("fold", "period doubling", "Neimark–Sacker")
@@ -187,66 +187,29 @@ def branch_changes(run: EquilibriumRun, *, tol: float = 1e-6) -> pd.DataFrame:
                                        "kind"])
 
 
-def _rising(run: EquilibriumRun) -> float:
-    """Spearman correlation of the (fresh) spectral radius with the training step."""
-    radii = [e.spectral_radius for e in run.fresh]
-    return float(spearmanr(run.steps, radii).statistic) if len(set(radii)) > 1 else 0.0
+def task_outcomes(runs: dict[str, list[EquilibriumRun]]) -> list[Outcome]:
+    """The outcomes of the paper's claims on the three tasks and their ordering, from the runs of each task
+    (``mnist``, ``ptb``, ``nottingham``), judged on the fresh equilibria as the paper did: each claim's function
+    of :mod:`lstmdyn.experiments.claims_amrouche` called once with the measurements it needs."""
+    def radii(run: EquilibriumRun) -> list[float]:
+        return [e.spectral_radius for e in run.fresh]
+
+    final = {task: float(np.mean([r.fresh[-1].spectral_radius for r in task_runs])) for task, task_runs in runs.items()}
+    return [mnist_rises([(r.steps, radii(r)) for r in runs["mnist"]]),
+            ptb_near_circle([r.fresh[-1].eigenvalues for r in runs["ptb"]]),
+            nottingham_crosses([([e.spectral_radius for e in r.fresh if e.converged],
+                                 [e.max_real for e in r.fresh if e.converged]) for r in runs["nottingham"]]),
+            task_ordering(final)]
 
 
-def mnist_verdict(runs: list[EquilibriumRun], *, claimed: float = 0.81, tolerance: float = 0.05) -> Verdict:
-    """Amrouche et al. 4.1: the largest eigenvalue modulus rises over training, to about 0.81."""
-    final = np.array([r.fresh[-1].spectral_radius for r in runs])
-    rho = np.array([_rising(r) for r in runs])
-    passed = [bool(p > 0.5 and abs(f - claimed) <= tolerance) for p, f in zip(rho, final, strict=True)]
-    rises = [bool(p > 0.5) for p in rho]
-    verdict = by_share(passed)
-    if verdict == "not reproduced" and any(rises):
-        verdict = "partly"
-    return Verdict("MNIST: the largest |λ| rises over training to about 0.81", f"{claimed:g}",
-                   f"final {final.mean():.3f} ± {final.std():.3f}, Spearman ρ(step, radius) {rho.mean():+.2f} "
-                   f"over {len(runs)} seeds", verdict,
-                   f"per seed: ρ > 0.5 and the final radius within {tolerance:g} of {claimed:g}; partly if only "
-                   "the rise holds")
-
-
-def ptb_verdict(runs: list[EquilibriumRun], *, claimed: float = 0.99, tolerance: float = 0.01) -> Verdict:
-    """Amrouche et al. 4.2: at the trained network's equilibrium two eigenvalues have modulus ≈ 0.99 and
-    real parts ≈ 0.99."""
-    passed, shown = [], []
-    for r in runs:
-        e = r.fresh[-1].eigenvalues
-        check = check_leading_moduli(e, claimed, count=2, tolerance=tolerance)
-        leading = e[np.argsort(-np.abs(e))][:2]
-        passed.append(check.agrees and bool(np.all(np.abs(leading.real - claimed) <= tolerance)))
-        shown.append(" and ".join(f"{m:.3f}" for m in check.leading))
-    return Verdict("PTB: two eigenvalues of modulus ≈ 0.99, real parts ≈ 0.99", f"{claimed:g}",
-                   "two largest moduli " + "; ".join(shown), by_share(passed),
-                   f"per seed: both largest moduli and their real parts within {tolerance:g} of {claimed:g}")
-
-
-def nottingham_verdict(runs: list[EquilibriumRun]) -> Verdict:
-    """Amrouche et al. 4.3: the spectral radius crosses 1 during training while the largest real part stays
-    below 1."""
-    passed, shown = [], []
-    for r in runs:
-        radius = max(e.spectral_radius for e in r.fresh if e.converged)
-        real = max(e.max_real for e in r.fresh if e.converged)
-        passed.append(radius > 1.0 > real)
-        shown.append(f"{radius:.3f} / {real:.3f}")
-    return Verdict("Nottingham: the spectral radius crosses 1 while the largest real part stays below 1",
-                   "ρ > 1, max Re λ < 1", "largest radius / largest real part over training: " + "; ".join(shown),
-                   by_share(passed), "per seed: the radius exceeds 1 at some checkpoint, every real part stays "
-                   "below 1")
-
-
-def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra) -> dict:
+def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outcome]) -> dict:
     """The chapter's key numbers for the results file (keys documented on the chapter page).
 
     Per task and seed: ``final_spectral_radius``, ``final_max_real``, ``spearman_radius_step`` (the rise
     over training), ``crossings`` by type (``fold``, ``period_doubling``, ``neimark_sacker``),
     ``branch_changes``, and the driven exponents ``max_le``, ``mean_le``, ``max_le_hc``, ``mean_le_hc`` of the
-    trained network; per task the mean and standard deviation of
-    the final radius; the verdicts; and ``profile`` (from ``LSTMDYN_PROFILE``, set by the book's runner).
+    trained network; per task the mean and standard deviation of the final radius; the outcomes of the claims;
+    and the ``profile`` that produced them.
     """
     tasks: dict[str, dict] = {}
     for r in runs:
@@ -255,12 +218,11 @@ def results_record(runs: list[EquilibriumRun], verdicts: list[Verdict], **extra)
         entry["runs"].append({
             "seed": r.seed, "checkpoints": len(r.steps), "last_step": r.steps[-1],
             "final_spectral_radius": r.fresh[-1].spectral_radius, "final_max_real": r.fresh[-1].max_real,
-            "spearman_radius_step": _rising(r),
+            "spearman_radius_step": rise(r.steps, [e.spectral_radius for e in r.fresh]),
             "crossings": {_KEYS[k]: int(crossings.loc[crossings["type"] == k, "count"].sum()) for k in CROSSINGS},
             "branch_changes": len(branch_changes(r)), **r.driven})
     for entry in tasks.values():
         final = [x["final_spectral_radius"] for x in entry["runs"]]
         entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \
             float(np.std(final))
-    return {"profile": profile(), "tasks": tasks,
-            "claims": [v.as_dict() for v in verdicts], **extra}
+    return json_ready({"profile": profile, "tasks": tasks, "outcomes": [o.as_dict() for o in outcomes]})

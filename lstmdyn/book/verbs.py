@@ -1,0 +1,53 @@
+"""The command line's book verbs (``run``, ``book``, ``params``, ``keys``; see :mod:`lstmdyn.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+
+import jupytext
+
+from lstmdyn.book.parameters import ParameterError, declared_parameters
+from lstmdyn.book.profiles import NOTEBOOKS
+from lstmdyn.book.runner import NotebookError, Project, UnknownNotebookError, build_book, chapter_keys, run_notebook
+from lstmdyn.cli import CommandError
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> None:
+    """Carry out a book verb parsed by :mod:`lstmdyn.cli`; a bad parameter or an unknown notebook is a
+    :class:`~lstmdyn.cli.CommandError` with status 2, a failing notebook one with status 1."""
+    try:
+        _run(args)
+    except (ParameterError, UnknownNotebookError) as e:
+        raise CommandError(str(e), status=2) from None
+    except NotebookError as e:
+        raise CommandError(str(e), status=1) from None
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "run":
+        result = run_notebook(args.notebook, args.profile, dict(args.parameter), force=args.force)
+        print(f"{result.name}: executed in {result.seconds:.1f} s -> {result.output}"
+              if result.executed else f"{result.name}: up to date ({result.output})")
+    elif args.command == "book":
+        build_book(args.profile, force=args.force)
+    elif args.command == "keys":
+        for chapter, key in chapter_keys(args.profile).items():
+            print(chapter, key)
+    else:
+        _list_parameters(args.notebook)
+
+
+def _list_parameters(notebook: str) -> None:
+    name, path = Project.find().source(notebook)
+    declared = declared_parameters(jupytext.read(path))
+    spec = NOTEBOOKS[name]
+    rows = [("parameter", "smoke", "quick", "paper", "range", "meaning")]
+    for p in declared.values():
+        bounds = spec.limits.get(p.name) or spec.choices.get(p.name) or ""
+        rows.append((p.name, repr(spec.smoke.get(p.name, p.default)), repr(p.default),
+                     repr(spec.paper.get(p.name, p.default)), str(bounds), p.help))
+    widths = [max(len(row[k]) for row in rows) for k in range(5)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True)), row[5])

@@ -1,0 +1,109 @@
+"""Command line: ``lstmdyn sweep|run|book|params|keys`` (or ``python -m lstmdyn``).
+
+    lstmdyn sweep charrnn|mocap [--profile quick] [--scheduler ADDRESS] [--device cpu|cuda|auto]
+                                [--workers N] [--results DIR] [--retry-failed]
+    lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force]
+    lstmdyn book [--profile quick] [--force]
+    lstmdyn params NOTEBOOK
+    lstmdyn keys [--profile quick]      # the cache key of every chapter, one line each
+
+``sweep`` needs the package alone (``pip install lstmdyn``), so that a GPU worker or a cluster node can run a
+sweep; the verbs that execute chapters or build the site need the book extra (``pip install 'lstmdyn[book]'``)
+and say so when it is missing. Errors a user can act on (an unknown parameter, a bad value, a failing cell, a
+missing extra) print one line and exit with status 2 (bad input) or 1 (a failure while running).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["CommandError", "console", "main"]
+
+PROFILES = ("smoke", "quick", "paper")
+
+
+class CommandError(Exception):
+    """An error a user can act on, reported in one line: ``status`` 2 for bad input, 1 for a failure while
+    running."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lstmdyn", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sweep = commands.add_parser("sweep", help="train the networks of a sweep on Dask, resuming where it stopped")
+    sweep.add_argument("name", choices=("charrnn", "mocap"))
+    sweep.add_argument("--profile", choices=PROFILES, default="quick",
+                       help="the members the chapter lyapunov_experiments needs at this profile")
+    sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $LSTMDYN_SCHEDULER, "
+                                           "else an embedded LocalCluster)")
+    sweep.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    sweep.add_argument("--workers", type=int, help="worker processes of the embedded cluster (default: one per "
+                                                   "core, or per GPU share on a GPU machine)")
+    sweep.add_argument("--results", help="results directory (default: $LSTMDYN_RESULTS, else results/)")
+    sweep.add_argument("--retry-failed", action="store_true", help="run failed members again")
+
+    run = commands.add_parser("run", help="execute one notebook into book/generated/ (book extra)")
+    run.add_argument("notebook", help="NAME, NAME.py or notebooks/NAME.py")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
+    run.add_argument("--profile", choices=PROFILES, default="quick")
+    run.add_argument("--force", action="store_true", help="execute even if up to date")
+
+    book = commands.add_parser("book", help="run every notebook, then build the site in _build/html (book extra)")
+    book.add_argument("--profile", choices=PROFILES, default="quick")
+    book.add_argument("--force", action="store_true", help="execute every notebook again")
+
+    params = commands.add_parser("params", help="list a notebook's parameters and profiles (book extra)")
+    params.add_argument("notebook")
+
+    keys = commands.add_parser("keys", help="print the cache key of every chapter, for CI caches (book extra)")
+    keys.add_argument("--profile", choices=PROFILES, default="quick")
+    return parser
+
+
+def _sweep(args: argparse.Namespace) -> None:
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members, train_and_measure
+    from lstmdyn.sweeps import results_directory, run_sweep
+
+    members = sweep_members(args.name, SWEEP_PROFILES[args.profile])
+    tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
+                       workers=args.workers, device=args.device, retry_failed=args.retry_failed)
+    counts = tables.members["status"].value_counts().to_dict()
+    print(f"{args.name} ({args.profile}): {len(members)} members, "
+          + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+          + f"; tables in {results_directory(args.results) / args.name}")
+
+
+def _book(args: argparse.Namespace) -> None:
+    """The verbs that execute chapters or build the site, with the book extra."""
+    try:
+        from lstmdyn.book import verbs
+    except ImportError as e:
+        raise CommandError(f"lstmdyn {args.command} needs the book extra ({e.name or e} is missing): "
+                           "pip install 'lstmdyn[book]'", status=2) from None
+    verbs.run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: the process's arguments); returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sweep":
+            _sweep(args)
+        else:
+            _book(args)
+    except CommandError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.status
+    return 0
+
+
+def console() -> None:
+    """Entry point of the ``lstmdyn`` console script: :func:`main` with the process's arguments."""
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""The claims of Amrouche et al. (2019), section 4, each judged by one function of the measurements.
+
+Chapters: *Equilibria by homotopy* (``notebooks/equilibria.py``: the authors' published PTB network) and
+*Equilibria through training* (``notebooks/equilibria_training.py``: the three trained tasks and their
+ordering). Each function returns an :class:`~lstmdyn.experiments.outcomes.Outcome`; see
+:mod:`lstmdyn.experiments.outcomes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
+
+__all__ = ["CLAIMS", "mnist_rises", "nottingham_crosses", "ptb_near_circle", "published_ptb", "rise",
+           "task_ordering"]
+
+PAPER = "Amrouche et al."
+
+#: The claims of the paper that this book tests, by key.
+CLAIMS = {claim.key: claim for claim in (
+    Claim("amrouche.mnist", PAPER, "4.1, Fig. 1c", "MNIST: the largest |λ| rises over training to about 0.81",
+          "equilibria_training"),
+    Claim("amrouche.ptb", PAPER, "4.2, Fig. 2b", "PTB: two eigenvalues of modulus ≈ 0.99, real parts ≈ 0.99",
+          "equilibria_training"),
+    Claim("amrouche.nottingham", PAPER, "4.3, Fig. 3c",
+          "Nottingham: the spectral radius crosses 1 while the largest real part stays below 1",
+          "equilibria_training"),
+    Claim("amrouche.ordering", PAPER, "4, 5",
+          "richer data brings the eigenvalues nearer the unit circle: MNIST < PTB < Nottingham",
+          "equilibria_training"),
+    Claim("amrouche.published", PAPER, "4.2",
+          "the authors' published PTB network: two eigenvalues of modulus ≈ 0.99, real parts ≈ 0.99", "equilibria"),
+)}
+
+
+def rise(steps: Sequence[int], radii: Sequence[float]) -> float:
+    """Spearman's ρ of the spectral radius with the training step: +1 for a radius that only rises (0 for a
+    constant radius).
+
+    Examples
+    --------
+    >>> round(rise([0, 1, 2, 3], [0.5, 0.6, 0.55, 0.7]), 6), rise([0, 1], [0.5, 0.5])
+    (0.8, 0.0)
+    """
+    radii = np.asarray(radii, dtype=float)
+    return float(spearmanr(steps, radii).statistic) if len(set(radii)) > 1 else 0.0
+
+
+def mnist_rises(runs: Sequence[tuple[Sequence[int], Sequence[float]]], *, claimed: float = 0.81,
+                tolerance: float = 0.05) -> Outcome:
+    """Section 4.1: the largest eigenvalue modulus rises over training, to about 0.81. ``runs`` holds, per
+    seed, the checkpoints' training steps and spectral radii.
+
+    Per seed: a rise (Spearman ρ of radius and step above 0.5) and a final radius within ``tolerance`` of
+    ``claimed``; reproduced if every seed passes, partly if some do or if only the rise holds somewhere.
+
+    Examples
+    --------
+    >>> mnist_rises([([0, 1, 2], [0.5, 0.7, 0.8]), ([0, 1, 2], [0.5, 0.7, 0.82])]).verdict
+    'reproduced'
+    >>> mnist_rises([([0, 1, 2], [0.5, 0.7, 1.1])]).verdict, mnist_rises([([0, 1, 2], [0.9, 0.8, 0.8])]).verdict
+    ('partly', 'not reproduced')
+    """
+    final = np.array([radii[-1] for _, radii in runs])
+    rho = np.array([rise(steps, radii) for steps, radii in runs])
+    passed = [bool(p > 0.5 and abs(f - claimed) <= tolerance) for p, f in zip(rho, final, strict=True)]
+    verdict = by_share(passed)
+    if verdict == "not reproduced" and any(rho > 0.5):
+        verdict = "partly"
+    return CLAIMS["amrouche.mnist"].outcome(
+        verdict, paper_value=f"{claimed:g}",
+        measured=f"final {final.mean():.3f} ± {final.std():.3f}, Spearman ρ(step, radius) {rho.mean():+.2f} over "
+                 f"{len(runs)} seeds",
+        criterion=f"per seed: ρ > 0.5 and the final radius within {tolerance:g} of {claimed:g}; partly if only "
+                  "the rise holds")
+
+
+def _two_near(eigenvalues: np.ndarray, claimed: float, tolerance: float) -> tuple[bool, str]:
+    """Whether the two eigenvalues of largest modulus have moduli and real parts within ``tolerance`` of
+    ``claimed``, and their moduli and real parts as text."""
+    e = np.asarray(eigenvalues)
+    leading = e[np.argsort(-np.abs(e), kind="stable")][:2]
+    passed = bool(np.all(np.abs(np.abs(leading) - claimed) <= tolerance)
+                  and np.all(np.abs(leading.real - claimed) <= tolerance))
+    shown = (f"moduli {' and '.join(f'{m:.3f}' for m in np.abs(leading))}, real parts "
+             f"{' and '.join(f'{r:.3f}' for r in leading.real)}")
+    return passed, shown
+
+
+def ptb_near_circle(final_eigenvalues: Sequence[np.ndarray], *, claimed: float = 0.99,
+                    tolerance: float = 0.01) -> Outcome:
+    """Section 4.2: at the trained PTB network's equilibrium two eigenvalues have modulus ≈ 0.99 and real
+    parts ≈ 0.99. ``final_eigenvalues``: the eigenvalues at the last checkpoint of each seed.
+
+    Examples
+    --------
+    >>> ptb_near_circle([np.array([0.995, 0.987, 0.5])]).verdict
+    'reproduced'
+    >>> ptb_near_circle([np.array([0.995, 0.2 + 0.97j, 0.2 - 0.97j])]).verdict   # modulus 0.99, real part 0.2
+    'not reproduced'
+    """
+    checks = [_two_near(e, claimed, tolerance) for e in final_eigenvalues]
+    return CLAIMS["amrouche.ptb"].outcome(
+        by_share([passed for passed, _ in checks]), paper_value=f"{claimed:g}",
+        measured="; ".join(shown for _, shown in checks),
+        criterion=f"per seed: both largest moduli and their real parts within {tolerance:g} of {claimed:g}")
+
+
+def published_ptb(eigenvalues: np.ndarray, *, claimed: float = 0.99, tolerance: float = 0.01) -> Outcome:
+    """Section 4.2 on the network the authors published: the same criterion as :func:`ptb_near_circle`, at its
+    equilibrium (``eigenvalues`` empty where no equilibrium was found: not run).
+
+    Examples
+    --------
+    >>> published_ptb(np.array([1.19, 1.19, 0.99, 0.984])).verdict
+    'not reproduced'
+    >>> published_ptb(np.array([])).verdict
+    'not run'
+    """
+    if len(eigenvalues) < 2:
+        return CLAIMS["amrouche.published"].not_run("the homotopy found no equilibrium of the published network")
+    passed, shown = _two_near(eigenvalues, claimed, tolerance)
+    moduli = np.sort(np.abs(np.asarray(eigenvalues)))[::-1]
+    near = [m for m in moduli[2:6] if abs(m - claimed) <= tolerance]
+    if near and not passed:
+        shown += f"; the next largest, {' and '.join(f'{m:.3f}' for m in near)}, are the ones near {claimed:g}"
+    return CLAIMS["amrouche.published"].outcome(
+        "reproduced" if passed else "not reproduced", paper_value=f"{claimed:g}", measured=shown,
+        criterion=f"both largest moduli and their real parts within {tolerance:g} of {claimed:g}")
+
+
+def nottingham_crosses(runs: Sequence[tuple[Sequence[float], Sequence[float]]]) -> Outcome:
+    """Section 4.3: during training the spectral radius crosses 1 while the largest real part stays below 1.
+    ``runs`` holds, per seed, the spectral radii and largest real parts at the checkpoints.
+
+    Examples
+    --------
+    >>> nottingham_crosses([([0.8, 1.05], [0.7, 0.6])]).verdict   # radius above 1, real parts below
+    'reproduced'
+    >>> nottingham_crosses([([0.8, 1.05], [0.7, 1.05])]).verdict  # a real eigenvalue through +1
+    'not reproduced'
+
+    """
+    passed, shown = [], []
+    for radii, reals in runs:
+        radius, real = float(np.max(radii)), float(np.max(reals))
+        passed.append(radius > 1.0 > real)
+        shown.append(f"{radius:.3f} / {real:.3f}")
+    return CLAIMS["amrouche.nottingham"].outcome(
+        by_share(passed), paper_value="radius > 1, max Re λ < 1",
+        measured="largest radius / largest real part over training: " + "; ".join(shown),
+        criterion="per seed: the radius exceeds 1 at some checkpoint, every real part stays below 1")
+
+
+def task_ordering(final_radius: Mapping[str, float]) -> Outcome:
+    """Sections 4 and 5: richer data pushes the eigenvalues nearer the unit circle, MNIST < PTB < Nottingham,
+    judged on each task's mean final spectral radius (``final_radius`` by task: ``mnist``, ``ptb``,
+    ``nottingham``).
+
+    Examples
+    --------
+    >>> task_ordering({"mnist": 0.8, "ptb": 0.95, "nottingham": 1.02}).verdict
+    'reproduced'
+    >>> task_ordering({"mnist": 0.8, "ptb": 1.1, "nottingham": 1.0}).verdict    # two of the three pairs
+    'partly'
+    >>> task_ordering({"mnist": 1.07, "ptb": 0.84, "nottingham": 1.0}).verdict
+    'not reproduced'
+    """
+    m, p, n = final_radius["mnist"], final_radius["ptb"], final_radius["nottingham"]
+    in_order = sum([m < p, p < n, m < n])
+    return CLAIMS["amrouche.ordering"].outcome(
+        "reproduced" if in_order == 3 else "partly" if in_order == 2 else "not reproduced",
+        paper_value="0.81 < 0.99 < above 1",
+        measured=f"mean final spectral radius MNIST {m:.3f}, PTB {p:.3f}, Nottingham {n:.3f}",
+        criterion="MNIST < PTB < Nottingham: reproduced; two of the three pairs in that order: partly")

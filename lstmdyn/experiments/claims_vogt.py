@@ -1,0 +1,174 @@
+"""The claims of Vogt et al. (2022), each judged by one function of the measurements.
+
+Chapters: *The Lyapunov spectrum* (``notebooks/lyapunov.py``: the warm-up and the QR interval, appendix C) and
+*Lyapunov spectra of trained networks* (``notebooks/lyapunov_experiments.py``: the two sweeps, the spectrum
+through training and its cost, section 5). Each function returns an
+:class:`~lstmdyn.experiments.outcomes.Outcome`; see :mod:`lstmdyn.experiments.outcomes`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
+from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
+
+__all__ = ["CLAIMS", "SWEEP_STATISTICS", "WARMUP_EFFECT", "qr_interval_flattens_tail", "spectrum_converges",
+           "spectrum_cost", "sweep_correlation", "warmup_removes_bias"]
+
+PAPER = "Vogt et al."
+
+#: The claims of the paper that this book tests, by key.
+CLAIMS = {claim.key: claim for claim in (
+    Claim("vogt.warmup", PAPER, "appendix C", "a warm-up removes the start-up bias of short estimates", "lyapunov"),
+    Claim("vogt.qr_interval", PAPER, "appendix C, Fig. 6",
+          "QR every k steps flattens the tail of the spectrum and keeps its head", "lyapunov"),
+    Claim("vogt.charrnn", PAPER, "5.4, Fig. 4a,b",
+          "CharRNN: the largest exponent correlates with the validation loss, closer to 0 doing better",
+          "lyapunov_experiments"),
+    Claim("vogt.mocap", PAPER, "5.4, Fig. 4c,d",
+          "motion capture: the mean exponent correlates with the validation loss, larger doing better",
+          "lyapunov_experiments"),
+    Claim("vogt.convergence", PAPER, "5.2, Fig. 3", "the spectrum converges within a few epochs, from below",
+          "lyapunov_experiments"),
+    Claim("vogt.cost", PAPER, "5.3, Table 1", "a spectrum (10 × 100 steps) costs about 1/100 of training",
+          "lyapunov_experiments"),
+)}
+
+#: How the page says what the warm-up did, by the verdict of :func:`warmup_removes_bias`.
+WARMUP_EFFECT = {"reproduced": "removes most of that bias", "partly": "reduces that bias",
+                 "not reproduced": "does not reduce that bias here"}
+
+
+def warmup_removes_bias(cold: float, warm: float) -> Outcome:
+    """Appendix C: a warm-up removes the start-up bias of short estimates. ``cold`` and ``warm`` are the
+    deviations of a short estimate of the largest exponent without and with warm-up from the longest warmed-up
+    one: reproduced if the warm-up at least halves the deviation, partly if it reduces it.
+
+    Examples
+    --------
+    >>> [warmup_removes_bias(0.2, w).verdict for w in (0.05, 0.15, -0.3)]
+    ['reproduced', 'partly', 'not reproduced']
+    """
+    verdict = ("reproduced" if abs(warm) < 0.5 * abs(cold) else "partly" if abs(warm) < abs(cold)
+               else "not reproduced")
+    return CLAIMS["vogt.warmup"].outcome(
+        verdict, paper_value="appendix C",
+        measured=f"bias of the largest exponent {cold:+.3f} without warm-up, {warm:+.3f} with",
+        criterion="reproduced if the warm-up at least halves the bias of the shortest estimate, partly if it "
+                  "reduces it")
+
+
+def qr_interval_flattens_tail(tails: dict[tuple[str, int], tuple[float, float]], *, head_tolerance: float = 0.01,
+                              tail_rise: float = 0.1) -> Outcome:
+    """Appendix C and Fig. 6: a QR step every k steps flattens the tail of the spectrum and keeps its head.
+    ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent, with k = 1 among the intervals.
+    Compared for the largest k with k = 1 in float32: the head kept (within ``head_tolerance``) and the tail
+    raised by more than ``tail_rise`` gives reproduced; one of the two, partly.
+
+    Raises
+    ------
+    ValueError
+        If the intervals in float32 do not include k = 1 and another.
+
+    Examples
+    --------
+    >>> qr_interval_flattens_tail({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -1.0)}).verdict
+    'reproduced'
+    >>> qr_interval_flattens_tail({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -2.99)}).verdict
+    'partly'
+    """
+    intervals = sorted(k for dtype, k in tails if dtype == "float32")
+    if 1 not in intervals or len(intervals) < 2:
+        raise ValueError(f"the QR intervals must include 1 and another in float32, got {intervals}")
+    k = intervals[-1]
+    (head_1, tail_1), (head_k, tail_k) = tails[("float32", 1)], tails[("float32", k)]
+    kept, flattened = abs(head_k - head_1) <= head_tolerance, tail_k - tail_1 > tail_rise
+    return CLAIMS["vogt.qr_interval"].outcome(
+        "reproduced" if kept and flattened else "partly" if kept or flattened else "not reproduced",
+        paper_value="appendix C, Fig. 6",
+        measured=f"float32, QR every {k}: largest {head_k:+.3f} (every step {head_1:+.3f}), smallest {tail_k:+.3f} "
+                 f"(every step {tail_1:+.3f})",
+        criterion=f"largest exponent within {head_tolerance:g} of QR every step and smallest raised by more than "
+                  f"{tail_rise:g}: reproduced; one of the two: partly")
+
+
+#: The statistic of the spectrum that each sweep's claim is about, and the other one shown beside it.
+SWEEP_STATISTICS = {"charrnn": ("max_le", "mean_le"), "mocap": ("mean_le", "max_le")}
+
+
+def sweep_correlation(name: str, chosen: pd.DataFrame, seed: int = 0) -> tuple[Correlation, Correlation, Outcome]:
+    """Section 5.4 for sweep ``name`` (``charrnn`` or ``mocap``), its networks at their selected epochs in
+    ``chosen`` (columns ``valid_loss`` and the statistics): the Spearman correlation of the claimed statistic
+    with the validation loss, that of the other statistic, and the outcome. Both claims are of a negative
+    correlation: reproduced if ρ is negative and its 95 % bootstrap interval excludes 0, partly if ρ is
+    negative but the interval reaches 0.
+
+    Examples
+    --------
+    >>> chosen = pd.DataFrame({"max_le": [-0.9, -0.5, -0.3, -0.1], "mean_le": [-2.0, -1.9, -2.2, -2.1],
+    ...                        "valid_loss": [2.0, 1.8, 1.7, 1.5]})
+    >>> claimed, other, outcome = sweep_correlation("charrnn", chosen)
+    >>> claimed.rho, outcome.verdict
+    (-1.0, 'reproduced')
+    """
+    statistic, other = SWEEP_STATISTICS[name]
+    claimed = spearman_interval(chosen[statistic], chosen["valid_loss"], seed=seed)
+    claim = CLAIMS[f"vogt.{name}"]
+    if not math.isfinite(claimed.rho):
+        outcome = claim.not_run(f"too few networks with distinct values ({claimed.count}) for a correlation")
+    else:
+        negative = claimed.rho < 0
+        outcome = claim.outcome(
+            "reproduced" if negative and claimed.high < 0 else "partly" if negative else "not reproduced",
+            paper_value="negative ρ", measured=str(claimed),
+            criterion=f"ρ negative and its {claimed.level:.0%} bootstrap interval excluding 0: reproduced; ρ "
+                      "negative but the interval reaching 0: partly")
+    return claimed, spearman_interval(chosen[other], chosen["valid_loss"], seed=seed), outcome
+
+
+def spectrum_converges(converged: pd.DataFrame, selected: pd.Series) -> Outcome:
+    """Section 5.2: the spectrum converges to the trained network's within a few epochs, from below.
+
+    ``converged`` has, per network (``key``) and epoch, the mean squared difference ``msd`` and the mean
+    difference ``mean_difference`` to the spectrum at its selected epoch (``selected``, by key). Per network:
+    the mean difference negative at every earlier epoch, and the mean squared difference at the epoch before
+    the selected one below its value at the first; reproduced if every network with an earlier epoch passes.
+
+    Examples
+    --------
+    >>> converged = pd.DataFrame({"key": ["a"] * 3, "epoch": [0, 1, 2], "msd": [1.0, 0.1, 0.0],
+    ...                           "mean_difference": [-1.0, -0.2, 0.0]})
+    >>> spectrum_converges(converged, pd.Series({"a": 2})).verdict
+    'reproduced'
+    """
+    passed = []
+    for key, group in converged.groupby("key"):
+        before = group[group["epoch"] < selected[key]].sort_values("epoch")
+        if len(before):
+            passed.append(bool((before["mean_difference"] < 0).all() and before["msd"].iloc[-1] < before["msd"].iloc[0]
+                               if len(before) > 1 else before["mean_difference"].iloc[0] < 0))
+    return CLAIMS["vogt.convergence"].outcome(
+        by_share(passed), paper_value="Fig. 3 (CharRNN)", measured=f"{sum(passed)} of {len(passed)} networks",
+        criterion="per network: mean difference to the selected epoch's spectrum negative at every earlier epoch "
+                  "and the mean squared difference shrinking; reproduced if every network passes")
+
+
+def spectrum_cost(costs: pd.DataFrame, *, claimed: float = 0.01) -> Outcome:
+    """Section 5.3 and Table 1: a spectrum costs about 1/100 of the training to the selected epoch. ``costs``
+    has per task and device the ``fraction`` spectrum / training. Reproduced if every fraction is at most
+    3 × ``claimed`` (within a factor 3 of the claim, or below), partly if some are.
+
+    Examples
+    --------
+    >>> costs = pd.DataFrame({"task": ["charrnn"], "device": ["cpu"], "fraction": [0.02]})
+    >>> spectrum_cost(costs).verdict
+    'reproduced'
+    """
+    shown = ", ".join(f"{r.task} on {r.device}: 1/{1 / r.fraction:.0f}" for r in costs.itertuples())
+    return CLAIMS["vogt.cost"].outcome(
+        by_share([bool(f <= 3 * claimed) for f in costs["fraction"]]), paper_value=f"1/{1 / claimed:.0f}",
+        measured=shown, criterion=f"per task: spectrum seconds / training seconds to the selected epoch at most "
+                                  f"3 × 1/{1 / claimed:.0f} = {3 * claimed:g}")

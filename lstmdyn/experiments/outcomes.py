@@ -1,0 +1,137 @@
+"""One claim, one outcome: what a paper claims, and the value object that says whether this book's run holds it.
+
+A :class:`Claim` is a statement of a paper (where the paper makes it, which chapter tests it). Each claim has
+exactly one function, in :mod:`lstmdyn.experiments.claims_amrouche` or :mod:`lstmdyn.experiments.claims_vogt`,
+that takes the run's measurements and returns an :class:`Outcome`: the verdict, the criterion in words, and the
+measured and the paper's values. The chapter's sentence and the scorecard's row are both rendered from that
+outcome; the chapters' results files store outcomes (:meth:`Outcome.as_dict`), and the scorecard reads them
+without judging again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+__all__ = ["VERDICTS", "Claim", "Outcome", "Verdict", "by_share"]
+
+Verdict = Literal["reproduced", "partly", "not reproduced", "not run"]
+VERDICTS: tuple[Verdict, ...] = ("reproduced", "partly", "not reproduced", "not run")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of a paper, as this book tests it.
+
+    Attributes
+    ----------
+    key : str
+        A stable name, ``paper.claim`` (``"amrouche.mnist"``).
+    paper : str
+        The paper, as the pages cite it (``"Amrouche et al."``).
+    where : str
+        Where in the paper the claim is made (section, figure).
+    statement : str
+        The claim, in short, in this book's words.
+    chapter : str
+        The chapter page that tests it.
+
+    Examples
+    --------
+    >>> claim = Claim("demo.rises", "Someone et al.", "Fig. 1", "the value rises", "demo")
+    >>> claim.outcome("partly", paper_value="0.8", measured="0.7", criterion="rises: partly").verdict
+    'partly'
+    >>> claim.not_run("demo.json not found").criterion
+    'demo.json not found'
+    """
+
+    key: str
+    paper: str
+    where: str
+    statement: str
+    chapter: str
+
+    def outcome(self, verdict: Verdict, *, paper_value: str, measured: str, criterion: str) -> Outcome:
+        """This claim's :class:`Outcome`."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
+        return Outcome(self.key, self.paper, self.where, self.statement, self.chapter, paper_value, measured,
+                       verdict, criterion)
+
+    def not_run(self, reason: str) -> Outcome:
+        """The outcome of a claim whose measurements do not exist (yet): ``reason`` says why."""
+        return self.outcome("not run", paper_value="", measured="", criterion=reason)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What this book's run says of one :class:`Claim`.
+
+    Attributes
+    ----------
+    key, paper, where, claim, chapter : str
+        Those of the claim (``claim`` is its statement).
+    paper_value : str
+        The paper's value, as it states it.
+    measured : str
+        This book's value, formatted, at the profile that produced it.
+    verdict : {"reproduced", "partly", "not reproduced", "not run"}
+    criterion : str
+        The rule that decided the verdict, in words.
+
+    Examples
+    --------
+    >>> o = Claim("demo.rises", "Someone et al.", "Fig. 1", "the value rises", "demo").outcome(
+    ...     "reproduced", paper_value="0.8", measured="0.79", criterion="within 0.05 of 0.8")
+    >>> Outcome.from_dict(o.as_dict()) == o
+    True
+    >>> o.sentence()
+    'Someone et al. (Fig. 1): the value rises (0.8). Here: 0.79. Verdict: **reproduced** (within 0.05 of 0.8).'
+    """
+
+    key: str
+    paper: str
+    where: str
+    claim: str
+    chapter: str
+    paper_value: str
+    measured: str
+    verdict: Verdict
+    criterion: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The outcome as a plain mapping, for a results file."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> Outcome:
+        """The outcome a results file stored; a record with missing or unknown keys, or an unknown verdict,
+        is refused (``ValueError``)."""
+        names = {f.name for f in fields(cls)}
+        if set(record) != names:
+            raise ValueError(f"an outcome has the keys {sorted(names)}, got {sorted(record)}")
+        if record["verdict"] not in VERDICTS:
+            raise ValueError(f"unknown verdict {record['verdict']!r}")
+        return cls(**{name: str(record[name]) for name in names})
+
+    def sentence(self) -> str:
+        """The outcome as a chapter states it."""
+        if self.verdict == "not run":
+            return f"{self.paper} ({self.where}): {self.claim}. Not run here: {self.criterion}."
+        return (f"{self.paper} ({self.where}): {self.claim} ({self.paper_value}). Here: {self.measured}. "
+                f"Verdict: **{self.verdict}** ({self.criterion}).")
+
+
+def by_share(passed: Sequence[bool]) -> Verdict:
+    """``"reproduced"`` if every run passed the criterion, ``"partly"`` if some did, ``"not reproduced"``
+    if none did (and ``"not run"`` without runs).
+
+    Examples
+    --------
+    >>> by_share([True, True]), by_share([True, False]), by_share([False]), by_share([])
+    ('reproduced', 'partly', 'not reproduced', 'not run')
+    """
+    if not passed:
+        return "not run"
+    return "reproduced" if all(passed) else "partly" if any(passed) else "not reproduced"

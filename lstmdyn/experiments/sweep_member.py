@@ -1,0 +1,321 @@
+"""Chapter: *Lyapunov spectra of trained networks* (``notebooks/lyapunov_experiments.py``): one network of a
+sweep, trained and measured.
+
+The experiments of Vogt et al., section 5, train many LSTMs on one task with different hyperparameters and
+measure the Lyapunov spectrum of each:
+
+- **CharRNN** (Fig. 4a,b; appendix A.1): War and Peace, one LSTM layer without biases, dropout and learning
+  rate sampled, initialisation parameter 0.08;
+- **CMU motion capture** (Fig. 4c,d; appendix A.2): the initialisation parameter p from 0.05 to 0.5 at fixed
+  learning rate 0.05 and dropout 0.
+
+Each network is a :class:`SpectrumMember` of a sweep (:mod:`lstmdyn.sweeps`); :func:`train_and_measure` trains
+it, evaluating the validation loss and the h-state spectrum (10 test sequences of 100 steps, QR every step)
+after every epoch, epoch 0 being the initialisation, and at the end measures the network of the selected
+epoch once more in float64: its h and (h, c) spectra and its equilibrium without input. The paper's six
+highlighted networks of each task (its appendix A.3) are members too, named by their colour in the paper's
+figure. :data:`SWEEP_PROFILES` holds the sweeps' sizes at each profile, for the chapter and the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+from lstmdyn.data import char_sequences, load_war_and_peace
+from lstmdyn.data.mocap import mocap_sequences
+from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
+from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
+from lstmdyn.records import write_atomically
+from lstmdyn.training import SequenceModel, evaluate, train
+
+__all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES", "VALIDATION_BATCH",
+           "SpectrumMember", "charrnn_members", "member_task", "mocap_members", "spectrum_inputs", "sweep_members",
+           "train_and_measure"]
+
+TaskName = Literal["charrnn", "mocap"]
+
+PAPER_CHARRNN = {"blue": (0.034, 0.00301, 0.08), "orange": (0.000, 0.00319, 0.08),
+                 "green": (0.039, 0.00574, 0.08), "red": (0.028, 0.00055, 0.08),
+                 "purple": (0.014, 0.00153, 0.08), "brown": (0.106, 0.00485, 0.08)}
+PAPER_MOCAP = {"blue": (0.0, 0.05, 0.476), "orange": (0.0, 0.05, 0.305), "green": (0.0, 0.05, 0.196),
+               "red": (0.0, 0.05, 0.309), "purple": (0.0, 0.05, 0.059), "brown": (0.0, 0.05, 0.439)}
+#: Ranges of the sampled CharRNNs, covering the six networks above: log10 dropout uniform on
+#: [−3, log10 0.106] (the paper's range is not given; 0.001 stands in for its dropout 0) and the learning
+#: rate uniform on [0.00055, 0.00574].
+CHARRNN_DROPOUT = (1e-3, 0.106)
+CHARRNN_LR = (0.00055, 0.00574)
+
+
+
+
+@dataclass(frozen=True)
+class SpectrumMember:
+    """One network of a sweep: its task, sizes, hyperparameters and what its spectrum is computed on.
+
+    Attributes
+    ----------
+    task : {"charrnn", "mocap"}
+    hidden : int
+        LSTM units (the paper: 512 for CharRNN, 256 for motion capture).
+    epochs : int
+    lr, dropout, init : float
+        Learning rate, dropout on the LSTM's output, initialisation parameter p (weights uniform on ±p).
+    seed : int
+    samples, valid_samples : int, optional
+        Training and validation sequences (windows) used; None for all.
+    sequences, steps : int
+        The spectrum's test-split inputs: ``sequences`` sequences of ``steps`` steps (the paper: 10 × 100).
+    label : str
+        A name, such as the colour of one of the paper's highlighted networks; "" for a sampled one.
+    epoch_dtype : {"float64", "float32"}
+        The dtype of the spectra measured after every epoch; the selected epoch's spectra are measured again
+        in float64 at the end.
+
+    Examples
+    --------
+    >>> SpectrumMember("charrnn", hidden=8, epochs=1, lr=1e-3).epoch_dtype
+    'float64'
+    """
+
+    task: TaskName
+    hidden: int
+    epochs: int
+    lr: float
+    dropout: float = 0.0
+    init: float = 0.08
+    seed: int = 0
+    samples: int | None = None
+    valid_samples: int | None = None
+    sequences: int = 10
+    steps: int = 100
+    label: str = ""
+    epoch_dtype: Literal["float64", "float32"] = "float64"
+
+
+def member_task(member: SpectrumMember) -> Task:
+    """The member's :class:`~lstmdyn.experiments.tasks.Task` with its hyperparameters set.
+
+    Examples
+    --------
+    >>> member_task(SpectrumMember("charrnn", hidden=8, epochs=1, lr=2e-3, samples=10)).config.lr
+    0.002
+    """
+    if member.task == "charrnn":
+        task = war_and_peace_task(member.hidden, samples=member.samples, seed=member.seed)
+    elif member.task == "mocap":
+        task = mocap_task(member.hidden, samples=member.samples, seed=member.seed)
+    else:
+        raise ValueError(f"unknown task {member.task!r}: expected 'charrnn' or 'mocap'")
+    task.model.dropout.p = member.dropout
+    task.config.lr, task.config.init = member.lr, member.init
+    task.valid = first_samples(task.valid, member.valid_samples)
+    return task
+
+
+def spectrum_inputs(task: TaskName, sequences: int = 10, steps: int = 100) -> torch.Tensor:
+    """Test-split inputs for the spectrum: ``sequences`` non-overlapping stretches of ``steps`` steps.
+
+    CharRNN: character ids (sequences, steps) from the start of the test text. Motion capture: normalised
+    frames (sequences, steps, 20), the test recordings cut into stretches taken in turn from each
+    recording (the four recordings give 15 stretches of 100 frames).
+
+    Examples
+    --------
+    >>> spectrum_inputs("charrnn", 2, 5).shape
+    torch.Size([2, 5])
+    """
+    if task == "charrnn":
+        return char_sequences(load_war_and_peace()[0]["test"], steps)[0][:sequences]
+    recordings = list(mocap_sequences()[0]["test"].values())
+    stretches = [[r[i:i + steps] for i in range(0, len(r) - steps + 1, steps)] for r in recordings]
+    order = [s for turn in range(max(map(len, stretches))) for group in stretches if turn < len(group)
+             for s in [group[turn]]]
+    if len(order) < sequences:
+        raise ValueError(f"the motion-capture test recordings hold {len(order)} stretches of {steps} frames, "
+                         f"fewer than {sequences}")
+    return torch.tensor(np.array(order[:sequences]), dtype=torch.float32)
+
+
+#: Sequences per validation batch, by device type: larger batches fill a GPU (measured on the performance page)
+VALIDATION_BATCH = {"cpu": 256, "cuda": 1024}
+
+
+def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cpu"
+                      ) -> tuple[dict, list[dict]]:
+    """Train ``member`` in ``directory``, measuring after every epoch; resume from what is there.
+
+    After every epoch (and at the initialisation, epoch 0) the validation loss and the h-state spectrum (in
+    ``member.epoch_dtype``) are measured and written as ``epoch_EEE.json``; the weights with the lowest
+    validation loss so far are kept as ``best.pt`` and only the latest training checkpoint is kept. Called
+    again, it resumes from that checkpoint (measuring it first if it was not), or goes straight to the final
+    measurements if every epoch was measured.
+
+    Returns
+    -------
+    summary : dict
+        At the selected epoch (the lowest validation loss after epoch 0): ``selected_epoch``,
+        ``valid_loss``, and, measured once at the end in float64, ``max_le``, ``mean_le`` (h state),
+        ``max_le_hc``, ``mean_le_hc`` (the full state), ``spectral_radius`` and ``max_real`` at the equilibrium
+        of the network without input (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`);
+        ``train_seconds`` (training to that epoch, measurements excluded), ``spectrum_seconds`` (median over
+        epochs), ``final_seconds`` (the final measurements), ``initial_loss``.
+    rows : list of dict
+        Per epoch: ``epoch``, ``step``, ``valid_loss``, ``train_seconds``, ``validation_seconds``,
+        ``spectrum_seconds``, ``max_le``, ``mean_le``, ``spectrum``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> member = SpectrumMember("charrnn", hidden=4, epochs=1, lr=1e-3, samples=50, valid_samples=10, sequences=2,
+    ...                         steps=20)
+    >>> summary, rows = train_and_measure(member, Path(tempfile.mkdtemp()))
+    >>> summary["selected_epoch"], [r["epoch"] for r in rows]      # epoch 0 is the initialisation
+    (1, [0, 1])
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    task = member_task(member)
+    per_epoch = task.train.count(task.config.batch_size)
+    task.config.epochs, task.config.checkpoint_every, task.config.device = member.epochs, per_epoch, device
+    inputs = spectrum_inputs(member.task, member.sequences, member.steps)
+    epoch_dtype = getattr(torch, member.epoch_dtype)
+    validation_batch = VALIDATION_BATCH.get(torch.device(device).type, 256)
+    rows = {int(p.stem.split("_")[1]): json.loads(p.read_text()) for p in directory.glob("epoch_*.json")}
+    clock = time.perf_counter()
+
+    def measure(step: int, model: SequenceModel, path: Path | None) -> None:
+        nonlocal clock
+        train_seconds = time.perf_counter() - clock if step else 0.0
+        epoch = step // per_epoch
+        start = time.perf_counter()
+        valid_loss = evaluate(model, task.valid, validation_batch)
+        validation_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        spectrum = model_spectrum(model, inputs, dtype=epoch_dtype)
+        spectrum_seconds = time.perf_counter() - start
+        earlier = [r["valid_loss"] for e, r in rows.items() if 1 <= e < epoch]
+        if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
+            write_atomically(directory / "best.pt", lambda p: torch.save(model.state_dict(), p))
+        rows[epoch] = {"epoch": epoch, "step": step, "valid_loss": valid_loss, "train_seconds": train_seconds,
+                       "validation_seconds": validation_seconds, "spectrum_seconds": spectrum_seconds,
+                       "max_le": float(spectrum[0]), "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
+        write_atomically(directory / f"epoch_{epoch:03d}.json", lambda p: p.write_text(json.dumps(rows[epoch])))
+        for old in directory.glob("step_*.pt"):
+            if path is not None and old.name < path.name:
+                old.unlink()
+        clock = time.perf_counter()
+
+    checkpoints = sorted(directory.glob("step_*.pt"))
+    last = checkpoints[-1] if checkpoints else None
+    if member.epochs not in rows or not (directory / "best.pt").exists():
+        if last is not None and int(last.stem.split("_")[1]) // per_epoch not in rows:
+            saved = torch.load(last, weights_only=False)
+            task.model.load_state_dict(saved["model"])
+            measure(saved["step"], task.model.to(device), last)
+        if last is None or int(last.stem.split("_")[1]) < member.epochs * per_epoch:
+            train(task.model, task.train, task.config, checkpoint_dir=directory, on_checkpoint=measure,
+                  resume_from=last, progress=False, checkpoint_at_start=last is None)
+    for old in directory.glob("step_*.pt"):
+        old.unlink()
+    ordered = [rows[e] for e in sorted(rows)]
+    trained = [r for r in ordered if r["epoch"] >= 1] or ordered
+    best = min(trained, key=lambda r: r["valid_loss"])
+    start = time.perf_counter()
+    task.model.load_state_dict(torch.load(directory / "best.pt", map_location=device) if best["epoch"] else
+                               task.model.state_dict())
+    h, hc = (model_spectrum(task.model.to(device), inputs, state=state) for state in ("h", "hc"))
+    summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
+               "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
+               **equilibrium_measures(task.model),
+               "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
+               "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
+               "final_seconds": time.perf_counter() - start, "initial_loss": ordered[0]["valid_loss"]}
+    return summary, ordered
+
+
+def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, samples: int | None = None,
+                    valid_samples: int | None = None, named: int = 6, seed: int = 0,
+                    epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
+    """``networks`` CharRNNs with dropout and learning rate sampled (see :data:`CHARRNN_DROPOUT`,
+    :data:`CHARRNN_LR`; seeded by ``seed``), then the first ``named`` of the paper's six networks.
+
+    Examples
+    --------
+    >>> members = charrnn_members(3, hidden=16, named=2)
+    >>> len(members), [m.label for m in members][-2:], all(1e-3 <= m.dropout <= 0.106 for m in members[:3])
+    (5, ['blue', 'orange'], True)
+    """
+    rng = np.random.default_rng(seed)
+    log_dropout = rng.uniform(*np.log10(CHARRNN_DROPOUT), networks)
+    rates = rng.uniform(*CHARRNN_LR, networks)
+    common = {"task": "charrnn", "hidden": hidden, "epochs": epochs, "samples": samples,
+              "valid_samples": valid_samples, "seed": seed, "init": 0.08, "epoch_dtype": epoch_dtype}
+    sampled = [SpectrumMember(lr=round(float(lr), 6), dropout=round(float(10 ** d), 4), **common)
+               for d, lr in zip(log_dropout, rates, strict=True)]
+    paper = [SpectrumMember(lr=lr, dropout=d, label=colour, **common)
+             for colour, (d, lr, _) in list(PAPER_CHARRNN.items())[:named]]
+    return sampled + paper
+
+
+def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: int = 6, seed: int = 0,
+                  epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
+    """Motion-capture networks with ``values`` initialisation parameters p evenly from 0.05 to 0.5, then
+    the first ``named`` of the paper's six; learning rate 0.05, dropout 0.
+
+    Examples
+    --------
+    >>> [m.init for m in mocap_members(3, named=1)]
+    [0.05, 0.275, 0.5, 0.476]
+    """
+    common = {"task": "mocap", "hidden": hidden, "epochs": epochs, "seed": seed, "lr": 0.05, "dropout": 0.0,
+              "epoch_dtype": epoch_dtype}
+    grid = [SpectrumMember(init=round(float(p), 4), **common) for p in np.linspace(0.05, 0.5, values)]
+    paper = [SpectrumMember(init=p, label=colour, **common) for colour, (_, _, p) in
+             list(PAPER_MOCAP.items())[:named]]
+    return grid + paper
+
+
+def sweep_members(name: Literal["charrnn", "mocap"], p: dict) -> list[SpectrumMember]:
+    """The members of sweep ``name`` for the parameters ``p`` of the chapter's notebook (its ``char_*`` or
+    ``mocap_*`` parameters, ``seed`` and ``epoch_dtype``), or of :data:`SWEEP_PROFILES`: the command line and
+    the chapter run the same members.
+
+    Examples
+    --------
+    >>> p = {"seed": 0, "char_networks": 2, "char_named": 1, "char_hidden": 8, "char_epochs": 1,
+    ...      "char_samples": 100, "char_valid": 20}
+    >>> [(m.hidden, m.samples, m.label) for m in sweep_members("charrnn", p)]
+    [(8, 100, ''), (8, 100, ''), (8, 100, 'blue')]
+    """
+    if name == "charrnn":
+        return charrnn_members(p["char_networks"], hidden=p["char_hidden"], epochs=p["char_epochs"],
+                               samples=p["char_samples"], valid_samples=p["char_valid"], named=p["char_named"],
+                               seed=p["seed"], epoch_dtype=p.get("epoch_dtype", "float64"))
+    if name == "mocap":
+        return mocap_members(p["mocap_values"], hidden=p["mocap_hidden"], epochs=p["mocap_epochs"],
+                             named=p["mocap_named"], seed=p["seed"], epoch_dtype=p.get("epoch_dtype", "float64"))
+    raise ValueError(f"unknown sweep {name!r}: expected 'charrnn' or 'mocap'")
+
+
+#: The sizes of the two sweeps at each profile: the parameters of the chapter *Lyapunov spectra of trained
+#: networks* that :func:`sweep_members` reads (the quick values are the chapter's defaults; the paper's sizes are
+#: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text; motion capture at
+#: 256 units, its p grid, 100 epochs, which the paper does not state).
+SWEEP_PROFILES = {
+    "smoke": {"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
+              "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
+    "quick": {"char_networks": 6, "char_named": 6, "char_hidden": 128, "char_epochs": 3, "char_samples": 5000,
+              "char_valid": 500, "mocap_values": 10, "mocap_named": 6, "mocap_hidden": 64, "mocap_epochs": 30},
+    "paper": {"char_networks": 60, "char_named": 6, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618,
+              "char_valid": 3202, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256, "mocap_epochs": 100},
+}
+for _sizes in SWEEP_PROFILES.values():
+    _sizes |= {"seed": 0, "epoch_dtype": "float64"}

@@ -1,0 +1,184 @@
+"""Chapter: *Lyapunov spectra of trained networks* (``notebooks/lyapunov_experiments.py``): the tables of a
+sweep read for the page.
+
+From the two tables a sweep writes (:class:`~lstmdyn.sweeps.SweepTables`: one row per member, one per evaluated
+epoch): the networks at their selected epochs, how each spectrum approaches its final one (Vogt et al. Fig. 3),
+how early an epoch's spectrum ranks the networks by their final loss, what a spectrum costs against training
+(Table 1), and the chapter's results file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+
+from lstmdyn.experiments.outcomes import Outcome
+from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
+from lstmdyn.records import json_ready
+
+__all__ = ["MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout", "ranking_epoch",
+           "results_record", "selected_rows"]
+
+
+def selected_rows(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """The epoch rows of the finished members at their selected epochs (one row per member).
+
+    Examples
+    --------
+    >>> epochs = pd.DataFrame({"key": ["a", "a", "b"], "epoch": [1, 2, 1], "valid_loss": [2.0, 1.5, 3.0]})
+    >>> members = pd.DataFrame({"key": ["a", "b"], "status": ["finished", "failed"], "selected_epoch": [2, 1]})
+    >>> selected_rows(epochs, members)[["key", "epoch"]].values.tolist()
+    [['a', 2]]
+    """
+    finished = members[members["status"] == "finished"][["key", "selected_epoch"]]
+    merged = epochs.merge(finished, on="key")
+    return merged[merged["epoch"] == merged["selected_epoch"]].reset_index(drop=True)
+
+
+def convergence(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Per member and epoch: the mean squared difference and the mean difference of the spectrum to the
+    spectrum at the selected epoch (Vogt et al., Fig. 3); a negative mean difference is a spectrum below
+    its final one. Columns ``key``, ``epoch``, ``msd``, ``mean_difference``.
+
+    Examples
+    --------
+    >>> epochs = pd.DataFrame({"key": ["a"] * 3, "epoch": [0, 1, 2],
+    ...                        "spectrum": [[-2.0, -3.0], [-1.0, -2.0], [-1.0, -2.0]]})
+    >>> members = pd.DataFrame({"key": ["a"], "status": ["finished"], "selected_epoch": [2]})
+    >>> convergence(epochs, members)[["epoch", "msd", "mean_difference"]].values.tolist()
+    [[0.0, 1.0, -1.0], [1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]
+    """
+    final = {r.key: np.asarray(r.spectrum) for r in selected_rows(epochs, members).itertuples()}
+    out = [{"key": r.key, "epoch": r.epoch, "msd": float(np.mean((np.asarray(r.spectrum) - final[r.key]) ** 2)),
+            "mean_difference": float(np.mean(np.asarray(r.spectrum) - final[r.key]))}
+           for r in epochs.itertuples() if r.key in final]
+    return pd.DataFrame(out)
+
+
+def early_ranking(epochs: pd.DataFrame, members: pd.DataFrame, statistic: str,
+                  correlation: Callable[..., Correlation] = spearman_interval) -> pd.DataFrame:
+    """Epoch by epoch: how well ``statistic`` (``"max_le"``, ``"mean_le"``) at that epoch, and the
+    validation loss at that epoch, rank the networks by their final (selected) validation loss.
+
+    Columns ``epoch``, ``statistic_rho``, ``low``, ``high`` (the statistic against the final loss) and
+    ``loss_rho`` (that epoch's loss against the final loss).
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"key": list("abc"), "status": "finished", "valid_loss": [1.0, 2.0, 3.0]})
+    >>> epochs = pd.DataFrame({"key": list("abc"), "epoch": 1, "max_le": [-0.1, -0.2, -0.3],
+    ...                        "valid_loss": [1.1, 2.1, 3.1]})
+    >>> early_ranking(epochs, members, "max_le")[["epoch", "statistic_rho", "loss_rho"]].values.tolist()
+    [[1.0, -1.0, 1.0]]
+    """
+    final = members[members["status"] == "finished"].set_index("key")["valid_loss"]
+    rows = []
+    for epoch, group in epochs[epochs["key"].isin(final.index)].groupby("epoch"):
+        target = final.loc[group["key"]].to_numpy()
+        c = correlation(group[statistic].to_numpy(), target)
+        rows.append({"epoch": epoch, "statistic_rho": c.rho, "low": c.low, "high": c.high,
+                     "loss_rho": spearman(group["valid_loss"].to_numpy(), target)})
+    return pd.DataFrame(rows)
+
+
+def ranking_epoch(ranking: pd.DataFrame, final_rho: float, tolerance: float = 0.1) -> int | None:
+    """The first epoch from which on the statistic's ρ with the final loss has the sign of ``final_rho`` (its
+    value at the selected epochs) and stays within ``tolerance`` of it in magnitude; None if it never settles.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame({"epoch": [0, 1, 2, 3], "statistic_rho": [0.1, -0.5, -0.65, -0.7]})
+    >>> ranking_epoch(ranking, -0.7)
+    2
+    """
+    close = (np.sign(ranking["statistic_rho"]) == np.sign(final_rho)) & (
+        (ranking["statistic_rho"].abs() - abs(final_rho)).abs() <= tolerance)
+    epochs = ranking["epoch"].to_numpy()
+    for k in range(len(epochs)):
+        if close.iloc[k:].all():
+            return int(epochs[k])
+    return None
+
+
+def early_readout(task: str, ranking: pd.DataFrame, final: Correlation, tolerance: float = 0.1
+                  ) -> tuple[int | None, str]:
+    """From which epoch the statistic ranks the networks as at the selected epoch, and the sentence that says
+    so: ``(epoch or None, sentence)``. Without a ranking at the selected epoch (its interval reaches 0) there
+    is no early readout to look for, and the sentence says that instead.
+
+    Examples
+    --------
+    >>> ranking = pd.DataFrame({"epoch": [1, 2, 3], "statistic_rho": [-0.2, -0.6, -0.7],
+    ...                         "loss_rho": [0.5, 0.9, 1.0]})
+    >>> epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.3, 12))
+    >>> epoch, sentence.split(";")[1]
+    (2, " that epoch's validation loss ranks them with ρ = +0.90.")
+    >>> early_readout("mocap", ranking, Correlation(0.2, -0.4, 0.7, 16))[0] is None
+    True
+    """
+    if not final.excludes_zero:
+        return None, (f"{task}: at the selected epoch the statistic does not rank the networks ({final}: the "
+                      "interval reaches 0), so there is no early readout to look for.")
+    epoch = ranking_epoch(ranking, final.rho, tolerance)
+    if epoch is None:
+        return None, (f"{task}: the statistic's correlation with the final loss does not settle within "
+                      f"{tolerance:g} of its final value {final.rho:+.2f} before the last epoch.")
+    loss_then = float(ranking.loc[ranking["epoch"] == epoch, "loss_rho"].iloc[0])
+    return epoch, (f"{task}: from epoch {epoch} of {int(ranking['epoch'].iloc[-1])} on, the statistic ranks the "
+                   f"networks by their final loss as at the selected epoch (ρ within {tolerance:g} of "
+                   f"{final.rho:+.2f}); that epoch's validation loss ranks them with ρ = {loss_then:+.2f}.")
+
+
+def cost_table(members: pd.DataFrame) -> pd.DataFrame:
+    """Per task and device (Table 1): the mean selected epoch, the mean training seconds to it, the median
+    seconds of one spectrum and their ratio (spectrum / training).
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"key": ["a"], "status": ["finished"], "task": ["mocap"], "device": ["cpu"],
+    ...                         "selected_epoch": [3], "train_seconds": [20.0], "spectrum_seconds": [0.2]})
+    >>> cost_table(members)[["task", "fraction"]].values.tolist()
+    [['mocap', 0.01]]
+    """
+    finished = members[members["status"] == "finished"]
+    table = finished.groupby(["task", "device"]).agg(networks=("key", "size"), epochs=("selected_epoch", "mean"),
+                                                     train_seconds=("train_seconds", "mean"),
+                                                     spectrum_seconds=("spectrum_seconds", "median"))
+    table["fraction"] = table["spectrum_seconds"] / table["train_seconds"]
+    return table.reset_index()
+
+
+MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
+                  "max_le", "mean_le", "max_le_hc", "mean_le_hc", "spectral_radius", "max_real", "device"]
+
+
+def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFrame,
+                   outcomes: Sequence[Outcome]) -> dict:
+    """The chapter's key numbers for its results file (the keys are documented on the chapter page).
+
+    ``sweeps`` maps a sweep's name to ``tables`` (its :class:`~lstmdyn.sweeps.SweepTables`), ``statistic``,
+    ``spearman`` and ``spearman_other`` (:class:`~lstmdyn.experiments.rank_correlation.Correlation`) and
+    ``ranking_epoch``. NaN becomes null.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame([{c: 0 for c in MEMBER_COLUMNS} | {"status": "finished", "max_le": float("nan")}])
+    >>> from lstmdyn.sweeps import SweepTables
+    >>> sweep = {"tables": SweepTables(members, pd.DataFrame()), "statistic": "max_le", "ranking_epoch": None,
+    ...          "spearman": Correlation(-0.5, -0.9, 0.1, 5), "spearman_other": Correlation(0.1, -0.5, 0.6, 5)}
+    >>> record = results_record("smoke", {"charrnn": sweep}, pd.DataFrame(), [])
+    >>> record["sweeps"]["charrnn"]["members"][0]["max_le"], record["sweeps"]["charrnn"]["spearman"]["rho"]
+    (None, -0.5)
+    """
+    out = {}
+    for name, s in sweeps.items():
+        t = s["tables"]
+        out[name] = {"networks": len(t.members), "failed": int((t.members["status"] == "failed").sum()),
+                     "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
+                     "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
+                     "members": t.finished[MEMBER_COLUMNS].to_dict("records")}
+    return json_ready({"profile": profile, "sweeps": out, "cost": costs.to_dict("records"),
+                       "outcomes": [o.as_dict() for o in outcomes]})

@@ -1,0 +1,68 @@
+"""The claims of Amrouche et al.: each criterion fed values on both sides of its threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstmdyn.experiments.claims_amrouche import (
+    CLAIMS,
+    mnist_rises,
+    nottingham_crosses,
+    ptb_near_circle,
+    published_ptb,
+    task_ordering,
+)
+
+STEPS = [0, 200, 400, 600]
+
+
+@pytest.mark.parametrize(("final", "verdict"), [(0.81, "reproduced"), (0.859, "reproduced"), (0.861, "partly"),
+                                                (0.70, "partly")])
+def test_mnist_needs_a_rise_to_within_the_tolerance_of_081(final, verdict):
+    assert mnist_rises([(STEPS, [0.3, 0.5, 0.6, final])]).verdict == verdict
+
+
+def test_mnist_without_a_rise_is_not_reproduced_even_near_081():
+    assert mnist_rises([(STEPS, [0.95, 0.9, 0.85, 0.81])]).verdict == "not reproduced"
+
+
+def test_mnist_is_partly_reproduced_where_some_seeds_pass():
+    runs = [(STEPS, [0.3, 0.5, 0.6, 0.8]), (STEPS, [0.9, 0.8, 0.85, 0.7])]
+    outcome = mnist_rises(runs)
+    assert outcome.verdict == "partly" and "over 2 seeds" in outcome.measured
+
+
+@pytest.mark.parametrize(("pair", "verdict"), [
+    ([0.995, 0.985], "reproduced"), ([0.995, 0.979], "not reproduced"), ([0.999, 0.981], "reproduced"),
+    ([0.99 * np.exp(0.2j), 0.99 * np.exp(-0.2j)], "not reproduced"),  # moduli 0.99, real parts 0.97
+])
+def test_ptb_needs_two_moduli_and_real_parts_near_099(pair, verdict):
+    eigenvalues = np.array([*pair, 0.5, -0.3], dtype=complex)
+    assert ptb_near_circle([eigenvalues]).verdict == verdict
+    assert published_ptb(eigenvalues).verdict == verdict  # one criterion for the trained and the published network
+
+
+def test_the_published_network_names_the_moduli_near_the_claim_when_the_largest_are_not():
+    outcome = published_ptb(np.array([1.19, 1.19, 0.99, 0.984, 0.3]))
+    assert outcome.verdict == "not reproduced" and "0.990 and 0.984, are the ones near 0.99" in outcome.measured
+
+
+@pytest.mark.parametrize(("radii", "reals", "verdict"), [
+    ([0.9, 1.02], [0.5, 0.6], "reproduced"), ([0.9, 0.99], [0.5, 0.6], "not reproduced"),
+    ([0.9, 1.02], [0.5, 1.02], "not reproduced")])
+def test_nottingham_needs_the_radius_above_one_and_every_real_part_below(radii, reals, verdict):
+    assert nottingham_crosses([(radii, reals)]).verdict == verdict
+
+
+@pytest.mark.parametrize(("radii", "verdict"), [
+    ((0.8, 0.95, 1.02), "reproduced"), ((0.8, 1.1, 1.0), "partly"), ((0.9, 0.8, 1.0), "partly"),
+    ((1.07, 0.84, 1.0), "not reproduced"), ((0.9, 0.9, 0.95), "partly")])
+def test_the_ordering_is_strict_and_counts_the_pairs_in_order(radii, verdict):
+    outcome = task_ordering(dict(zip(("mnist", "ptb", "nottingham"), radii, strict=True)))
+    assert outcome.verdict == verdict and outcome.key == "amrouche.ordering"
+
+
+def test_every_claim_is_judged_in_one_of_the_book_chapters():
+    assert {claim.chapter for claim in CLAIMS.values()} == {"equilibria", "equilibria_training"}
+    assert all(key.startswith("amrouche.") for key in CLAIMS)

@@ -1,0 +1,77 @@
+"""The claims of Vogt et al.: each criterion fed values on both sides of its threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmdyn.experiments.claims_vogt import (
+    CLAIMS,
+    WARMUP_EFFECT,
+    qr_interval_flattens_tail,
+    spectrum_converges,
+    spectrum_cost,
+    sweep_correlation,
+    warmup_removes_bias,
+)
+
+
+@pytest.mark.parametrize(("cold", "warm", "verdict"), [(0.4, 0.19, "reproduced"), (0.4, 0.21, "partly"),
+                                                        (-0.4, 0.39, "partly"), (0.1, 0.1, "not reproduced")])
+def test_the_warmup_must_halve_the_bias_to_reproduce_and_reduce_it_for_partly(cold, warm, verdict):
+    outcome = warmup_removes_bias(cold, warm)
+    assert outcome.verdict == verdict and WARMUP_EFFECT[verdict]
+
+
+@pytest.mark.parametrize(("head", "tail", "verdict"), [(-0.505, -2.0, "reproduced"), (-0.52, -2.0, "partly"),
+                                                        (-0.505, -2.95, "partly"), (-0.6, -2.95, "not reproduced")])
+def test_the_qr_interval_keeps_the_head_and_raises_the_tail(head, tail, verdict):
+    tails = {("float32", 1): (-0.5, -3.0), ("float32", 5): (-0.5, -2.5), ("float32", 20): (head, tail)}
+    assert qr_interval_flattens_tail(tails).verdict == verdict
+
+
+def test_the_qr_interval_needs_qr_every_step_among_the_intervals():
+    with pytest.raises(ValueError, match="must include 1"):
+        qr_interval_flattens_tail({("float32", 5): (-0.5, -2.0), ("float32", 20): (-0.5, -1.0)})
+
+
+def _chosen(statistic: np.ndarray, loss: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"max_le": statistic, "mean_le": -statistic, "valid_loss": loss})
+
+
+def test_a_sweep_correlation_of_the_claimed_sign_with_an_interval_below_zero_is_reproduced():
+    x = np.linspace(-1, 0, 20)
+    claimed, other, outcome = sweep_correlation("charrnn", _chosen(x, -x + 0.01 * np.sin(40 * x)))
+    assert claimed.rho < -0.9 and outcome.verdict == "reproduced" and other.rho > 0.9
+
+
+def test_a_sweep_correlation_of_the_other_sign_is_not_reproduced():
+    x = np.linspace(-1, 0, 20)
+    assert sweep_correlation("charrnn", _chosen(x, x))[2].verdict == "not reproduced"
+    assert sweep_correlation("mocap", _chosen(-x, x))[2].verdict == "not reproduced"  # mocap: mean_le = x
+
+
+def test_a_sweep_correlation_needs_networks_that_differ():
+    outcome = sweep_correlation("charrnn", _chosen(np.zeros(5), np.arange(5.0)))[2]
+    assert outcome.verdict == "not run" and "too few networks" in outcome.criterion
+
+
+def test_convergence_from_below_needs_every_earlier_epoch_below_and_a_shrinking_difference():
+    converged = pd.DataFrame({"key": ["a"] * 4 + ["b"] * 4, "epoch": [0, 1, 2, 3] * 2,
+                              "msd": [1.0, 0.5, 0.1, 0.0, 1.0, 0.5, 0.1, 0.0],
+                              "mean_difference": [-1.0, -0.5, -0.1, 0.0, -1.0, 0.2, -0.1, 0.0]})
+    selected = pd.Series({"a": 3, "b": 3})
+    outcome = spectrum_converges(converged, selected)
+    assert outcome.verdict == "partly" and outcome.measured == "1 of 2 networks"
+    assert spectrum_converges(converged[converged["key"] == "a"], selected).verdict == "reproduced"
+
+
+@pytest.mark.parametrize(("fraction", "verdict"), [(0.029, "reproduced"), (0.031, "not reproduced")])
+def test_the_cost_must_be_within_three_times_the_papers_fraction(fraction, verdict):
+    outcome = spectrum_cost(pd.DataFrame({"task": ["charrnn"], "device": ["cpu"], "fraction": [fraction]}))
+    assert outcome.verdict == verdict and "0.03" in outcome.criterion
+
+
+def test_every_claim_is_judged_in_one_of_the_book_chapters():
+    assert {claim.chapter for claim in CLAIMS.values()} == {"lyapunov", "lyapunov_experiments"}

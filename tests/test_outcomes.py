@@ -1,0 +1,40 @@
+"""Outcomes: a claim's verdict as a value object that survives its results file and refuses damage."""
+
+from __future__ import annotations
+
+import pytest
+
+from lstmdyn.experiments.outcomes import VERDICTS, Claim, Outcome, by_share
+
+CLAIM = Claim("demo.rises", "Someone et al.", "Fig. 1", "the value rises", "demo")
+
+
+@pytest.mark.parametrize("verdict", VERDICTS)
+def test_an_outcome_round_trips_through_its_dict(verdict):
+    outcome = CLAIM.outcome(verdict, paper_value="0.8", measured="0.7", criterion="rises")
+    assert Outcome.from_dict(outcome.as_dict()) == outcome
+
+
+@pytest.mark.parametrize("change", [{"verdict": "sort of"}, {"note": "typed"}, {"criterion": None}])
+def test_a_damaged_outcome_is_refused(change):
+    record = CLAIM.outcome("partly", paper_value="0.8", measured="0.7", criterion="rises").as_dict()
+    record.update(change)
+    if change.get("criterion", "") is None:
+        del record["criterion"]
+    with pytest.raises(ValueError):
+        Outcome.from_dict(record)
+
+
+def test_a_claim_refuses_an_unknown_verdict():
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        CLAIM.outcome("maybe", paper_value="", measured="", criterion="")
+
+
+def test_the_sentence_states_the_verdict_or_why_it_did_not_run():
+    assert "**reproduced**" in CLAIM.outcome("reproduced", paper_value="1", measured="1", criterion="c").sentence()
+    assert CLAIM.not_run("no data").sentence().endswith("Not run here: no data.")
+
+
+def test_by_share_needs_every_run_to_reproduce():
+    assert [by_share(p) for p in ([True], [True, False], [False, False], [])] == [
+        "reproduced", "partly", "not reproduced", "not run"]

@@ -1,0 +1,27 @@
+"""Spearman correlations with bootstrap intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
+
+
+def test_spearman_interval_brackets_rho_and_is_nan_for_constant_inputs():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    c = spearman_interval(x, -x + 0.3 * rng.normal(size=40))
+    assert c.rho < -0.8 and c.low <= c.rho <= c.high < 0
+    assert np.isnan(spearman_interval([1, 1, 1, 1], [1, 2, 3, 4]).rho)
+
+
+def test_spearman_is_the_pearson_correlation_of_the_ranks():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    ranks = [np.argsort(np.argsort(v)) for v in (x, y)]
+    assert abs(spearman(x, y) - np.corrcoef(*ranks)[0, 1]) < 1e-12
+
+
+def test_an_interval_excludes_zero_only_on_one_side_of_it():
+    assert Correlation(-0.5, -0.8, -0.1, 10).excludes_zero and Correlation(0.5, 0.1, 0.8, 10).excludes_zero
+    assert not Correlation(-0.2, -0.6, 0.3, 10).excludes_zero

@@ -1,0 +1,108 @@
+"""One member of a sweep: trained and measured epoch by epoch, resumed after a kill, its final measurements
+in float64; the sweeps' sizes per profile as the chapter and the command line read them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT
+
+from lstmdyn.book.parameters import declared_parameters
+from lstmdyn.book.profiles import NOTEBOOKS
+from lstmdyn.experiments.both_tools import model_spectrum
+from lstmdyn.experiments.sweep_member import (
+    SWEEP_PROFILES,
+    SpectrumMember,
+    member_task,
+    spectrum_inputs,
+    sweep_members,
+    train_and_measure,
+)
+from lstmdyn.sweeps import member_key, read_sweep, run_sweep
+
+TESTS = str(Path(__file__).parent)
+
+
+MEMBER = SpectrumMember("charrnn", hidden=24, epochs=4, lr=3e-3, samples=3000, valid_samples=50, sequences=3,
+                        steps=30)
+KILLED_RUN = f"""
+import sys
+sys.path.insert(0, {TESTS!r})
+from lstmdyn.experiments.sweep_member import SpectrumMember, train_and_measure
+from lstmdyn.sweeps import run_sweep
+run_sweep("killed", [SpectrumMember(**{MEMBER.__dict__!r})], train_and_measure, results=sys.argv[1], workers=1,
+          device="cpu", progress=False)
+"""
+
+
+def test_a_killed_sweep_resumes_its_member_from_the_last_checkpoint(tmp_path):
+    """Kill the whole process group (client and workers) after the first trained epoch; run again."""
+    run = tmp_path / "killed" / "runs" / member_key(MEMBER)
+    process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path)], start_new_session=True,
+                               stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(1200):
+            if (run / "epoch_001.json").exists() or process.poll() is not None:
+                break
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert (run / "epoch_001.json").exists() and not (run / "epoch_004.json").exists(), "killed too late"
+    assert read_sweep("killed", tmp_path).members.empty
+    first = {p.name: p.stat().st_mtime_ns for p in run.glob("epoch_*.json")}
+
+    tables = run_sweep("killed", [MEMBER], train_and_measure, results=tmp_path, workers=1, device="cpu",
+                       progress=False)
+    assert list(tables.members["status"]) == ["finished"]
+    assert {p: (run / p).stat().st_mtime_ns for p in first} == first  # measured epochs are not measured again
+    assert sorted(tables.epochs["epoch"]) == [0, 1, 2, 3, 4] and not list(run.glob("step_*.pt"))
+
+    torch.set_num_threads(1)
+    _, rows = train_and_measure(MEMBER, tmp_path / "uninterrupted", "cpu")
+    resumed = tables.epochs.sort_values("epoch")
+    np.testing.assert_allclose(resumed["valid_loss"], [r["valid_loss"] for r in rows], rtol=1e-5)
+    np.testing.assert_allclose(np.stack(resumed["spectrum"]), [r["spectrum"] for r in rows], atol=1e-6)
+
+
+def test_spectrum_inputs_are_test_split_stretches():
+    chars = spectrum_inputs("charrnn", 3, 50)
+    assert chars.shape == (3, 50) and chars.dtype == torch.long
+    frames = spectrum_inputs("mocap", 10, 100)
+    assert frames.shape == (10, 100, 20)
+    assert not torch.equal(frames[0], frames[1])  # taken in turn from different recordings
+    with pytest.raises(ValueError, match="fewer than 100"):
+        spectrum_inputs("mocap", 100, 100)
+
+
+def test_the_selected_epoch_is_measured_again_in_float64_whatever_the_epochs_dtype(tmp_path):
+    member = SpectrumMember("charrnn", hidden=8, epochs=2, lr=3e-3, samples=200, valid_samples=20, sequences=2,
+                            steps=30, epoch_dtype="float32")
+    torch.set_num_threads(1)
+    summary, rows = train_and_measure(member, tmp_path, "cpu")
+    task = member_task(member)
+    task.model.load_state_dict(torch.load(tmp_path / "best.pt"))
+    float64 = model_spectrum(task.model, spectrum_inputs("charrnn", 2, 30))
+    assert summary["max_le"] == pytest.approx(float64[0], abs=1e-12)
+    chosen = rows[summary["selected_epoch"]]
+    assert chosen["max_le"] == pytest.approx(float64[0], abs=1e-4) and chosen["max_le"] != summary["max_le"]
+    assert {"validation_seconds", "spectrum_seconds"} <= set(rows[1]) and summary["final_seconds"] > 0
+
+
+def test_the_sweep_sizes_are_the_chapters_parameters_at_each_profile():
+    """The command line reads SWEEP_PROFILES; the chapter its parameters cell (quick) and the profile table."""
+    declared = declared_parameters(jupytext.read(ROOT / "notebooks" / "lyapunov_experiments.py"))
+    spec = NOTEBOOKS["lyapunov_experiments"]
+    for profile, sizes in SWEEP_PROFILES.items():
+        chapter = {name: spec.profile(profile).get(name, declared[name].default) for name in sizes}
+        assert chapter == sizes, profile
+    assert len(sweep_members("charrnn", SWEEP_PROFILES["paper"])) == 66
