@@ -1,7 +1,7 @@
 """Command line: ``lstmdyn sweep|run|book|params|keys`` (or ``python -m lstmdyn``).
 
     lstmdyn sweep charrnn|mocap [--profile quick] [--scheduler ADDRESS] [--device cpu|cuda|auto]
-                                [--workers N] [--results DIR] [--retry-failed]
+                                [--workers N] [--results DIR] [--retry-failed] [--dashboard ADDRESS]
     lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force]
     lstmdyn book [--profile quick] [--force]
     lstmdyn params NOTEBOOK
@@ -16,6 +16,7 @@ missing extra) print one line and exit with status 2 (bad input) or 1 (a failure
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 __all__ = ["CommandError", "console", "main"]
@@ -43,9 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $LSTMDYN_SCHEDULER, "
                                            "else an embedded LocalCluster)")
     sweep.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    sweep.add_argument("--workers", type=int, help="worker processes of the embedded cluster (default: one per "
-                                                   "core, or per GPU share on a GPU machine)")
+    sweep.add_argument("--workers", type=_positive, help="worker processes of the embedded cluster (default: one "
+                                                         "per core; on a GPU machine, the measured share per GPU)")
     sweep.add_argument("--results", help="results directory (default: $LSTMDYN_RESULTS, else results/)")
+    sweep.add_argument("--dashboard", default="127.0.0.1:0",
+                       help="address of the embedded cluster's dashboard (default: this machine only, a free port; "
+                            "':0' serves it on every interface)")
     sweep.add_argument("--retry-failed", action="store_true", help="run failed members again")
 
     run = commands.add_parser("run", help="execute one notebook into book/generated/ (book extra)")
@@ -67,17 +71,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _sweep(args: argparse.Namespace) -> None:
+    # an interrupted cluster leaves a semaphore that multiprocessing's tracker cleans up itself, with a warning
+    # that is no news to the user (its process reads the setting when the cluster starts it)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
     from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members, train_and_measure
-    from lstmdyn.sweeps import results_directory, run_sweep
+    from lstmdyn.sweeps import SweepError, results_directory, run_sweep
 
     members = sweep_members(args.name, SWEEP_PROFILES[args.profile])
-    tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
-                       workers=args.workers, device=args.device, retry_failed=args.retry_failed)
+    try:
+        tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
+                           workers=args.workers, device=args.device, retry_failed=args.retry_failed,
+                           dashboard=args.dashboard)
+    except SweepError as e:
+        raise CommandError(str(e), status=1) from None
     counts = tables.members["status"].value_counts().to_dict()
+    where = results_directory(args.results) / args.name
     print(f"{args.name} ({args.profile}): {len(members)} members, "
-          + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-          + f"; tables in {results_directory(args.results) / args.name}")
+          + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f"; tables in {where}")
+    failed = counts.get("failed", 0)
+    if failed:
+        raise CommandError(f"{failed} of {len(members)} members failed: their errors are in {where / 'members'} "
+                           "(--retry-failed runs them again)", status=1)
 
 
 def _book(args: argparse.Namespace) -> None:
@@ -101,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.status
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from lstmdyn.cells import LSTMParameters
 from lstmdyn.continuation import Homotopy, Path, follow_path, follow_path_ode, solve_if_regular
 
-__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibrium", "PaperHomotopy", "continue_equilibrium",
+__all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibria", "Equilibrium", "PaperHomotopy", "continue_equilibrium",
            "find_equilibria", "find_equilibrium", "iterate_map", "newton"]
 
 RESIDUAL_TOLERANCE = 1e-9  # an equilibrium is reported as converged only below this ‖Φ(x) − x‖
@@ -338,9 +338,10 @@ class Equilibrium:
         return float(self.eigenvalues.real.max()) if len(self.eigenvalues) else np.nan
 
     @property
-    def stable(self) -> bool:
-        """Linearly stable: every eigenvalue inside the unit circle."""
-        return self.spectral_radius < 1.0
+    def stable(self) -> bool | None:
+        """Linearly stable: every eigenvalue inside the unit circle; None where no equilibrium was found (the
+        stability is unknown)."""
+        return bool(self.spectral_radius < 1.0) if len(self.eigenvalues) else None
 
     @property
     def turning_points(self) -> list[tuple[float, float]]:
@@ -419,10 +420,13 @@ def _find_equilibrium(lstm, homotopy, x0, follow, retries, epsilon, seed, path_o
         H = _make_homotopy(lstm, homotopy, x0, epsilon * direction / np.linalg.norm(direction))
         end = follow(H, **path_options)
     x = H.to_state(end.x)
-    if end.status == "reached":
+    # wherever the path ended, a state that Φ maps to itself is an equilibrium (a path can stall within reach of
+    # t = 1 where I − J is too ill-conditioned to land on it, its point already a fixed point)
+    reached = end.status == "reached" or (np.all(np.isfinite(x)) and lstm.residual(x) < RESIDUAL_TOLERANCE)
+    if reached:
         x = _polish(lstm, x)
-    return _equilibrium(lstm, x, "converged" if end.status == "reached" else end.status, H.name, end.steps,
-                        end.path, start_time, attempts)
+    return _equilibrium(lstm, x, "converged" if reached else end.status, H.name, end.steps, end.path, start_time,
+                        attempts)
 
 
 def _equilibrium(lstm: AutonomousLSTM, x: np.ndarray, status: str, method: str, steps: int, path: Path,
@@ -463,13 +467,42 @@ def continue_equilibrium(lstm: AutonomousLSTM, x0: np.ndarray, **options) -> Equ
     return find_equilibrium(lstm, "convex", x0=x0, **options)
 
 
+class Equilibria(list):
+    """The equilibria :func:`find_equilibria` found, by decreasing spectral radius (a list), with every homotopy
+    run in ``attempts``, so that an empty result says why (:attr:`reason`).
+
+    Examples
+    --------
+    >>> found = find_equilibria(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3), starts=2)
+    >>> len(found), found.reason
+    (1, '2 starts: 2 converged')
+    """
+
+    def __init__(self, found: list[Equilibrium], attempts: list[Equilibrium]) -> None:
+        super().__init__(found)
+        self.attempts = attempts
+
+    @property
+    def reason(self) -> str:
+        """How the homotopy runs ended, as a count per status."""
+        statuses = [e.status for e in self.attempts]
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+        return f"{len(statuses)} start{'s' if len(statuses) != 1 else ''}: {counts}"
+
+
 def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, transient: int = 50,
-                    tol: float = 1e-6, **options) -> list[Equilibrium]:
+                    tol: float = 1e-6, **options) -> Equilibria:
     """Equilibria reached by convex homotopies from ``starts`` different states, duplicates merged.
 
     The start states are the zero state and ``starts − 1`` states visited by a trajectory of the LSTM
     from a random state, spread over ``transient`` steps. Each result tells whether it is ``stable``.
-    Sorted by decreasing spectral radius.
+    Sorted by decreasing spectral radius; every run, also those that found nothing, is in ``attempts`` of the
+    result.
+
+    Raises
+    ------
+    ValueError
+        For fewer than one start, or no transient step to take further starts from.
 
     Examples
     --------
@@ -478,15 +511,21 @@ def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, tra
     >>> len(found), found[0].stable          # a contraction has one equilibrium
     (1, True)
     """
+    if starts < 1:
+        raise ValueError(f"starts must be at least 1, got {starts}")
+    if starts > 1 and transient < 1:
+        raise ValueError(f"transient must be at least 1 to take {starts - 1} further starts from, got {transient}")
     rng = np.random.default_rng(seed)
     x_random = np.concatenate([rng.normal(size=lstm.n), rng.uniform(-1, 1, lstm.n)])
     visited = iterate_map(lstm, x_random, transient)
     picks = np.linspace(0, transient - 1, max(starts - 1, 0)).astype(int)
     found: list[Equilibrium] = []
+    attempts = []
     for x0 in [np.zeros(2 * lstm.n), *visited[picks]]:
         result = find_equilibrium(lstm, "convex", x0=x0, seed=seed, **options)
+        attempts.append(result)
         if result.converged and not any(
                 np.linalg.norm(result.x - other.x) <= tol * (1 + np.linalg.norm(other.x))
                 for other in found):
             found.append(result)
-    return sorted(found, key=lambda e: -e.spectral_radius)
+    return Equilibria(sorted(found, key=lambda e: -e.spectral_radius), attempts)

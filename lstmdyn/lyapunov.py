@@ -234,15 +234,19 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     -------
     (batch, k) tensor
         Exponents per time step in ``units``, sorted in descending order (with a :class:`QRInfo` if
-        ``full_output``).
+        ``full_output``). An exponent of ``-inf`` is a direction that the product of Jacobians maps exactly to
+        zero in floating point: a Jacobian with an exactly singular direction, as saturated gates give when
+        their derivatives underflow to zero. It sorts last, and the finite exponents above it are unaffected.
 
     Raises
     ------
     ValueError
-        For an unsupported module, an input of the wrong width or dtype, no step after the warm-up,
-        ``qr_every < 1``, ``check_every < 1``, ``k`` out of range, or an unknown ``frame``, ``units`` or ``qr``.
+        For an unsupported module, no input sequence, an input of the wrong width or dtype, no step after the
+        warm-up, ``qr_every < 1``, ``check_every < 1``, ``k`` out of range, or an unknown ``frame``, ``units``
+        or ``qr``.
     FloatingPointError
-        If the state or the frame becomes non-finite; the message names the time step.
+        If the state becomes non-finite, or a frame does (NaN or +inf; the direction that collapses to zero is
+        the ``-inf`` above); the message names the time step.
 
     Examples
     --------
@@ -306,6 +310,8 @@ def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
                          f"({len(networks)}, batch, T, {first.input_size}), got {tuple(inputs.shape)}")
     if inputs.dtype != first.dtype:
         raise ValueError(f"inputs are {inputs.dtype} but the model is {first.dtype}: convert one of them")
+    if inputs.shape[1] == 0:
+        raise ValueError("no input sequence: inputs hold a batch of 0 sequences")
     if frame not in ("jacobian", "transpose"):
         raise ValueError(f"frame must be 'jacobian' or 'transpose', got {frame!r}")
     if units not in ("nats", "bits"):

@@ -21,7 +21,10 @@ client, atomically, to two Parquet tables under the results directory (``results
 
 A member whose ``members`` row exists is finished and skipped by a later run; a member that raised (a
 non-finite loss, out of memory) is recorded with ``status="failed"`` and its error, the sweep going on, and
-is run again only with ``retry_failed=True``. :func:`read_sweep` reads both tables.
+is run again only with ``retry_failed=True``. A member whose worker was lost (killed, out of memory) runs once
+more, and is recorded as failed if it is lost again. A fault of the environment (:class:`SweepError`: missing
+data, no CUDA device, a module that cannot be imported, a scheduler or results directory out of reach) is no
+result: the sweep stops with it and records nothing for the member. :func:`read_sweep` reads both tables.
 
 Members are placed on a GPU when one is present (``device="auto"``); with several GPUs and an embedded
 cluster, worker ``k`` uses GPU ``k mod count``, and :data:`MEMBERS_PER_GPU` members share each GPU by default.
@@ -46,10 +49,11 @@ import torch
 from distributed import Client, LocalCluster, as_completed, get_worker
 from tqdm import tqdm
 
+from lstmdyn.data.registry import DataError
 from lstmdyn.records import write_atomically
 
-__all__ = ["MEMBERS_PER_GPU", "SweepTables", "cluster", "default_workers", "member_key", "read_sweep",
-           "results_directory", "run_sweep"]
+__all__ = ["ENVIRONMENT_FAULTS", "MEMBERS_PER_GPU", "SweepError", "SweepTables", "cluster", "default_workers",
+           "member_key", "read_sweep", "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
 
@@ -130,6 +134,8 @@ def _worker_device(device: str) -> str:
     embedded cluster's worker ``k`` takes GPU ``k mod count``."""
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise SweepError("the members were asked to run on CUDA (--device cuda), but a worker sees no CUDA device")
     if device == "cuda" and torch.cuda.device_count() > 1:
         with contextlib.suppress(ValueError):
             name = get_worker().name
@@ -138,19 +144,42 @@ def _worker_device(device: str) -> str:
     return device
 
 
+class SweepError(RuntimeError):
+    """A fault of the environment rather than a result of a member: data that cannot be read, no CUDA device, a
+    module that cannot be imported, a scheduler or a results directory that cannot be reached. The sweep stops
+    and records nothing for it, so that a run after the fault is mended runs the member.
+
+    Examples
+    --------
+    >>> try:
+    ...     run_sweep("toy", [], lambda member, directory, device: ({}, []), results="/proc/no-such-place")
+    ... except SweepError as e:
+    ...     print(str(e).split(":")[0])
+    cannot write the results directory /proc/no-such-place/toy
+    """
+
+
+#: Exceptions that are faults of the environment (:class:`SweepError`), whatever member raises them
+ENVIRONMENT_FAULTS = (SweepError, DataError, ImportError)
+
+
 def _execute(run: MemberFunction, member: Any, directory: Path, device: str, threads: int | None = None
              ) -> tuple[dict, list[dict]]:
-    """One member on a worker: its summary and rows, or ``status="failed"`` and the error. PyTorch takes
-    ``threads`` threads (the embedded cluster's share of the cores), else as many as the worker has."""
+    """One member on a worker: its summary and rows; ``status="failed"`` and the error for a member that raised;
+    ``status="fault"`` for a fault of the environment (:data:`ENVIRONMENT_FAULTS`), which is never recorded.
+    PyTorch takes ``threads`` threads (the embedded cluster's share of the cores), else as many as the worker
+    has."""
     worker = ""
     with contextlib.suppress(ValueError):  # on a Dask worker
         torch.set_num_threads(threads or max(1, get_worker().state.nthreads))
         worker = get_worker().address
-    device = _worker_device(device)
     start = time.perf_counter()
     try:
+        device = _worker_device(device)
         summary, rows = run(member, directory, device)
         summary = {"status": "finished", "error": "", **summary}
+    except ENVIRONMENT_FAULTS as e:
+        summary, rows = {"status": "fault", "error": f"{type(e).__name__}: {e}"}, []
     except Exception as e:  # noqa: BLE001 - a failed member is recorded and the sweep goes on
         last = traceback.extract_tb(e.__traceback__)[-1]
         summary, rows = {"status": "failed", "error": f"{type(e).__name__}: {e} ({Path(last.filename).name}:"
@@ -180,12 +209,16 @@ def default_workers(device: str = "auto") -> int:
 
 
 @contextlib.contextmanager
-def cluster(scheduler: str | None = None, workers: int | None = None, device: str = "auto") -> Iterator[Client]:
+def cluster(scheduler: str | None = None, workers: int | None = None, device: str = "auto", *,
+            dashboard: str = "127.0.0.1:0", connect_timeout: float = 10.0) -> Iterator[Client]:
     """A Dask client: of the cluster at ``scheduler`` (or ``$LSTMDYN_SCHEDULER``), else of an embedded
     ``LocalCluster`` of ``workers`` processes (default: :func:`default_workers` for ``device``), closed on exit.
 
-    The embedded cluster's dashboard (and health endpoint) takes a free port, so that several sweeps can run
-    side by side; ``client.dashboard_link`` tells where it is.
+    The embedded cluster's dashboard (and health endpoint) listens on ``dashboard``: by default on this
+    machine alone (127.0.0.1) at a free port, so that several sweeps can run side by side and nothing is served
+    beyond the machine; ``":0"`` exposes it on every interface. ``client.dashboard_link`` tells where it is. An
+    embedded cluster's scheduler gives a task up after its first lost worker (``run_sweep`` retries a member
+    once). A scheduler that cannot be reached within ``connect_timeout`` seconds is a :class:`SweepError`.
 
     Examples
     --------
@@ -195,23 +228,28 @@ def cluster(scheduler: str | None = None, workers: int | None = None, device: st
     """
     scheduler = scheduler or os.environ.get("LSTMDYN_SCHEDULER")
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise SweepError(f"cannot reach the Dask scheduler at {scheduler!r}: {e}") from None
+        with client:
             yield client
         return
     workers = workers or default_workers(device)
     # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes makes glibc return freed memory at once,
     # and PyTorch's training loop then spends a third of its time in page faults (measured: a small
     # motion-capture member 23 s with it, 15 s without); the embedded cluster leaves malloc's default.
-    malloc_default = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-    with dask.config.set(malloc_default), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       dashboard_address=":0", silence_logs=40) as local, \
+    settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                "distributed.scheduler.allowed-failures": 0}
+    with dask.config.set(settings), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                 dashboard_address=dashboard, silence_logs=40) as local, \
             Client(local) as client:
         yield client
 
 
 def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results: str | Path | None = None,
               scheduler: str | None = None, workers: int | None = None, device: str = "auto",
-              retry_failed: bool = False, progress: bool = True) -> SweepTables:
+              retry_failed: bool = False, progress: bool = True, dashboard: str = "127.0.0.1:0") -> SweepTables:
     """Run the members of sweep ``name`` that are not finished yet; return both tables of the sweep.
 
     Parameters
@@ -224,7 +262,7 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
         ``run(member, directory, device) → (summary, rows)``, importable by the workers: trains the member
         in ``directory`` (resuming from what it finds there) on ``device`` and returns a flat summary and
         one flat row per evaluated epoch.
-    results, scheduler, workers, device
+    results, scheduler, workers, device, dashboard
         See the module docstring and :func:`cluster`; ``device`` is ``"auto"``, ``"cpu"`` or ``"cuda"``.
     retry_failed : bool
         Run members again whose last run failed.
@@ -246,34 +284,63 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
     ([4, 9], ['finished', 'finished'])
     """
     root = results_directory(results) / name
+    try:
+        (root / "members").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SweepError(f"cannot write the results directory {root}: {e}") from None
     unique = {member_key(m): m for m in members}
     done = read_sweep(name, results).members
     ended = ("finished",) if retry_failed else ("finished", "failed")
     skip = set() if done.empty else set(done.loc[done["status"].isin(ended), "key"])
     todo = {key: m for key, m in unique.items() if key not in skip}
     if todo:
-        with cluster(scheduler, workers, device) as client:
+        with cluster(scheduler, workers, device, dashboard=dashboard) as client, \
+                tqdm(total=len(unique), initial=len(unique) - len(todo), desc=name, unit="member",
+                     disable=not progress) as bar:
             embedded = not (scheduler or os.environ.get("LSTMDYN_SCHEDULER"))
             threads = max(1, (os.cpu_count() or 1) // len(client.scheduler_info()["workers"])) if embedded else None
-            futures = {client.submit(_execute, run, m, root / "runs" / key, device, threads, key=f"{name}-{key}",
-                                     pure=False): key for key, m in todo.items()}
-            bar = tqdm(total=len(unique), initial=len(unique) - len(todo), desc=name, unit="member",
-                       disable=not progress)
-            for future in as_completed(futures):
-                key = futures[future]
-                summary, rows = future.result()
-                member = todo[key]
-                if rows:
-                    _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **r} for r in rows]),
-                                   root / "epochs" / f"{key}.parquet")
-                _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **summary}]),
-                               root / "members" / f"{key}.parquet")
+            futures, pending, queue = {}, as_completed(), list(todo)
+
+            def submit(key: str, attempt: int = 0) -> None:
+                future = client.submit(_execute, run, todo[key], root / "runs" / key, device, threads,
+                                       key=f"{name}-{key}-{attempt}", pure=False)
+                futures[future] = (key, attempt)
+                pending.add(future)
+
+            # one member per worker at a time, so that a worker that dies takes no member but its own with it
+            for _ in range(min(len(queue), max(1, len(client.scheduler_info()["workers"])))):
+                submit(queue.pop(0))
+            for future in pending:
+                key, attempt = futures.pop(future)
+                try:
+                    summary, rows = future.result()
+                except Exception as e:  # noqa: BLE001 - the worker was lost (killed, out of memory): once more
+                    if attempt == 0:
+                        submit(key, 1)
+                        continue
+                    summary, rows = {"status": "failed", "error": f"the worker running it was lost twice "
+                                     f"({type(e).__name__}: {e})", "device": device, "worker": "", "seconds": 0.0}, []
+                finally:
+                    future.release()  # its result is read: a worker lost later must not make Dask run it again
+                if summary["status"] == "fault":
+                    client.cancel(list(futures))
+                    raise SweepError(f"{name}: {summary['error']} (the sweep stopped; nothing was recorded for the "
+                                     "member, so that it runs again once this is mended)")
+                if queue:
+                    submit(queue.pop(0))
+                _record(root, key, todo[key], summary, rows)
                 bar.update()
                 if progress:
                     tqdm.write(f"{name} {key}: {summary['status']} in {summary['seconds']:.1f} s on "
                                f"{summary['device']}" + (f" ({summary['error']})" if summary["error"] else ""))
-            bar.close()
     tables = read_sweep(name, results)
     return SweepTables(*(t[t["key"].isin(unique)].reset_index(drop=True) if len(t) else t
                          for t in (tables.members, tables.epochs)))
 
+
+def _record(root: Path, key: str, member: Any, summary: dict, rows: list[dict]) -> None:
+    """Write one member's rows, then its summary (the mark that it ended), each atomically."""
+    if rows:
+        _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **r} for r in rows]),
+                       root / "epochs" / f"{key}.parquet")
+    _write_parquet(pd.DataFrame([{"key": key, **asdict(member), **summary}]), root / "members" / f"{key}.parquet")

@@ -34,8 +34,8 @@ from tqdm import tqdm
 
 from lstmdyn.records import write_atomically
 
-__all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError", "TrainingResult",
-           "evaluate", "train"]
+__all__ = ["CheckpointError", "Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError",
+           "TrainingResult", "evaluate", "load_checkpoint", "train"]
 
 Head = Literal["class", "token", "multihot", "regression"]
 
@@ -183,6 +183,21 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
 
+    def __post_init__(self) -> None:
+        positive = {"batch_size": self.batch_size, "lr": self.lr}
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, got {value!r}")
+        for name, value in {"epochs": self.epochs, "checkpoint_every": self.checkpoint_every,
+                            "decay_after": self.decay_after}.items():
+            if value < 0:
+                raise ValueError(f"{name} must be at least 0, got {value!r}")
+        for name, value in {"clip": self.clip, "init": self.init}.items():
+            if value is not None and not value > 0:
+                raise ValueError(f"{name} must be positive or None, got {value!r}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+
     def learning_rate(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (counted from 0): ``lr · lr_decay^max(0, epoch + 1 − decay_after)``.
 
@@ -259,6 +274,49 @@ def _initialise(model: SequenceModel, init: float | None, seed: int) -> None:
                 p.uniform_(-init, init)
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot be read: damaged, truncated, or holding more than tensors and plain values.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> damaged = Path(tempfile.mkdtemp()) / "step-10.pt"
+    >>> _ = damaged.write_bytes(b"PK\x03\x04 truncated")
+    >>> try:
+    ...     load_checkpoint(damaged)
+    ... except CheckpointError as e:
+    ...     print(str(e).split(" (")[0].endswith("step-10.pt cannot be read"))
+    True
+    """
+
+
+def load_checkpoint(path: Path | str, device: torch.device | str = "cpu") -> dict:
+    """A checkpoint written by :func:`train`, its tensors on ``device`` (a checkpoint written on a GPU resumes
+    on a CPU). Only tensors and plain containers are read (``weights_only``): a file that would run code when
+    unpickled is refused like a damaged one.
+
+    Raises
+    ------
+    CheckpointError
+        Naming the file, if it cannot be read so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> data = SequenceData(torch.randn(8, 4, 2), torch.randint(0, 2, (8,)))
+    >>> directory = tempfile.mkdtemp()
+    >>> result = train(SequenceModel(2, 3, 2, "class"), data, TrainingConfig(batch_size=4, checkpoint_every=2,
+    ...                device="cpu"), checkpoint_dir=directory, progress=False)
+    >>> sorted(load_checkpoint(result.checkpoints[-1]))[:4]
+    ['carry', 'config', 'epoch', 'gradient_norms']
+    """
+    try:
+        return torch.load(path, weights_only=True, map_location=device)
+    except Exception as e:  # noqa: BLE001 - a truncated zip, an unpickling error or a planted object alike
+        raise CheckpointError(f"the checkpoint {path} cannot be read ({type(e).__name__}: "
+                              f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None
+
+
 def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
           valid: SequenceData | None = None, checkpoint_dir: Path | str | None = None,
           on_checkpoint: Callable[[int, SequenceModel, Path | None], None] | None = None,
@@ -303,10 +361,10 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
     result = TrainingResult(model)
     step, first_epoch, skip, carry = 0, 0, 0, None
     if resume_from is not None:
-        saved = torch.load(resume_from, weights_only=False)
+        saved = load_checkpoint(resume_from, device)
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        torch.set_rng_state(saved["rng"])
+        torch.set_rng_state(saved["rng"].cpu())
         step, first_epoch, skip, carry = saved["step"], saved["epoch"], saved["position"], saved["carry"]
         result.losses, result.validation = saved["losses"], saved["validation"]
         result.gradient_norms = saved["gradient_norms"]

@@ -49,7 +49,9 @@ from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
 from lstmdyn.experiments.remember import (
     GRAMMAR_BATCH,
+    Divergence,
     bits_right,
+    clipping_sentence,
     compare_learning,
     fit_sequence,
     gradient_errors,
@@ -171,9 +173,10 @@ table(shapes, {"learning rate": "{:g}", "steps with rising loss": "{:.0%}", "wei
 # %% [markdown]
 # Measured: {glue:md}`lr_shapes`. {glue:md}`lr_top`
 #
-# Each shape has a plain cause in gradient descent on a fixed loss. A loss that *decays slowly* starts on a
-# plateau where the gradient is small, and small steps take long to leave it. A loss that *decays* fast
-# takes steps matched to the curvature of the loss. A loss that *oscillates* takes steps larger than the
+# Each shape has a plain cause in gradient descent on a fixed loss. Every learning rate starts from the same
+# weights (run $k$ uses seed $k$ at every rate), so the shapes differ by the step size alone. A loss that
+# *decays slowly* takes steps too short to get far in the steps it has; a loss that *decays* fast takes steps
+# matched to the curvature of the loss. A loss that *oscillates* takes steps larger than the
 # valley is wide: it overshoots and bounces between the walls, and a bad step can throw the weights into a
 # region of saturated gates. A loss that *grows* has weights that grow step after step (next figure) until
 # gates and outputs saturate. The report's explanation of the oscillation (a "local optimum trap") does not
@@ -199,10 +202,15 @@ fig.suptitle(f"counting 1 to 9 at learning rate {high:g}")
 save(fig, "learning_to_remember/exploding",
      caption=f"Loss, gradient norm and weight norm at learning rate {max(learning_rates):g} with and without clipping at {clip:g}: median over {seeds} runs.")
 largest_weight = max(np.abs(w).max() for m in plain for w in m.parameters().values())
+divergence = Divergence.of(plain[0].history)
 glue_text(report_weights=(
     f"Without clipping at learning rate {high:g}, the largest single weight here ends at {largest_weight:.0f}: "
     + ("of the report's order, so too large a step explains it." if largest_weight >= 500 else
-       "the report's weights are **not reproduced**, and this page does not try to explain them.")))
+       "the report's weights are **not reproduced**, and this page does not try to explain them.")),
+    divergence=divergence.sentence(high),
+    clipping=clipping_sentence(clipped[0].history["gradient_norm"], clip, high))
+glue_numbers(clipped_share=float(np.mean(np.asarray(clipped[0].history["gradient_norm"]) > clip)),
+             early_jump=divergence.weights_early / divergence.weights_start)
 glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] for m in plain]),
              weights_clipped=np.median([m.history["weight_norm"][-1] for m in clipped]),
              loss_plain=np.median([m.history["loss"][-1] for m in plain]),
@@ -211,8 +219,8 @@ glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] fo
 # %% [markdown]
 # Without clipping the weights end with norm {glue:text}`weights_plain:.0f` and the loss at
 # {glue:text}`loss_plain:.2g`; with clipping at {glue:text}`weights_clipped:.0f` and {glue:text}`loss_clipped:.2g`
-# (medians over {glue:text}`seeds` runs). Gradient spikes, each followed by a jump of the weights, are what an
-# exploding gradient looks like; clipping bounds every step, so a spike cannot throw the weights far.
+# (medians over {glue:text}`seeds` runs). In the first run without clipping, {glue:md}`divergence`.
+# {glue:md}`clipping`.
 #
 # ## The Reber grammar
 #
@@ -299,7 +307,8 @@ glue_text(embedded_outcome=f"In short, {verdict}: {details}.", embedded_verdict=
 # - **(b) Should the previous output reach all four gates?** Yes: in the standard LSTM, $h_{t-1}$ enters the
 #   input, forget and output gates and the candidate. The report fed it to the candidate only, which leaves the
 #   gates blind to the network's own state.
-# - **The exploding weights.** The report logged all-ones outputs and single weights of about −1232.
+# - **The exploding weights.** The report logged all-ones outputs and weights and biases "in the thousands",
+#   its log of one run showing values from about −1232 down to −2392.
 #   {glue:md}`report_weights` Its intuition that squashing functions keep gradients small misses that the
 #   weights multiply the error at every step back in time, and that the *step size* turns a large gradient
 #   into a large weight change; a smaller learning rate or gradient-norm clipping bounds the growth here.

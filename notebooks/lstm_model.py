@@ -23,7 +23,7 @@
 # the LSTM is that of {cite:t}`hochreiter1997` with the forget gate of {cite:t}`gers2000`.
 #
 # **Reproduces:** the background that both papers assume: the LSTM of {cite:t}`amrouche2019` (section 2,
-# eq. 1) and of {cite:t}`vogt2022` (section 2 and appendix B), and the gradient analysis of
+# eq. 1) and of {cite:t}`vogt2022` (appendix B; their section 2 is the vanilla RNN), and the gradient analysis of
 # {cite:t}`bengio1994` and {cite:t}`pascanu2013`.
 
 # %% tags=["parameters"]
@@ -47,8 +47,14 @@ from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters, sigmoid
 from lstmdyn.experiments.carousel import memory_inputs, memory_unit, plot_memory
-from lstmdyn.experiments.gradients import jacobian_product_norms, trajectory_jacobians
-from lstmdyn.experiments.recursions import linear_recursion, matrix_with_spectral_radius, scalar_recursion
+from lstmdyn.experiments.gradients import jacobian_product_norms, trajectory_jacobians, trend, vanishing_sentence
+from lstmdyn.experiments.recursions import (
+    linear_recursion,
+    matrix_with_spectral_radius,
+    scalar_recursion,
+    settling,
+    settling_sentence,
+)
 
 use_style()
 rng = np.random.default_rng(seed)
@@ -118,8 +124,8 @@ save(fig, "lstm_model/saturating_recursions",
      caption=f"A single unit h_t = φ(w h_(t-1)) from h_0 = 1 for the weights {scalar_weights}.")
 
 # %% [markdown]
-# - **Sigmoid** forgets the input within a few steps, whatever the weight: every curve settles on the
-#   fixed point $h^* = \sigma(w h^*)$, which depends on $w$ alone (the table below), never on what was fed in.
+# - **Sigmoid** forgets the input within a few steps: {glue:md}`sigmoid_settling`. Where the end is
+#   decided by $w$ alone (the table below), it never depends on what was fed in.
 # - **Tanh** has the fixed point $0$ for $|w| \le 1$ and decays towards it like $w^t$, slowest near
 #   $|w| = 1$, where the decay becomes algebraic. For $w > 1$ it saturates on a nonzero fixed point; a
 #   negative weight makes the state alternate in sign. Weights near 1 keep a memory longest, but still
@@ -129,14 +135,23 @@ save(fig, "lstm_model/saturating_recursions",
 #   dead after one step, which a logarithmic axis cannot show.
 
 # %%
-rows = []
+rows, periods, limits = [], [], []
 for w in scalar_weights:
     h = scalar_recursion("sigmoid", w, 200)
-    rows.append({"w": w, "h* = σ(w h*)": h[-1],
-                 "steps to |h_t − h*| < 1e-6": int(np.argmax(np.abs(h - h[-1]) < 1e-6)),
-                 "residual |σ(w h*) − h*|": abs(sigmoid(w * h[-1]) - h[-1])})
-formats = {"w": "{:g}", "h* = σ(w h*)": "{:.4f}", "residual |σ(w h*) − h*|": "{:.1e}"}
-table(pd.DataFrame(rows), formats)
+    period, steps = settling(h)
+    orbit = tuple(sorted(h[len(h) - max(period, 1):]))
+    periods.append(period)
+    limits.append(orbit)
+    h_p = h[-1]  # the orbit returns after p steps: h = σ(w σ(w … h)), p times
+    for _ in range(max(period, 1)):
+        h_p = sigmoid(w * h_p)
+    rows.append({"w": w, "ends on": {0: "not settled", 1: "fixed point"}.get(period, f"{period}-cycle"),
+                 "h (end of orbit)": " ↔ ".join(f"{v:.4f}" for v in orbit),
+                 "steps until it repeats to 1e-6": steps if period else None,
+                 "residual |σ∘…∘σ(h) − h|": abs(h_p - h[-1])})
+glue_text(sigmoid_settling=settling_sentence(scalar_weights, periods, limits))
+glue_numbers(sigmoid_cycles=sum(p > 1 for p in periods), sigmoid_unsettled=periods.count(0))
+table(pd.DataFrame(rows), {"w": "{:g}", "residual |σ∘…∘σ(h) − h|": "{:.1e}", "steps until it repeats to 1e-6": "{:.0f}"})
 
 # %% [markdown]
 # ## Vanishing and exploding gradients: products of Jacobians
@@ -177,19 +192,34 @@ save(fig, "lstm_model/jacobian_products",
      caption=f"Spectral norm of the Jacobian product along driven trajectories: tanh RNNs with gains {gains}, LSTMs with forget-bias shifts {forget_biases} (n = {n}, median and 10-90 % over {seeds} networks).")
 rate = {g: np.median(np.log(v[:, -1]) / T) for g, v in rnn_norms.items()}
 lstm_rate = {b: np.median(np.log(v[:, -1]) / T) for b, v in lstm_norms.items()}
-glue_numbers(rate_small_gain=rate[min(gains)], rate_large_gain=rate[max(gains)],
-             lstm_open_forget=np.median(lstm_norms[max(forget_biases)][:, -1]),
-             lstm_rate_open=lstm_rate[max(forget_biases)], lstm_rate_closed=lstm_rate[min(forget_biases)])
+flattest = min(forget_biases, key=lambda b: abs(lstm_rate[b]))
+glue_numbers(rate_small_gain=rate[min(gains)], rate_large_gain=rate[max(gains)], g_small=min(gains),
+             g_large=max(gains), lstm_open_forget=np.median(lstm_norms[max(forget_biases)][:, -1]),
+             lstm_rate_open=lstm_rate[max(forget_biases)], lstm_rate_closed=lstm_rate[min(forget_biases)],
+             b_open=max(forget_biases), b_closed=min(forget_biases), b_flattest=flattest,
+             carousel_alone=sigmoid(max(forget_biases)) ** T, rates_min=min(rate.values()),
+             rates_max=max(rate.values()))
+glue_text(trend_small_gain=trend(rate[min(gains)]), trend_large_gain=trend(rate[max(gains)]),
+          vanishing=vanishing_sentence(sorted(gains), [rate[g] for g in sorted(gains)]),
+          trend_closed=trend(lstm_rate[min(forget_biases)]), trend_open=trend(lstm_rate[max(forget_biases)]),
+          trend_flattest=trend(lstm_rate[flattest]))
 
 # %% [markdown]
-# Lines show the median over networks, bands the 10–90 % range. In the tanh network the product shrinks at
-# a rate of {glue:text}`rate_small_gain:.2f` per step (natural log) for the smallest gain and changes by
-# {glue:text}`rate_large_gain:+.2f` per step for the largest: the gradient vanishes for small gains and explodes
-# once the network is chaotic. The slopes are the largest Lyapunov exponents of the driven networks, the
-# subject of the book's last part. In the LSTM the forget gate sets the slope: the product shrinks by
-# {glue:text}`lstm_rate_closed:.2f` per step with the smallest bias shift, while with the largest it changes by
-# only {glue:text}`lstm_rate_open:+.3f` per step (norm {glue:text}`lstm_open_forget:.2g` after {glue:text}`T`
-# steps), because the cell state is carried from step to step by a multiplication with $f \approx 1$ alone.
+# Lines show the median over networks, bands the 10–90 % range; the rates are the medians of
+# $\frac1T \log \|\partial h_T / \partial h_0\|$. In the tanh network the product {glue:md}`trend_small_gain` at
+# the smallest gain, $g$ = {glue:text}`g_small:g`, and {glue:md}`trend_large_gain` at the largest, $g$ =
+# {glue:text}`g_large:g`. Across the gains shown, {glue:md}`vanishing`. The slopes are the largest Lyapunov exponents of the driven
+# networks, the subject of the book's last part.
+#
+# In the LSTM the forget-gate bias sets the slope. With the smallest shift, $b$ = {glue:text}`b_closed:+g`,
+# the product {glue:md}`trend_closed`; with the largest, $b$ = {glue:text}`b_open:+g`, it
+# {glue:md}`trend_open`, to a norm of {glue:text}`lstm_open_forget:.2g` after {glue:text}`T` steps. The
+# flattest curve is $b$ = {glue:text}`b_flattest:+g`, whose product {glue:md}`trend_flattest`. The carousel
+# alone cannot make a product grow: along it a perturbation of $c$ is multiplied by $f_t < 1$ at every step
+# (a gate held at σ({glue:text}`b_open:g`) would keep a fraction {glue:text}`carousel_alone:.2f` of it
+# over {glue:text}`T` steps). What an open forget gate does is let a perturbation live long enough to take
+# the other path, from $c$ into $h$ and back into $c$ through the gates and the candidate; the gain of that
+# loop decides whether the product grows or shrinks.
 #
 # ## The LSTM cell
 #
@@ -292,16 +322,18 @@ glue_text(torch_agreement=(
 #
 # - A linear recursion remembers an input for as long as its largest eigenvalue modulus allows; a
 #   saturating one settles, lingers or blows up depending on its nonlinearity and weight.
-# - Gradients through a driven tanh network change at {glue:text}`rate_small_gain:+.2f` per step at the
-#   smallest gain and {glue:text}`rate_large_gain:+.2f` at the largest; in the LSTM the forget-gate bias sets
-#   the rate, from {glue:text}`lstm_rate_closed:+.2f` to {glue:text}`lstm_rate_open:+.3f` per step.
+# - Through a driven tanh network {glue:md}`vanishing`. In the LSTM the forget-gate bias sets the rate, from
+#   {glue:text}`lstm_rate_closed:+.2f` per step (natural log) at $b$ = {glue:text}`b_closed:+g` to
+#   {glue:text}`lstm_rate_open:+.3f` at $b$ = {glue:text}`b_open:+g`.
 # - The cell equations {eq}`lstm-equations`, which every later chapter evaluates through `lstmdyn.cells`,
 #   match PyTorch's: the largest difference over {glue:text}`T_check` steps was {glue:text}`torch_difference:.1e`.
 #
 # ## What to try
 #
-# - `python -m lstmdyn run lstm_model -p gains '[0.8, 1.0, 1.2, 1.5]'`: zoom in on the gains where the tanh
-#   network's gradients stop vanishing; look at where the slope of the left panel changes sign.
+# - `python -m lstmdyn run lstm_model -p gains '[1.5, 1.75, 2.0, 2.25, 2.5]'`: zoom in on the gains where the
+#   tanh network's gradients stop vanishing; look at where the slope of the left panel changes sign.
+# - `python -m lstmdyn run lstm_model -p scalar_weights '[-10.0, -1.0, 0.5, 2.0]'`: a strongly negative
+#   weight; does the sigmoid unit still settle on a fixed point?
 # - `python -m lstmdyn run lstm_model -p forget_biases '[0.0, 1.0, 2.0, 3.0]'`: the common initialisation
 #   trick of a forget bias of 1 or 2; how much slower do LSTM gradients shrink?
 # - `python -m lstmdyn run lstm_model -p n 256 -p T 300`: larger networks and longer products; the rates

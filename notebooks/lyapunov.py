@@ -54,7 +54,16 @@ from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
 from lstmdyn.experiments.claims_vogt import WARMUP_EFFECT, qr_interval_flattens_tail, warmup_removes_bias
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
-from lstmdyn.experiments.spectra import carousel_comparison, qr_interval_shifts, slowest_forget_rate, zero_crossing
+from lstmdyn.experiments.spectra import (
+    REGIME_TOLERANCE,
+    carousel_comparison,
+    crossing_sentence,
+    qr_interval_shifts,
+    regime,
+    slowest_forget_rate,
+    spread_sentence,
+    zero_crossing,
+)
 from lstmdyn.lyapunov import lyapunov_spectrum
 from lstmdyn.records import write_json
 
@@ -112,59 +121,70 @@ def vanilla(gain):
     return RNNParameters.random(n_rnn, m, rng=np.random.default_rng(seed), gain=gain)
 
 
+gains = sorted(gains)
 spectra = {g: lyapunov_spectrum(vanilla(g).to_module(), inputs[:, :warmup + T], warmup=warmup) for g in gains}
 largest = np.array([s[:, 0].mean().item() for s in spectra.values()])
 g_marginal = zero_crossing(gains, largest)
-regimes = {"stable": gains[0], "marginal": g_marginal, "chaotic": gains[-1]}
-spectra[g_marginal] = lyapunov_spectrum(vanilla(g_marginal).to_module(), inputs[:, :warmup + T], warmup=warmup)
+shown_gains = [gains[0], *([g_marginal] if g_marginal is not None else []), gains[-1]]
+for g in shown_gains:
+    spectra.setdefault(g, lyapunov_spectrum(vanilla(g).to_module(), inputs[:, :warmup + T], warmup=warmup))
 fig, ax = plt.subplots(figsize=(6, 3.2))
 ax.plot(gains, largest, "o-")
 ax.axhline(0, color="grey", lw=0.8)
-ax.axvline(g_marginal, color="C3", ls="--", label=f"λ₁ = 0 at g ≈ {g_marginal:.2f}")
+if g_marginal is not None:
+    ax.axvline(g_marginal, color="C3", ls="--", label=f"λ₁ = 0 at g ≈ {g_marginal:.2f}")
+    ax.legend()
 ax.set(xlabel="gain $g$", ylabel=r"largest exponent $\lambda_1$ (per step)", title=f"driven tanh RNN, n = {n_rnn}")
-ax.legend()
 save(fig, "lyapunov/largest_vs_gain",
      caption=f"Largest Lyapunov exponent of the driven tanh RNN (n = {n_rnn}) against its gain, mean over {batch} sequences of {T} steps after {warmup} warm-up steps.")
-glue_numbers(g_marginal=g_marginal, g_stable=gains[0], g_chaotic=gains[-1])
+glue_numbers(largest_min=largest.min(), largest_max=largest.max())
+glue_text(crossing=crossing_sentence(gains, list(largest), g_marginal),
+          networks_shown=("three networks: the smallest gain, the crossing and the largest gain" if g_marginal
+                          is not None else "the networks of the smallest and the largest gain"))
 
 # %% [markdown]
-# The largest exponent crosses zero near $g \approx$ {glue:text}`g_marginal:.2f`. We take three networks:
-# $g$ = {glue:text}`g_stable:g` (stable), the crossing (marginally stable) and $g$ = {glue:text}`g_chaotic:g`
-# (chaotic), and drive each from five nearby initial states with the same input. Look at whether the
-# trajectories of one unit merge or stay apart, and at the whole spectrum below them.
+# {glue:md}`crossing` We take {glue:md}`networks_shown`, and drive each from five initial states close to one
+# another with the same input: a common state plus independent perturbations of size
+# {glue:text}`start_spread:.0e`. Look at whether the trajectories of one unit merge or move apart, and at the
+# whole spectrum below them.
 
 # %% tags=["hide-input"]
-starts = np.random.default_rng(seed).normal(0, 0.5, (5, n_rnn))
+start_spread = 1e-3  # standard deviation of the perturbations of the common initial state
+state_rng = np.random.default_rng(seed)
+starts = state_rng.normal(0, 0.5, n_rnn) + start_spread * state_rng.normal(size=(5, n_rnn))
 shown = min(60, warmup + T)  # steps of the trajectories shown
 x_drive = np.broadcast_to(inputs[0, :shown].numpy(), (5, shown, m))
-fig, axes = plt.subplots(2, 3, figsize=(12, 6), sharey="row")
-spread = {}
-for column, (regime, g) in enumerate(regimes.items()):
+fig, axes = plt.subplots(2, len(shown_gains), figsize=(4 * len(shown_gains), 6), sharey="row", squeeze=False)
+rows, spreads = [], []
+initial_spread = np.linalg.norm(starts - starts.mean(0), axis=1).max()
+for column, g in enumerate(shown_gains):
     states = vanilla(g).run(x_drive, h0=starts)["h"]
-    spread[regime] = np.linalg.norm(states[:, -1] - states[:, -1].mean(0), axis=1).max()
-    traces = states[:, :shown, 0]
-    axes[0, column].plot(np.arange(1, shown + 1), traces.T, lw=1)
-    axes[0, column].set(title=f"{regime}: g = {g:.2f}", xlabel="time step $t$")
-    median_band(axes[1, column], np.arange(1, n_rnn + 1), spectra[g].numpy(), label=regime)
+    final_spread = np.linalg.norm(states[:, -1] - states[:, -1].mean(0), axis=1).max()
+    name = regime(spectra[g][:, 0].mean().item())
+    axes[0, column].plot(np.arange(1, shown + 1), states[:, :shown, 0].T, lw=1)
+    axes[0, column].set(title=f"{name}: g = {g:.2f}", xlabel="time step $t$")
+    median_band(axes[1, column], np.arange(1, n_rnn + 1), spectra[g].numpy(), label=name)
     axes[1, column].axhline(0, color="grey", lw=0.8)
     axes[1, column].set(xlabel="exponent index $i$")
+    rows.append({"gain g": g, "regime (from λ₁)": name, "largest exponent λ₁": spectra[g][:, 0].mean().item(),
+                 "spread at the start": initial_spread, f"spread after {shown} steps": final_spread})
+    spreads.append(f"at *g* = {g:.2f} ({name}, λ₁ = {spectra[g][:, 0].mean().item():+.3f}) the spread "
+                   + spread_sentence(initial_spread, final_spread))
 axes[0, 0].set_ylabel("$h_t$ of unit 1, five initial states")
 axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
 save(fig, "lyapunov/regimes",
-     caption=f"Top: unit 1 of five trajectories from nearby states under the same input; bottom: the spectra (median, 10-90 % over {batch} sequences), n = {n_rnn}.")
-largest_in = {regime: spectra[g][:, 0].mean().item() for regime, g in regimes.items()}
-glue_numbers(shown=shown, **{f"spread_{r}": v for r, v in spread.items()},
-             **{f"largest_{r}": v for r, v in largest_in.items()})
+     caption=f"Top: unit 1 of five trajectories from initial states {start_spread:g} apart under the same input; bottom: the spectra (median, 10-90 % over {batch} sequences), n = {n_rnn}.")
+glue_numbers(shown=shown, start_spread=start_spread, regime_tolerance=REGIME_TOLERANCE)
+glue_text(spreads="; ".join(spreads))
+table(pd.DataFrame(rows), {"gain g": "{:.2f}", "spread at the start": "{:.1e}", f"spread after {shown} steps": "{:.1e}"})
 
 # %% [markdown]
-# After {glue:text}`shown` steps of common input the five states lie within {glue:text}`spread_stable:.1e` of
-# their mean in the stable network, {glue:text}`spread_marginal:.1e` at the crossing and
-# {glue:text}`spread_chaotic:.1e` in the chaotic one; the largest exponents are
-# {glue:text}`largest_stable:+.3f`, {glue:text}`largest_marginal:+.3f` and {glue:text}`largest_chaotic:+.3f`.
-# A negative spectrum means the state forgets where it started and follows the input alone. Near the
-# crossing some perturbations neither grow nor shrink, the regime in which gradients can travel far back in
-# time. With a positive exponent the trajectories do not converge, however long the common input lasts.
-# (Spectra: median over the input sequences; bands: 10–90 %.)
+# The table gives, for each network, the largest distance of the five states from their mean at the start
+# and after {glue:text}`shown` steps of common input; the regime is named by the sign of λ₁ (within
+# ±{glue:text}`regime_tolerance:g` of zero: marginal). Measured: {glue:md}`spreads`. A negative spectrum means the state forgets where it started
+# and follows the input alone; with a positive exponent nearby trajectories separate, however long the common
+# input lasts; near a crossing some perturbations neither grow nor shrink, the regime in which gradients can
+# travel far back in time. (Spectra: median over the input sequences; bands: 10–90 %.)
 #
 # ## The spectrum of an LSTM
 #
@@ -188,12 +208,14 @@ ax.legend()
 save(fig, "lyapunov/lstm_spectrum",
      caption=f"Lyapunov spectrum of an LSTM with {n} units, weights uniform on ±{init}, state h: median and 10-90 % over {batch} sequences of {T} steps.")
 glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item(),
-             lstm_spread=lstm_h[:, 0].std().item())
+             lstm_spread=lstm_h[:, 0].std().item(), lstm_spread_mean=lstm_h[:, 0].std().item() / np.sqrt(batch))
 
 # %% [markdown]
 # The largest exponent is {glue:text}`lstm_max:.3f` and the mean {glue:text}`lstm_mean:.3f` per step; across
-# input sequences the largest varies with a standard deviation of {glue:text}`lstm_spread:.3f`, the spread
-# that averaging over the batch removes. These are the two statistics the paper correlates with
+# input sequences the largest varies with a standard deviation of {glue:text}`lstm_spread:.3f`. Averaging over
+# the {glue:text}`batch` sequences of a batch shrinks that spread by the square root of their number, to a
+# standard error of about
+# {glue:text}`lstm_spread_mean:.3f`; it does not remove it. These are the two statistics the paper correlates with
 # performance: the largest exponent for the character-level model, the mean one for motion capture.
 #
 # ## Warm-up
@@ -331,9 +353,8 @@ table(costs, {"spectrum / epoch": "{:.4f}"}, precision=2)
 #
 # - The QR algorithm {eq}`benettin` with analytic Jacobians gives the spectrum of any `torch.nn` LSTM, GRU
 #   or RNN, one per input sequence.
-# - The largest exponent of the driven tanh RNN crosses zero near $g \approx$ {glue:text}`g_marginal:.2f`;
-#   five trajectories from nearby states end within {glue:text}`spread_stable:.1e` of each other at the
-#   smallest gain and {glue:text}`spread_chaotic:.1e` at the largest.
+# - Driven tanh RNN. {glue:md}`crossing` Five trajectories from states {glue:text}`start_spread:.0e` apart:
+#   {glue:md}`spreads`.
 # - A warm-up {glue:md}`warmup_effect` of short estimates; the full state $(h, c)$ has a largest exponent
 #   of {glue:text}`hc_max:.3f` against {glue:text}`h_max:.3f` for $h$ alone.
 # - A spectrum costs at most {glue:text}`worst_fraction:.3f` of a training epoch here.

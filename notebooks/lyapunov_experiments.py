@@ -58,6 +58,9 @@ from lstmdyn.experiments.sweep_tables import (
     cost_table,
     early_ranking,
     early_readout,
+    failed_members,
+    finished_tables,
+    overview,
     results_record,
     selected_rows,
 )
@@ -93,20 +96,15 @@ LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\
 
 # %%
 members = {name: sweep_members(name, globals()) for name in TASKS}
-tables = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False)
-          for name, m in members.items()}
-overview = pd.DataFrame([{"sweep": TASKS[name], "networks": len(t.members),
-                          "finished": int((t.members["status"] == "finished").sum()),
-                          "failed": int((t.members["status"] == "failed").sum()),
-                          "units": members[name][0].hidden, "epochs": members[name][0].epochs,
-                          "device": ", ".join(sorted(set(t.members["device"]))),
-                          "training (s)": t.members["train_seconds"].sum()} for name, t in tables.items()])
-failed = pd.concat([t.members.loc[t.members["status"] == "failed", ["task", "label", "lr", "dropout", "init", "error"]]
-                    for t in tables.values()])
+runs = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False)
+        for name, m in members.items()}
+failed = failed_members(runs)
+summary = overview(runs, TASKS)
+tables = {name: finished_tables(t) for name, t in runs.items()}  # what follows reads the finished members
 glue_numbers(char_networks=len(members["charrnn"]), mocap_networks=len(members["mocap"]),
              char_hidden=char_hidden, mocap_hidden=mocap_hidden, char_epochs=char_epochs, mocap_epochs=mocap_epochs,
              char_characters=100 * char_samples, failed=len(failed))
-display(table(overview, {"training (s)": "{:.0f}"}))
+display(table(summary, {"training (s)": "{:.0f}"}))
 if len(failed):
     display(table(failed))
 
@@ -175,7 +173,7 @@ save(fig, "lyapunov_experiments/convergence",
      caption="Mean squared difference and mean difference of each network's spectrum to its spectrum at the "
              "selected epoch, epoch by epoch; one line per network.")
 outcomes["convergence"] = spectrum_converges(converged["charrnn"],
-                                             tables["charrnn"].finished.set_index("key")["selected_epoch"])
+                                             tables["charrnn"].members.set_index("key")["selected_epoch"])
 glue_text(verdict_convergence=outcomes["convergence"].sentence())
 
 # %% [markdown]
@@ -249,7 +247,7 @@ table(costs.rename(columns={"train_seconds": "training to selected (s)", "spectr
 # outcomes of the four claims with their criteria.
 
 # %% tags=["hide-input"]
-sweeps = {name: {"tables": t, "statistic": STATISTIC[name], "spearman": correlations[name], "spearman_other": others[name],
+sweeps = {name: {"tables": runs[name], "statistic": STATISTIC[name], "spearman": correlations[name], "spearman_other": others[name],
                  "ranking_epoch": settled[name][0]} for name, t in tables.items()}
 write_json("lyapunov_experiments.json", results_record(profile, sweeps, costs, list(outcomes.values())))
 

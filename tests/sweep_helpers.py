@@ -21,3 +21,28 @@ def square(member: Value, directory: Path, device: str) -> tuple[dict, list[dict
         raise ValueError(f"negative value {member.value}")
     return {"square": member.value ** 2, "pid": os.getpid()}, [{"epoch": e, "value": member.value * e}
                                                                 for e in range(2)]
+
+
+def missing_data(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """A member whose data cannot be read: a fault of the environment."""
+    from lstmdyn.data.registry import DataError
+
+    raise DataError(f"mnist/train.gz (sha256 0123) is missing; member {member.value}")
+
+
+def missing_module(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """A member whose code needs a module the worker cannot import: a fault of the environment."""
+    import a_module_no_worker_has  # noqa: F401
+
+    return {}, []
+
+
+def lost_once(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """Kills its worker process the first time it runs (``value`` 0: every time); counts its calls."""
+    directory.mkdir(parents=True, exist_ok=True)
+    calls = directory / "calls"
+    count = int(calls.read_text()) + 1 if calls.exists() else 1
+    calls.write_text(str(count))
+    if count == 1 or member.value == 0:
+        os._exit(1)
+    return {"square": member.value ** 2}, []

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 import sys
+import time
 
+import pytest
 from conftest import ROOT, lstmdyn
 
 
@@ -27,3 +32,70 @@ def test_an_unknown_notebook_is_bad_input(tmp_path):
 def test_the_profile_parameter_is_set_by_the_profile_only():
     out = lstmdyn("run", "lyapunov", "-p", "profile", "paper", cwd=ROOT)
     assert out.returncode == 2 and "choose it with --profile" in out.stderr
+
+
+def _sweep(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lstmdyn", "sweep", *args], cwd=cwd, capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_fewer_than_one_worker_is_refused(workers, tmp_path):
+    out = _sweep("mocap", "--profile", "smoke", "--results", str(tmp_path), "--workers", workers)
+    assert out.returncode == 2 and "--workers: must be at least 1" in out.stderr
+
+
+def test_a_scheduler_out_of_reach_is_one_line(tmp_path):
+    out = _sweep("mocap", "--profile", "smoke", "--results", str(tmp_path), "--scheduler", "tcp://127.0.0.1:9")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [out.stderr.strip()] and "cannot reach the Dask scheduler" in out.stderr
+
+
+def test_a_results_path_that_cannot_be_written_is_one_line(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    out = _sweep("mocap", "--profile", "smoke", "--results", str(tmp_path / "file"))
+    assert out.returncode == 1 and out.stderr.strip().startswith("error: cannot write the results directory")
+    assert "Traceback" not in out.stderr
+
+
+def test_a_sweep_with_failed_members_exits_nonzero_and_says_how_many(tmp_path):
+    from lstmdyn import sweeps
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members
+
+    members = sweep_members("mocap", SWEEP_PROFILES["smoke"])
+    for member in members[:2]:
+        sweeps._record(tmp_path / "mocap", sweeps.member_key(member), member,
+                       {"status": "failed", "error": "boom", "device": "cpu", "worker": "", "seconds": 0.0}, [])
+    out = _sweep("mocap", "--profile", "smoke", "--results", str(tmp_path), "--workers", "2")
+    assert out.returncode == 1
+    assert "4 members, 2 failed, 2 finished" in out.stdout
+    assert out.stderr.strip().splitlines()[-1].startswith("error: 2 of 4 members failed")
+
+
+def test_an_interrupted_sweep_says_so_in_one_line(tmp_path):
+    # the quick profile's members train for minutes: the interrupt lands while the first one runs. The child gets
+    # the default SIGINT disposition whatever this process has (a shell ignores it in background jobs, and Python
+    # then never raises KeyboardInterrupt), and its whole session is killed whatever happens.
+    process = subprocess.Popen([sys.executable, "-m", "lstmdyn", "sweep", "charrnn", "--profile", "quick",
+                                "--results", str(tmp_path), "--workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        time.sleep(8)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr
+
+
+def test_a_parameter_given_twice_is_refused():
+    out = lstmdyn("run", "lstm_model", "-p", "n", "8", "-p", "n", "16", "--profile", "smoke", cwd=ROOT)
+    assert out.returncode == 2 and out.stderr.strip() == "error: parameter n given more than once: give each -p once"
+
+
+def test_a_seed_beyond_what_the_generators_take_is_refused():
+    out = lstmdyn("run", "lstm_model", "-p", "seed", "99999999999999999999999", "--profile", "smoke", cwd=ROOT)
+    assert out.returncode == 2 and "parameter seed must be between 0 and 4294967295" in out.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lstmdyn import continuation
 from lstmdyn.continuation import CallableHomotopy, follow_path, follow_path_ode, next_step_length
 
 FOLLOW = {"pc": follow_path, "ode": follow_path_ode}
@@ -80,3 +81,24 @@ def test_a_rejected_step_shrinks_the_next_one_and_never_grows_it():
     assert next_step_length(0.1, 0.3, after_rejection=True) == pytest.approx(0.1)
     assert next_step_length(0.1, 0.3) == pytest.approx(0.2)  # an easy step after an accepted one doubles
     assert next_step_length(0.1, 10.0) == next_step_length(0.1, 10.0, after_rejection=True) == pytest.approx(0.05)
+
+
+def test_a_path_escaping_to_infinity_is_reported_diverged():
+    """x(t) = 1 / (0.5 − t) leaves every ball as t approaches 0.5."""
+    H = CallableHomotopy(lambda x, t: (x * (0.5 - t) - 1, np.diag(np.full(1, 0.5 - t)), -x), np.array([2.0]))
+    end = follow_path(H, max_norm=1e4)
+    assert end.status == "diverged" and abs(end.x[0]) > 1e4 and end.path.t[-1] < 0.5
+
+
+@pytest.mark.parametrize(("h", "accepted"), [(0.3, True), (0.55, False)])
+def test_a_step_across_a_sharp_bend_is_rejected(h, accepted):
+    """On the unit circle from (1, 0) the tangent turns by asin(t): by 0.30 rad over a step to t = 0.3, by 0.58
+    rad over one to t = 0.55, beyond the 0.5 rad a step may turn."""
+    H = circle(0.0, 1.0)
+    y, up = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    lu, _ = continuation._bordered(H, y, up)
+    tau = continuation._tangent(lu, up)
+    step = continuation._predict_and_correct(H, y, tau, up, lu, h, 1e-3)  # a loose corrector converges
+    assert (step is not None) == accepted
+    if accepted:
+        assert step[0][-1] == pytest.approx(h) and step[5] == pytest.approx(np.arcsin(h), abs=1e-3)

@@ -87,6 +87,17 @@ def test_corrupt_download_is_an_error_with_both_hashes_and_leaves_nothing(tmp_pa
     assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []  # nothing, complete or partial
 
 
+def test_a_corrupt_file_in_the_cache_is_said_to_be_corrupt_and_moved_aside(tmp_path, monkeypatch):
+    monkeypatch.delenv("LSTMDYN_DATA", raising=False)
+    data = _registry(tmp_path, (tmp_path / "nowhere" / "a.txt").as_uri())  # and no way to download it again
+    cached = tmp_path / "cache" / "toy" / "a.txt"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(CONTENT[:-1])
+    with pytest.raises(DataError, match=r"toy/a.txt .* was corrupt in the cache .* moved aside to .*a.txt.corrupt"):
+        data.fetch("toy", "a.txt")
+    assert not cached.exists() and (cached.parent / "a.txt.corrupt").read_bytes() == CONTENT[:-1]
+
+
 def test_corrupt_local_copy_is_an_error_not_a_fallback(tmp_path, mirror, monkeypatch):
     local = tmp_path / "local"
     (local / "toy").mkdir(parents=True)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.continuation import follow_path, follow_path_ode
+from lstmdyn import continuation, equilibria
+from lstmdyn.continuation import Path, PathEnd, follow_path, follow_path_ode
 from lstmdyn.equilibria import (
     AutonomousLSTM,
     ConvexHomotopy,
@@ -129,7 +130,7 @@ def test_singular_candidate_weights_use_least_squares_and_still_converge():
         assert find_equilibrium(singular, homotopy).residual < 1e-9
 
 
-def test_a_singular_start_is_retried_from_a_perturbed_point():
+def test_retries_after_a_singular_start_are_counted_and_bounded():
     lstm = _random(6, seed=8)
     W, b = {k: lstm.weights(k)[0] for k in "figo"}, {k: lstm.weights(k)[1] for k in "figo"}
     b["f"] = np.full(6, 40.0)  # f = 1 to machine precision: I − J has a zero block at the start
@@ -140,15 +141,66 @@ def test_a_singular_start_is_retried_from_a_perturbed_point():
     assert find_equilibrium(saturated, "paper", retries=0).retries == 0
 
 
-def test_find_equilibria_merges_duplicates_and_labels_stability():
-    lstm = _random(8, seed=9, scale=1.0)
-    found = find_equilibria(lstm, starts=5)
-    assert len(found) >= 1
+def test_find_equilibria_finds_both_equilibria_merges_duplicates_and_sorts_by_radius():
+    lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(19), scale=4.0)  # found by a scan: two equilibria
+    found = find_equilibria(lstm, starts=8)
+    assert len(found) == 2 and len(found.attempts) == 8  # eight starts, two distinct equilibria
+    assert found[0].spectral_radius > 1 > found[1].spectral_radius  # by decreasing radius
+    assert [e.stable for e in found] == [False, True]
     for e in found:
-        assert e.residual < 1e-9
-        assert e.stable == (np.abs(e.eigenvalues).max() < 1)
-    distances = [np.linalg.norm(a.x - b.x) for i, a in enumerate(found) for b in found[i + 1:]]
-    assert all(d > 1e-6 for d in distances)
+        assert lstm.residual(e.x) < 1e-9
+        assert e.spectral_radius == pytest.approx(np.abs(np.linalg.eigvals(lstm.jacobian(e.c, e.h))).max(), rel=1e-12)
+    assert np.linalg.norm(found[0].x - found[1].x) > 1e-3
+
+
+def test_find_equilibria_says_why_it_found_nothing():
+    lstm = _random(4, seed=0)
+    found = find_equilibria(lstm, starts=2, max_steps=1)  # no path can reach t = 1 in one step
+    assert list(found) == [] and found.reason == "2 starts: 2 max_steps"
+    assert all(e.stable is None for e in found.attempts)  # unknown, not "unstable"
+
+
+@pytest.mark.parametrize(("starts", "transient", "message"), [(0, 50, "starts must be at least 1"),
+                                                               (3, 0, "transient must be at least 1")])
+def test_find_equilibria_refuses_starts_it_cannot_take(starts, transient, message):
+    with pytest.raises(ValueError, match=message):
+        find_equilibria(_random(3), starts=starts, transient=transient)
+
+
+def test_the_retry_starts_from_a_point_moved_by_epsilon(monkeypatch):
+    """The retry moves the start by ε (Sard's theorem): a follow that fails at the unperturbed start only."""
+    lstm = _random(5, seed=1)
+    real = equilibria.follow_path
+
+    def fails_at_the_natural_start(H, **options):
+        if np.array_equal(H.start, np.zeros(len(H.start))):
+            return PathEnd(H.start, "singular", 0, Path())
+        return real(H, **options)
+
+    monkeypatch.setattr(equilibria, "follow_path", fails_at_the_natural_start)
+    result = find_equilibrium(lstm, "convex", retries=2, epsilon=1e-6)
+    assert result.converged and result.retries == 1
+    assert find_equilibrium(lstm, "convex", retries=0).status == "singular"
+
+
+def test_the_point_reached_is_polished_to_round_off(monkeypatch):
+    """A landing only as accurate as its tolerance leaves a residual of about 1e-9; the Newton polish after it
+    takes the residual down to round-off."""
+    lstm = _random(12, seed=2)
+    real = continuation._land_on_one
+    monkeypatch.setattr(continuation, "_land_on_one", lambda H, y, tol: None if (x := real(H, y, tol)) is None
+                        else x + 1e-9 * np.ones_like(x))
+    result = find_equilibrium(lstm, "convex")
+    assert result.converged and result.residual < 1e-13
+
+
+def test_a_path_that_stalls_at_an_equilibrium_reports_it():
+    """Weights ×100: the path gets within 1e-12 of t = 1 at a fixed point, where I − J is too ill-conditioned to
+    land; the state is an equilibrium all the same, with its eigenvalues."""
+    lstm = AutonomousLSTM.random(8, rng=np.random.default_rng(0), scale=100 / np.sqrt(8))
+    result = find_equilibrium(lstm)
+    assert result.converged and result.residual < 1e-9 and len(result.eigenvalues) == 16
+    assert result.stable is False
 
 
 def test_a_stable_equilibrium_attracts_the_free_running_network():

@@ -225,10 +225,30 @@ def test_mean_and_std_are_over_the_batch():
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M).double(), {}, "inputs are torch.float64"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"qr": "svd"}, "qr must be 'auto'"),
     (torch.nn.LSTM(M, N, batch_first=True), torch.randn(2, 10, M), {"check_every": 0}, "check_every must be"),
+    (torch.nn.LSTM(M, N, batch_first=True), torch.randn(0, 10, M), {}, "no input sequence"),
 ])
 def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, message):
     with pytest.raises(ValueError, match=message):
         lyapunov_spectrum(module, inputs, **options)
+
+
+@pytest.mark.parametrize("qr", QR)
+def test_a_direction_collapsed_to_zero_is_minus_infinity_at_the_tail_alone(qr):
+    """Weights ×100 saturate the gates until some derivatives are 0 or nearly: a Jacobian with a (numerically)
+    singular direction. That exponent is -inf where a stretching factor is exactly 0, as documented, or far below
+    the others where rounding leaves it tiny (which of the two depends on the platform's sigmoid and tanh); never
+    NaN, and the leading exponents stay finite and agree between QR methods."""
+    torch.manual_seed(0)
+    module = torch.nn.LSTM(M, 16, batch_first=True).double()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.mul_(100.0)
+    x = torch.randn(2, 40, M, dtype=torch.float64)  # drawn after the weights, from the same seed
+    spectra = lyapunov_spectrum(module, x, qr=qr)
+    assert not torch.isnan(spectra).any()
+    assert (spectra[:, -1] < spectra[:, 0] - 20).all() and torch.isfinite(spectra[:, :3]).all()
+    torch.testing.assert_close(spectra[:, :3], lyapunov_spectrum(module, x, qr="householder")[:, :3], rtol=0,
+                               atol=1e-10)
 
 
 @pytest.mark.parametrize("qr", QR)

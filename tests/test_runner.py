@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import jupytext
 import nbformat
 import pytest
 from conftest import ROOT, copy_project, lstmdyn
+from sentence_checks import CHECKS, check_page
 
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
@@ -101,6 +108,65 @@ def test_a_failing_cell_is_reported_with_its_error_and_not_marked_up_to_date(pro
         run_notebook("broken", "smoke", project=Project(project), progress=False)
     assert not (project / "book" / "generated" / "broken.key").exists()
     (project / "notebooks" / "broken.py").unlink()
+
+
+def _complete(generated, name="lstm_model") -> bool:
+    """Whether the chapter's notebook is whole: every cell of its source executed, and its key trusts it."""
+    source = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    executed = nbformat.read(generated / f"{name}.ipynb", 4)
+    code = [c for c in executed.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
+            and "injected-parameters" not in c.metadata.get("tags", [])]
+    record = json.loads((generated / f"{name}.key").read_text())
+    return len(code) == sum(c.cell_type == "code" for c in source.cells) - 1 and all(
+        c.get("execution_count") for c in code) and record["notebook"] == hashlib.sha256(
+        (generated / f"{name}.ipynb").read_bytes()).hexdigest()
+
+
+def test_a_killed_run_leaves_nothing_trusted_and_the_next_run_executes_in_full(tmp_path):
+    project = copy_project(tmp_path / "project")
+    generated = project / "book" / "generated"
+    command = [sys.executable, "-m", "lstmdyn", "run", "lstm_model", "--profile", "smoke"]
+    process = subprocess.Popen(command, cwd=project, start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # kill it while the kernel is executing into its temporary file
+            if list(generated.glob(".lstm_model.*.tmp.ipynb")) or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert not (generated / "lstm_model.key").exists() and not (generated / "lstm_model.ipynb").exists()
+    again = lstmdyn("run", "lstm_model", "--profile", "smoke", cwd=project)
+    assert again.returncode == 0 and "executed" in again.stdout
+    assert _complete(generated) and not list(generated.glob(".lstm_model.*.tmp.ipynb"))
+
+
+def test_two_runs_at_once_execute_the_chapter_once_and_leave_it_whole(tmp_path):
+    project = copy_project(tmp_path / "project")
+    command = [sys.executable, "-m", "lstmdyn", "run", "lstm_model", "--profile", "smoke"]
+    runs = [subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate()[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert sorted("executed" in out for out in outputs) == [False, True]  # the second waited, then found it done
+    assert _complete(project / "book" / "generated")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty but valid", "edited"])
+def test_a_damaged_cached_notebook_is_executed_again(project, damage):
+    generated = project / "book" / "generated"
+    assert lstmdyn("run", "lstm_model", "--profile", "smoke", cwd=project).returncode == 0
+    output = generated / "lstm_model.ipynb"
+    if damage == "truncated":
+        output.write_bytes(output.read_bytes()[:2000])
+    elif damage == "empty but valid":
+        nbformat.write(nbformat.v4.new_notebook(), output)
+    else:
+        output.write_text(output.read_text().replace("lstm", "LSTM", 1))
+    again = lstmdyn("run", "lstm_model", "--profile", "smoke", cwd=project)
+    assert again.returncode == 0 and "executed" in again.stdout
+    assert _complete(generated)
 
 
 def test_warnings_written_by_a_cell_are_problems():
@@ -254,3 +320,36 @@ def test_the_site_settings_need_a_github_repository_address(tmp_path):
     (tmp_path / "_config.yml").write_text("title: t\n")
     with pytest.raises(NotebookError, match="OWNER/NAME"):
         site_config(Project(tmp_path), "https://gitlab.com/owner/book")
+
+
+def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
+    """Every motion-capture member and one CharRNN member failed in an earlier run: the chapter shows them in a
+    table, judges what the finished members allow, and says that the rest did not run."""
+    from lstmdyn import sweeps
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members
+
+    project = copy_project(tmp_path / "project")
+    results = tmp_path / "results"
+    error = "TrainingError: non-finite loss at step 3 (epoch 0, batch 2)"
+    for name in ("mocap", "charrnn"):
+        members = sweep_members(name, SWEEP_PROFILES["smoke"])
+        for member in members if name == "mocap" else members[:1]:
+            sweeps._record(results / name, sweeps.member_key(member), member,
+                           {"status": "failed", "error": error, "device": "cpu", "worker": "", "seconds": 0.0}, [])
+    env = {**os.environ, "LSTMDYN_RESULTS": str(results)}
+    run = subprocess.run([sys.executable, "-m", "lstmdyn", "run", "lyapunov_experiments", "--profile", "smoke"],
+                         cwd=project, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    generated = project / "book" / "generated"
+    assert error in (generated / "lyapunov_experiments.ipynb").read_text()
+    record = json.loads((generated / "lyapunov_experiments.json").read_text())
+    assert record["sweeps"]["mocap"]["failed"] == 4 and record["sweeps"]["charrnn"]["failed"] == 1
+    assert record["sweeps"]["mocap"]["members"] == []
+    verdicts = {o["key"]: o["verdict"] for o in record["outcomes"]}
+    assert verdicts["vogt.mocap"] == "not run" and verdicts["vogt.charrnn"] != "not run"
+
+
+@pytest.mark.parametrize("chapter", sorted(CHECKS))
+def test_outcome_sentences_follow_their_conditions_at_the_defaults(smoke_book, chapter):
+    project, _ = smoke_book
+    check_page(chapter, project / "book" / "generated" / f"{chapter}.ipynb")

@@ -106,3 +106,21 @@ def test_the_sweep_sizes_are_the_chapters_parameters_at_each_profile():
         chapter = {name: spec.profile(profile).get(name, declared[name].default) for name in sizes}
         assert chapter == sizes, profile
     assert len(sweep_members("charrnn", SWEEP_PROFILES["paper"])) == 66
+
+
+@pytest.mark.parametrize("damaged", ["step", "best", "epoch"])
+def test_a_damaged_file_of_a_member_is_set_aside_and_the_member_trains_again(tmp_path, damaged):
+    """A checkpoint, the best weights or a measured epoch that cannot be read: renamed, not deleted, and the
+    member trains again from the start, to the numbers of a run that was never damaged."""
+    small = {"task": "charrnn", "hidden": 6, "lr": 3e-3, "samples": 200, "valid_samples": 20, "sequences": 2,
+             "steps": 20}
+    torch.set_num_threads(1)
+    _, whole = train_and_measure(SpectrumMember(epochs=2, **small), tmp_path / "whole", "cpu")
+    run = tmp_path / "damaged"
+    train_and_measure(SpectrumMember(epochs=1, **small), run, "cpu")  # an earlier run got one epoch in
+    target = {"step": run / "step_0000002.pt", "best": run / "best.pt", "epoch": run / "epoch_001.json"}[damaged]
+    target.write_bytes(b"PK\\x03\\x04 truncated")
+    summary, rows = train_and_measure(SpectrumMember(epochs=2, **small), run, "cpu")
+    assert (run / (target.name + ".damaged")).read_bytes() == b"PK\\x03\\x04 truncated"
+    np.testing.assert_allclose([r["valid_loss"] for r in rows], [r["valid_loss"] for r in whole], rtol=1e-6)
+    assert summary["selected_epoch"] >= 1 and not list(run.glob("step_*.pt"))

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import torch
 from sweep_helpers import Value, square
 
@@ -86,3 +87,66 @@ def test_the_worker_device_spreads_members_over_gpus(monkeypatch):
     assert sweeps._worker_device("cpu") == "cpu"
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     assert sweeps._worker_device("cuda") == "cuda"
+
+
+def _bound(client) -> set[str]:
+    return {sock.getsockname()[0] for sock in client.cluster.scheduler.http_server._sockets.values()}
+
+
+def test_the_embedded_dashboard_listens_on_this_machine_alone_unless_exposed():
+    with sweeps.cluster(workers=1) as client:
+        assert _bound(client) == {"127.0.0.1"} and "127.0.0.1" in client.dashboard_link
+    with sweeps.cluster(workers=1, dashboard=":0") as client:
+        assert _bound(client) <= {"0.0.0.0", "::"}
+
+
+@pytest.mark.parametrize(("member_function", "error"), [("missing_data", "DataError: mnist/train.gz"),
+                                                         ("missing_module", "ModuleNotFoundError: No module named")])
+def test_a_fault_of_the_environment_stops_the_sweep_and_records_nothing(tmp_path, member_function, error):
+    import sweep_helpers
+
+    with pytest.raises(sweeps.SweepError, match=rf"{error} .* nothing was recorded"):
+        run_sweep("faulty", [Value(1), Value(2)], getattr(sweep_helpers, member_function), results=tmp_path,
+                  workers=1, progress=False)
+    assert read_sweep("faulty", tmp_path).members.empty
+    tables = run_sweep("faulty", [Value(1), Value(2)], square, results=tmp_path, workers=1, progress=False)
+    assert list(tables.members["status"]) == ["finished", "finished"]  # once mended, the members run
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA device")
+def test_members_asked_for_cuda_without_a_gpu_stop_the_sweep(tmp_path):
+    with pytest.raises(sweeps.SweepError, match="sees no CUDA device"):
+        run_sweep("cuda", [Value(1)], square, results=tmp_path, workers=1, device="cuda", progress=False)
+    assert read_sweep("cuda", tmp_path).members.empty
+
+
+def test_a_lost_worker_runs_its_member_once_more_then_records_it(tmp_path):
+    from sweep_helpers import lost_once
+
+    tables = run_sweep("lost", [Value(3), Value(0)], lost_once, results=tmp_path, workers=1, progress=False)
+    by_value = tables.members.set_index("value")
+    assert by_value.loc[3, "status"] == "finished" and by_value.loc[3, "square"] == 9
+    assert by_value.loc[0, "status"] == "failed" and "lost twice" in by_value.loc[0, "error"]
+    calls = {v: int((tmp_path / "lost" / "runs" / member_key(Value(v)) / "calls").read_text()) for v in (3, 0)}
+    assert calls == {3: 2, 0: 2}
+
+
+def test_the_type_of_a_member_is_part_of_its_key():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Other:
+        value: int
+
+    assert member_key(Value(1)) != member_key(Other(1)) and member_key(Value(1)) == member_key(Value(1))
+
+
+def test_a_table_write_that_fails_leaves_no_table(tmp_path, monkeypatch):
+    def half_then_fail(self, path, **options):
+        Path(path).write_bytes(b"PAR1 not a whole table")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        sweeps._write_parquet(pd.DataFrame({"key": ["a"]}), tmp_path / "members" / "a.parquet")
+    assert not list((tmp_path / "members").iterdir())  # a plain write would leave a damaged table there

@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, TrainingError, train
+from lstmdyn import training
+from lstmdyn.training import (
+    CheckpointError,
+    SequenceData,
+    SequenceModel,
+    TrainingConfig,
+    TrainingError,
+    evaluate,
+    load_checkpoint,
+    loss_function,
+    train,
+)
 
 
 def _token_data(seed=0, n=24, T=7, vocabulary=5) -> SequenceData:
@@ -44,7 +55,7 @@ def test_checkpoints_are_complete_files_and_reported_to_the_callback(tmp_path):
                    on_checkpoint=lambda step, model, path: seen.append((step, path)))
     assert [s for s, _ in seen] == [2, 4, 6]
     assert not list(tmp_path.glob("*.tmp"))
-    saved = torch.load(seen[-1][1], weights_only=False)
+    saved = load_checkpoint(seen[-1][1])
     assert saved["step"] == 6 and saved["config"]["checkpoint_every"] == 2
     assert [s for s, _ in result.validation] == [2, 4, 6]
 
@@ -99,3 +110,83 @@ def test_the_learning_rate_decays_from_the_epoch_after_decay_after_as_the_optimi
     used = [torch.load(path, weights_only=False)["optimizer"]["param_groups"][0]["lr"]
             for path in result.checkpoints]
     assert used == expected
+
+
+def test_a_checkpoint_whose_writing_fails_leaves_no_file_under_its_name(tmp_path, monkeypatch):
+    def half_then_fail(payload, path):
+        with open(path, "wb") as f:
+            f.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(training.torch, "save", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        train(_model(), _token_data(), TrainingConfig(epochs=1, batch_size=8, checkpoint_every=1),
+              checkpoint_dir=tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []  # written in place, a damaged step_0000001.pt would be left here
+
+
+def test_clipping_bounds_every_update():
+    """Plain SGD with rate 1: each step moves the weights by the clipped gradient, at most ``clip`` long."""
+    model, data = SequenceModel(4, 8, 5, "token", vocabulary=5), _token_data()
+    sizes = []
+    before = _weights(model)
+
+    def moved(step, model, path):
+        nonlocal before
+        after = _weights(model)
+        sizes.append(float(torch.sqrt(sum(((a - b) ** 2).sum() for a, b in zip(after, before, strict=True)))))
+        before = after
+
+    config = TrainingConfig(epochs=1, batch_size=8, optimizer="sgd", lr=1.0, clip=1e-3, checkpoint_every=1)
+    result = train(model, data, config, progress=False, on_checkpoint=moved, checkpoint_at_start=True)
+    assert min(result.gradient_norms) > 1e-2  # the gradients are far longer than the clip
+    assert max(sizes[1:]) <= 1e-3 * (1 + 1e-5)
+
+
+def test_a_non_finite_gradient_with_a_finite_loss_stops_training():
+    model = _model()
+    model.readout.weight.register_hook(lambda g: g * float("inf"))
+    with pytest.raises(TrainingError, match="non-finite gradient at step 1"):
+        train(model, _token_data(), TrainingConfig(epochs=1, batch_size=8, seed=1), progress=False)
+
+
+def test_the_validation_loss_weights_batches_by_their_size():
+    model, data = SequenceModel(4, 8, 5, "token", vocabulary=5), _token_data(n=8)
+    model.eval()
+    with torch.no_grad():
+        whole = loss_function("token", model(data.inputs)[0], data.targets).item()
+    assert evaluate(model, data, batch_size=3) == pytest.approx(whole, rel=1e-6)  # batches of 3, 3 and 2
+
+
+def test_a_planted_or_damaged_checkpoint_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    torch.save({"model": Planted()}, tmp_path / "planted.pt")
+    (tmp_path / "truncated.pt").write_bytes((tmp_path / "planted.pt").read_bytes()[:50])
+    for name in ("planted.pt", "truncated.pt"):
+        with pytest.raises(CheckpointError, match=f"the checkpoint .*{name} cannot be read"):
+            load_checkpoint(tmp_path / name)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("options", "message"), [({"batch_size": 0}, "batch_size must be positive"),
+                                                  ({"lr": -1.0}, "lr must be positive"),
+                                                  ({"epochs": -1}, "epochs must be at least 0"),
+                                                  ({"clip": 0.0}, "clip must be positive or None"),
+                                                  ({"optimizer": "rmsprop"}, "optimizer must be")])
+def test_settings_that_cannot_train_are_refused_by_name(options, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig(**options)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device to write the checkpoint on")
+def test_a_checkpoint_written_on_a_gpu_resumes_on_a_cpu(tmp_path):
+    config = TrainingConfig(epochs=1, batch_size=8, checkpoint_every=2, device="cuda")
+    written = train(_model(), _token_data(), config, checkpoint_dir=tmp_path, progress=False)
+    resumed = train(_model(), _token_data(), TrainingConfig(epochs=2, batch_size=8, device="cpu"),
+                    resume_from=written.checkpoints[0], progress=False)
+    assert next(resumed.model.parameters()).device.type == "cpu" and len(resumed.losses) == 6

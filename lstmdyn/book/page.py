@@ -33,8 +33,8 @@ def glue_text(**texts: str) -> None:
 
 def table(frame: pd.DataFrame, formats: dict[str, str] | None = None, precision: int = 3) -> Styler:
     """A results table as the book shows it: no index, numbers to ``precision`` digits unless a column has
-    its own format in ``formats`` (``{"residual": "{:.1e}"}``)."""
-    return frame.style.format(formats or {}, precision=precision).hide(axis="index")
+    its own format in ``formats`` (``{"residual": "{:.1e}"}``); a missing value shows as a dash."""
+    return frame.style.format(formats or {}, precision=precision, na_rep="–").hide(axis="index")
 
 
 def record_table(info) -> Styler:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from nbformat import NotebookNode
 
 from lstmdyn.book.profiles import NOTEBOOKS, PROFILES, NotebookSpec
 
-__all__ = ["Parameter", "ParameterError", "check_value", "declared_parameters", "resolve"]
+__all__ = ["Parameter", "ParameterError", "check_value", "declared_parameters", "resolve", "suggested_runs"]
 
 
 class ParameterError(ValueError):
@@ -171,3 +172,29 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
     if "profile" in declared:
         resolved["profile"] = profile
     return resolved
+
+
+_SUGGESTION = re.compile(r"`python -m lstmdyn run (\w+)((?: -p \w+ (?:'[^']*'|[^\s`']+))+)[^`]*`")
+_SETTING = re.compile(r"-p (\w+) ('[^']*'|[^\s`']+)")
+
+
+def suggested_runs(nb: NotebookNode) -> list[tuple[str, dict[str, str]]]:
+    """The runs a chapter's *What to try* section suggests: ``(notebook, {name: value})`` for every
+    ``python -m lstmdyn run NAME -p NAME VALUE …`` command in its markdown cells that sets parameters, values as
+    written on the command line (quotes removed).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "## What to try\\n- `python -m lstmdyn run lyapunov -p gains '[1.5, 2.0]' -p n 8`: finer.")])
+    >>> suggested_runs(nb)
+    [('lyapunov', {'gains': '[1.5, 2.0]', 'n': '8'})]
+    """
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for notebook, settings in _SUGGESTION.findall(" ".join(cell.source.replace("#", " ").split())):
+            found.append((notebook, {name: value.strip("'") for name, value in _SETTING.findall(settings)}))
+    return found

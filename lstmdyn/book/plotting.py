@@ -115,11 +115,15 @@ def training_curve(ax: plt.Axes, result, label: str = "", window: int = 10) -> N
     ax.legend()
 
 
-def training_figure(result, ylabel: str, title: str) -> plt.Figure:
-    """One training run's curves (see :func:`training_curve`) in a figure of their own."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+def training_figure(result, ylabel: str, title: str, baselines=()) -> plt.Figure:
+    """One training run's curves (see :func:`training_curve`) in a figure of their own, with the validation
+    loss of each trivial baseline (:class:`lstmdyn.experiments.baselines.Baseline`) as a horizontal line."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
     training_curve(ax, result)
+    for k, baseline in enumerate(baselines):
+        ax.axhline(baseline.loss, color=f"C{k + 1}", ls=(":", "-.")[k % 2], lw=1.3, label=f"baseline: {baseline.name}")
     ax.set(ylabel=ylabel, title=title)
+    ax.legend(fontsize="small")
     return fig
 
 
@@ -142,6 +146,11 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
     validation loss; right, ``statistic`` against the loss, the paper's named networks in their colour.
     ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    if chosen.empty:
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no network of this sweep finished", ha="center", va="center", transform=ax.transAxes)
+        right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=title)
+        return fig
     norm = plt.Normalize(chosen["valid_loss"].min(), chosen["valid_loss"].max())
     for r in chosen.itertuples():
         spectrum = np.asarray(r.spectrum)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PROFILES = ("smoke", "quick", "paper")
+SEED_MAX = 2**32 - 1  #: the largest seed: numpy and PyTorch take every seed up to it
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     "lstm_model": NotebookSpec(
         smoke={"n": 16, "T": 40, "seeds": 2, "T_check": 5},
         paper={"n": 128, "T": 300, "seeds": 20, "T_check": 200},
-        limits={"n": (2, 2048), "T": (10, 100_000), "seeds": (1, 1000), "seed": (0, None),
+        limits={"n": (2, 2048), "T": (10, 100_000), "seeds": (1, 1000), "seed": (0, SEED_MAX),
                 "T_check": (1, 10_000), "spectral_radii": (0.0, 10.0), "gains": (0.0, 10.0),
                 "forget_biases": (-20.0, 20.0), "scalar_weights": (-10.0, 10.0)},
     ),
@@ -45,24 +46,24 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         smoke={"n": 10, "sizes": [4], "scales": [4.0], "networks": 3, "max_steps": 500, "starts": 2,
                "forget_biases": [0.0]},
         paper={"n": 200, "sizes": [4, 10, 30, 100], "networks": 50, "max_steps": 5000, "starts": 20},
-        limits={"seed": (0, None), "n": (1, 2000), "scale": (0.0, 100.0), "sizes": (1, 1000),
+        limits={"seed": (0, SEED_MAX), "n": (1, 2000), "scale": (0.0, 100.0), "sizes": (1, 1000),
                 "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
                 "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
     ),
     "datasets": NotebookSpec(
-        smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "char_hidden": 16,
-               "char_samples": 200, "mocap_epochs": 1, "validations": 2},
-        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3177, "char_hidden": 512,
-               "char_samples": 25618, "mocap_epochs": 50},
-        limits={"seed": (0, None), "mnist_epochs": (1, 100_000), "ptb_windows": (1, 2323),
-                "nottingham_samples": (1, 3177), "char_hidden": (1, 4096), "char_samples": (1, 25618),
-                "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
+        smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "nottingham_epochs": 1,
+               "char_hidden": 16, "char_samples": 200, "mocap_epochs": 1, "validations": 2},
+        paper={"mnist_epochs": 200, "ptb_windows": 2323, "nottingham_samples": 3177, "nottingham_epochs": 20,
+               "char_hidden": 512, "char_samples": 25618, "mocap_epochs": 50},
+        limits={"seed": (0, SEED_MAX), "mnist_epochs": (1, 100_000), "ptb_windows": (1, 2323),
+                "nottingham_samples": (1, 3177), "nottingham_epochs": (1, 10_000), "char_hidden": (1, 4096),
+                "char_samples": (1, 25618), "mocap_epochs": (1, 100_000), "validations": (1, 1000)},
     ),
     "learning_to_remember": NotebookSpec(
         smoke={"seeds": 1, "hidden": 8, "epochs": 50, "learning_rates": [0.3, 30.0], "reber_strings": 64,
                "reber_epochs": 2, "test_strings": 32},
         paper={"seeds": 10, "epochs": 3000, "reber_strings": 5000, "reber_epochs": 50, "test_strings": 1000},
-        limits={"seed": (0, None), "seeds": (1, 1000), "hidden": (1, 1024), "epochs": (1, 1_000_000),
+        limits={"seed": (0, SEED_MAX), "seeds": (1, 1000), "hidden": (1, 1024), "epochs": (1, 1_000_000),
                 "learning_rates": (0.0, 1000.0), "clip": (0.0, 1e6), "reber_strings": (2, 1_000_000),
                 "reber_epochs": (1, 100_000), "test_strings": (2, 1_000_000), "reber_lr": (0.0, 10.0)},
     ),
@@ -73,7 +74,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         paper={"mnist_epochs": 1000, "mnist_every": 200, "ptb_windows": 2323, "ptb_epochs": 13, "ptb_every": 1000,
                "notts_samples": 3177, "notts_epochs": 20, "notts_every": 200, "validate_on": 1000, "starts": 20,
                "cross_steps": 5000},
-        limits={"seed": (0, None), "seeds": (1, 100), "mnist_epochs": (1, 100_000), "mnist_every": (1, None),
+        limits={"seed": (0, SEED_MAX), "seeds": (1, 100), "mnist_epochs": (1, 100_000), "mnist_every": (1, None),
                 "ptb_windows": (1, 2323), "ptb_epochs": (1, 1000), "ptb_every": (1, None),
                 "notts_samples": (1, 3177), "notts_epochs": (1, 10_000), "notts_every": (1, None),
                 "validate_on": (1, None), "starts": (1, 1000), "cross_steps": (5, 1_000_000)},
@@ -83,7 +84,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                "lengths": [10, 20], "qr_intervals": [1, 5], "cost_sizes": [32]},
         paper={"n_rnn": 200, "n": 512, "warmup": 500, "lengths": [10, 25, 50, 100, 200, 400, 1000],
                "cost_sizes": [128, 256, 512]},
-        limits={"seed": (0, None), "batch": (2, 10_000), "T": (1, 1_000_000), "n_rnn": (2, 4096),
+        limits={"seed": (0, SEED_MAX), "batch": (2, 10_000), "T": (1, 1_000_000), "n_rnn": (2, 4096),
                 "gains": (0.0, 100.0), "n": (2, 4096), "init": (0.0, 10.0), "warmup": (1, 1_000_000),
                 "lengths": (1, 1_000_000), "qr_intervals": (1, 10_000), "cost_sizes": (2, 4096)},
     ),
@@ -92,7 +93,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
         paper={"char_networks": 60, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618, "char_valid": 3202,
                "mocap_values": 30, "mocap_hidden": 256, "mocap_epochs": 100},
-        limits={"seed": (0, None), "char_networks": (0, 10_000), "char_named": (0, 6), "char_hidden": (1, 4096),
+        limits={"seed": (0, SEED_MAX), "char_networks": (0, 10_000), "char_named": (0, 6), "char_hidden": (1, 4096),
                 "char_epochs": (1, 1000), "char_samples": (1, 25618), "char_valid": (1, 3202),
                 "mocap_values": (0, 10_000), "mocap_named": (0, 6), "mocap_hidden": (1, 4096),
                 "mocap_epochs": (1, 100_000)},

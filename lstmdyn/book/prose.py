@@ -10,28 +10,76 @@ from numbers import Real
 
 from nbformat import NotebookNode
 
-__all__ = ["glued_numbers", "typed_numbers"]
+__all__ = ["glued_numbers", "glued_texts", "page_prose", "typed_numbers"]
 
 _ROLES = re.compile(r"\{[a-z:]+\}`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|`[^`]*`|\]\([^)]*\)|<[^>]*>", re.S)
 _NUMBER = re.compile(r"(?<![\w.\-−])(\d+(?:\.\d+)?)(?![\w.]\d|\w)")
 _REFERENCE = re.compile(r"(?:section|sections|sec\.|eq\.|eqs\.|fig\.|figs\.|table|appendix|algorithm|§)\s*$", re.I)
 
 
-def glued_numbers(nb: NotebookNode) -> dict[str, float]:
-    """The numbers an executed notebook glued for its prose, by name."""
+_PLAIN, _MARKDOWN = "application/papermill.record/text/plain", "application/papermill.record/text/markdown"
+
+
+def _glued(nb: NotebookNode, kind: str) -> dict[str, str]:
+    """The values an executed notebook glued, by name, as the text of MIME type ``kind`` they store."""
     found = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             name = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = out.get("data", {}).get("application/papermill.record/text/plain")
+            text = out.get("data", {}).get(kind)
             if name and text is not None:
-                try:
-                    value = json.loads(text)
-                except ValueError:
-                    continue
-                if isinstance(value, Real) and not isinstance(value, bool):
-                    found[name] = float(value)
+                found[name] = text
     return found
+
+
+def glued_numbers(nb: NotebookNode) -> dict[str, float]:
+    """The numbers an executed notebook glued for its prose, by name."""
+    found = {}
+    for name, text in _glued(nb, _PLAIN).items():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, Real) and not isinstance(value, bool):
+            found[name] = float(value)
+    return found
+
+
+def glued_texts(nb: NotebookNode) -> dict[str, str]:
+    """The Markdown sentences an executed notebook glued for its prose (``{glue:md}`name```), by name."""
+    return _glued(nb, _MARKDOWN)
+
+
+_GLUE = re.compile(r"\{glue:(text|md)\}`([^`:]+)(?::([^`]*))?`")
+
+
+def page_prose(nb: NotebookNode) -> str:
+    """The prose of an executed notebook as a reader sees it: its markdown cells, each glued value written in
+    (numbers in their format); an unknown name is left as ``⟨name?⟩``.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "The rate is {glue:text}`rate:.2f`: the norm {glue:md}`trend`.")])
+    >>> nb.cells.append(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={
+    ...     "application/papermill.record/text/plain": "-1.3456"}, metadata={"scrapbook": {"name": "rate"}}),
+    ...     nbformat.v4.new_output("display_data", data={"application/papermill.record/text/markdown": "shrinks"},
+    ...                            metadata={"scrapbook": {"name": "trend"}})]))
+    >>> page_prose(nb)
+    'The rate is -1.35: the norm shrinks.'
+    """
+    glued = _glued(nb, _PLAIN) | _glued(nb, _MARKDOWN)
+
+    def written(match: re.Match) -> str:
+        kind, name, spec = match.groups()
+        if name not in glued:
+            return f"⟨{name}?⟩"
+        if kind == "md" or not spec:
+            return glued[name]
+        return format(json.loads(glued[name]), spec)
+
+    return "\n\n".join(_GLUE.sub(written, cell.source) for cell in nb.cells if cell.cell_type == "markdown")
 
 
 def typed_numbers(nb: NotebookNode, *, allowed: set[str] = frozenset(), smallest: float = 10) -> list[str]:

@@ -3,14 +3,19 @@
 A chapter is a jupytext py:percent file ``notebooks/NAME.py``. :func:`run_notebook` resolves and checks
 its parameters, executes it (working directory ``book/generated``, where its figures land too) and writes
 ``book/generated/NAME.ipynb``, with a note near the top naming the profile and the full parameter set.
-Beside it, ``NAME.key`` records what produced it: a run whose notebook source, parameters and package code (the
-science, the experiments and the data registry) are unchanged is skipped. :func:`build_book` runs every
-chapter of ``_toc.yml`` in order, then builds the site with warnings as errors and scans the pages for error
-output.
+Beside it, ``NAME.key`` records what produced it and the sha256 of the notebook as written: a run whose notebook
+source, parameters and package code (the science, the experiments and the data registry) are unchanged is skipped,
+but only while the notebook on disk still has that digest. A run executes into a temporary file, renames the whole
+notebook into place and writes the key last, holding the chapter's lock throughout: a killed run, a second run at
+the same time or a damaged file never leaves a notebook that is taken for up to date; a failed one leaves its
+notebook as ``NAME.failed.ipynb``. :func:`build_book` runs every chapter of ``_toc.yml`` in order, then builds the
+site with warnings as errors and scans the pages for error output.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -20,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +43,7 @@ from traitlets.config import Config
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS
+from lstmdyn.records import write_atomically
 
 __all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys",
            "run_notebook", "scan_site", "site_config"]
@@ -259,47 +265,88 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     project.generated.mkdir(parents=True, exist_ok=True)
     output = project.generated / f"{name}.ipynb"
     key_file = output.with_suffix(".key")
-    if not force and output.exists() and key_file.exists() and key_file.read_text() == key:
-        return RunResult(name, output, False, parameters, 0.0)
-    key_file.unlink(missing_ok=True)
+    with _chapter_lock(project.generated / f".{name}.lock"):
+        if not force and _up_to_date(output, key_file, key):
+            return RunResult(name, output, False, parameters, 0.0)
+        key_file.unlink(missing_ok=True)  # from here until the run succeeds, nothing of this chapter is trusted
+        for stale in project.generated.glob(f".{name}.*.tmp.ipynb"):  # left by a run that was killed
+            stale.unlink()
+        executed, seconds = _execute(name, nb, parameters, project, output, progress)
+        for cell in executed.cells:  # the page shows the provenance note instead of the raw assignments
+            tags = cell.metadata.get("tags", [])
+            if "parameters" in tags or "injected-parameters" in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
+        anchor = next(i for i, c in enumerate(executed.cells)
+                      if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", [])))
+        while anchor + 1 < len(executed.cells) and "injected-parameters" in executed.cells[
+                anchor + 1].metadata.get("tags", []):
+            anchor += 1
+        executed.cells.insert(anchor + 1, _provenance_cell(name, profile, parameters, explicit, declared,
+                                                           seconds))
+        found = problems(executed)
+        if found:
+            failed = output.with_suffix(".failed.ipynb")
+            nbformat.write(executed, failed)
+            raise NotebookError(f"{name}: " + "; ".join(found) + f" (the executed notebook is {failed})")
+        write_atomically(output, lambda p: nbformat.write(executed, p))
+        write_atomically(key_file, lambda p: p.write_text(json.dumps({"key": key, "notebook": _digest(output)})))
+    return RunResult(name, output, True, parameters, seconds)
 
+
+def _execute(name: str, nb: NotebookNode, parameters: Mapping[str, Any], project: Project, output: Path,
+             progress: bool) -> tuple[NotebookNode, float]:
+    """Execute ``nb`` with papermill into a temporary file beside ``output`` (removed afterwards): the executed
+    notebook and the seconds it took. A cell that raises is a :class:`NotebookError` naming it, the notebook so
+    far kept as ``NAME.failed.ipynb``."""
     # sweeps' tables: where the user points, else the project's results/ (not the kernel's working directory)
     os.environ["LSTMDYN_RESULTS"] = str(Path(USER_RESULTS).resolve() if USER_RESULTS else project.root / "results")
     data = os.environ.get("LSTMDYN_DATA")
     if data:  # the kernel runs in book/generated: make a relative data path absolute first
         os.environ["LSTMDYN_DATA"] = str(Path(data).resolve())
+    temporary = output.with_name(f".{output.stem}.{os.getpid()}.tmp.ipynb")
     start = time.perf_counter()
     try:
         executed = papermill.execute_notebook(
-            nb, str(output), parameters=parameters, kernel_name=KERNEL, language="python",
+            nb, str(temporary), parameters=parameters, kernel_name=KERNEL, language="python",
             cwd=str(project.generated), progress_bar=progress and {"desc": name, "leave": False},
             config=_kernel_config(),
         )
     except papermill.PapermillExecutionError as e:
-        failed = next((c.source.strip().splitlines()[0] for c in nbformat.read(output, 4).cells
-                       if c.get("execution_count") == e.exec_count and c.source.strip()), "")
-        raise NotebookError(f"{name}: the cell In [{e.exec_count}] starting `{failed}` raised {e.ename}: "
-                            f"{e.evalue} (the executed notebook is {output})") from None
-    seconds = time.perf_counter() - start
+        failed = output.with_suffix(".failed.ipynb")
+        os.replace(temporary, failed)
+        first = next((c.source.strip().splitlines()[0] for c in nbformat.read(failed, 4).cells
+                      if c.get("execution_count") == e.exec_count and c.source.strip()), "")
+        raise NotebookError(f"{name}: the cell In [{e.exec_count}] starting `{first}` raised {e.ename}: "
+                            f"{e.evalue} (the executed notebook is {failed})") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    return executed, time.perf_counter() - start
 
-    for cell in executed.cells:  # the page shows the provenance note instead of the raw assignments
-        tags = cell.metadata.get("tags", [])
-        if "parameters" in tags or "injected-parameters" in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
-    anchor = next(i for i, c in enumerate(executed.cells)
-                  if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", [])))
-    while anchor + 1 < len(executed.cells) and "injected-parameters" in executed.cells[
-            anchor + 1].metadata.get("tags", []):
-        anchor += 1
-    executed.cells.insert(anchor + 1, _provenance_cell(name, profile, parameters, explicit, declared,
-                                                       seconds))
-    nbformat.write(executed, output)
 
-    found = problems(executed)
-    if found:
-        raise NotebookError(f"{name}: " + "; ".join(found) + f" (the executed notebook is {output})")
-    key_file.write_text(key)
-    return RunResult(name, output, True, parameters, seconds)
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _up_to_date(output: Path, key_file: Path, key: str) -> bool:
+    """Whether ``output`` is the notebook of a finished run with this ``key``: its key file names the key and
+    the sha256 of the notebook as written, and the notebook on disk still has it (not truncated, damaged or
+    replaced since)."""
+    try:
+        record = json.loads(key_file.read_text())
+        return record["key"] == key and _digest(output) == record["notebook"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+@contextlib.contextmanager
+def _chapter_lock(path: Path) -> Iterator[None]:
+    """Hold the chapter's lock: a second run of the same chapter waits until the first has finished."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 _ERROR_MARKERS = ("Traceback (most recent call last)", 'class="output traceback', 'class="output error',

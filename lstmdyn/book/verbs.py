@@ -27,6 +27,10 @@ def run(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     if args.command == "run":
+        names = [name for name, _ in args.parameter]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ParameterError(f"parameter {', '.join(twice)} given more than once: give each -p once")
         result = run_notebook(args.notebook, args.profile, dict(args.parameter), force=args.force)
         print(f"{result.name}: executed in {result.seconds:.1f} s -> {result.output}"
               if result.executed else f"{result.name}: up to date ({result.output})")

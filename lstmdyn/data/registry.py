@@ -143,6 +143,11 @@ class DataRegistry:
         if entry.url is None:
             raise DataError(f"{dataset}/{name} (sha256 {entry.sha256}) is not available: it has no public "
                             f"URL, so {how}")
+        cached, state = self.cache / dataset / name, "is missing"
+        if cached.is_file() and (actual := sha256(cached)) != entry.sha256:
+            aside = cached.with_name(cached.name + ".corrupt")
+            os.replace(cached, aside)  # set aside, not deleted: the download below starts afresh
+            state = f"was corrupt in the cache (sha256 {actual}; moved aside to {aside})"
         fetcher = _pooch().Pooch(path=self.cache / dataset, base_url="",
                               registry={name: f"sha256:{entry.sha256}"}, urls={name: entry.url})
         try:
@@ -151,7 +156,7 @@ class DataRegistry:
             raise DataError(f"the download of {dataset}/{name} from {entry.url} is corrupt ({e}); "
                             f"nothing was kept. Expected sha256 {entry.sha256}; {how}") from None
         except Exception as e:  # no network, HTTP errors, a missing local mirror
-            raise DataError(f"{dataset}/{name} (sha256 {entry.sha256}) is missing and could not be "
+            raise DataError(f"{dataset}/{name} (sha256 {entry.sha256}) {state} and could not be "
                             f"downloaded from {entry.url} ({type(e).__name__}: {e}). Either {how}, "
                             f"or allow the download into {self.cache / dataset}") from None
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters
 
-__all__ = ["jacobian_product_norms", "trajectory_jacobians"]
+__all__ = ["jacobian_product_norms", "trajectory_jacobians", "trend", "vanishing_sentence"]
 
 
 def trajectory_jacobians(cell: LSTMParameters | GRUParameters | RNNParameters,
@@ -66,3 +66,50 @@ def jacobian_product_norms(jacobians: np.ndarray) -> np.ndarray:
         log_norms[..., t] = log_scale
         P = P / np.where(norm > 0, norm, 1.0)[..., None, None]
     return np.exp(log_norms)
+
+
+def trend(rate: float, tol: float = 0.01) -> str:
+    """A norm that changes by the factor ``e^rate`` per step, in words (``tol``: rates closer to zero count as
+    constant).
+
+    Examples
+    --------
+    >>> trend(-1.35), trend(0.057)
+    ('shrinks by a factor 0.26 per step', 'grows by a factor 1.06 per step')
+    >>> trend(0.004)
+    'stays nearly constant (a factor 1.004 per step)'
+    """
+    if rate < -tol:
+        return f"shrinks by a factor {np.exp(rate):.2g} per step"
+    if rate > tol:
+        return f"grows by a factor {np.exp(rate):.3g} per step"
+    return f"stays nearly constant (a factor {np.exp(rate):.4g} per step)"
+
+
+def vanishing_sentence(gains: list[float], rates: list[float], tol: float = 0.01) -> str:
+    """Where along ``gains`` the gradient vanishes (median rate below ``-tol``) and where it explodes.
+
+    Examples
+    --------
+    >>> vanishing_sentence([0.5, 1.0, 2.0, 4.0], [-1.3, -0.6, 0.05, 0.9])
+    'the gradient vanishes for g ≤ 1 and explodes for g ≥ 2, so the slope changes sign between these two gains'
+    >>> vanishing_sentence([0.8, 1.2], [-0.6, -0.2])
+    'the gradient vanishes at every gain shown, up to g = 1.2: none of these networks makes it grow'
+    """
+    vanish = [g for g, r in zip(gains, rates, strict=True) if r < -tol]
+    explode = [g for g, r in zip(gains, rates, strict=True) if r > tol]
+    if len(vanish) == len(gains):
+        return (f"the gradient vanishes at every gain shown, up to g = {max(gains):g}: "
+                "none of these networks makes it grow")
+    if len(explode) == len(gains):
+        return f"the gradient explodes at every gain shown, down to g = {min(gains):g}"
+    parts = []
+    if vanish:
+        parts.append(f"vanishes for g ≤ {max(vanish):g}")
+    flat = [f"{g:g}" for g in gains if g not in vanish and g not in explode]
+    if flat:
+        parts.append(f"stays nearly constant at g = {', '.join(flat)}")
+    if explode:
+        parts.append(f"explodes for g ≥ {min(explode):g}")
+    crossing = ", so the slope changes sign between these two gains" if vanish and explode else ""
+    return "the gradient " + " and ".join(parts) + crossing

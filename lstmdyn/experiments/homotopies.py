@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
 
-__all__ = ["PathFailure", "describe_failures", "path_failure", "paths_outcome", "start_outcome"]
+__all__ = ["PathFailure", "describe_failures", "equilibria_summary", "failure_onset", "path_failure", "paths_outcome",
+           "start_outcome"]
 
 
 def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8) -> str:
@@ -135,3 +137,61 @@ def describe_failures(failures: list[PathFailure], *, saturated: float = 0.99) -
             f"{saturated:g})" + (f", {unstarted} could not start" if unstarted else "")
             + f"; at the last point ‖c‖ exceeded the norm of the other half of the state on {c_larger} of the "
             f"{len(started)} that started.")
+
+
+def failure_onset(outcomes: pd.DataFrame, homotopy: str = "paper") -> str:
+    """At which weight scale ``homotopy`` starts to fail, from one row per run (columns ``scale``, ``homotopy``
+    and ``status``), over all sizes together.
+
+    Examples
+    --------
+    >>> rows = [(1.0, "converged"), (1.0, "converged"), (4.0, "converged"), (4.0, "diverged"), (8.0, "diverged")]
+    >>> runs = pd.DataFrame([{"scale": s, "homotopy": "paper", "status": r} for s, r in rows])
+    >>> for part in failure_onset(runs).split(", failed "):
+    ...     print(part)
+    the paper's homotopy reached an equilibrium for every network up to scale 1
+    for 1 of 2 at scale 4 and for 1 of 1 at scale 8
+    """
+    runs = outcomes[outcomes["homotopy"] == homotopy]
+    failed = runs.assign(failed=runs["status"] != "converged").groupby("scale")["failed"].agg(["sum", "count"])
+    name = "the paper's homotopy" if homotopy == "paper" else "the fixed-point homotopy"
+    if not failed["sum"].any():
+        return f"{name} reached an equilibrium for every network at every scale, up to {failed.index.max():g}"
+    first = failed.index[failed["sum"] > 0][0]
+    clean = failed.index[failed.index < first]
+    text = f"{name} reached an equilibrium for every network up to scale {clean.max():g}, failed" if len(clean) \
+        else f"{name} failed already at the smallest scale:"
+    parts = [f"for {int(r['sum'])} of {int(r['count'])} at scale {s:g}" for s, r in failed.loc[first:].iterrows()]
+    return f"{text} {' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)}"
+
+
+def equilibria_summary(found: list[Equilibrium], attempts: int, reference: Equilibrium, *, same: float = 1e-6
+                       ) -> str:
+    """What a search for several equilibria (:func:`lstmdyn.equilibria.find_equilibria`) found, and where the
+    ``reference`` equilibrium (the one found from the zero state) stands among them.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibria
+    >>> net = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> found = find_equilibria(net, starts=3)
+    >>> equilibria_summary(found, 3, found[0])
+    'All 3 starts led to the same equilibrium, the one the zero state leads to: it is stable, and no other was found.'
+    """
+    def stable(e: Equilibrium) -> str:
+        return {True: "stable", False: "unstable", None: "of unknown stability"}[e.stable]
+
+    if not found:
+        return f"None of the {attempts} starts reached an equilibrium."
+    if len(found) == 1:
+        first = np.linalg.norm(found[0].x - reference.x) <= same * (1 + np.linalg.norm(reference.x))
+        which = "the one the zero state leads to" if first else "not the one found from the zero state"
+        return (f"All {attempts} starts led to the same equilibrium, {which}: it is {stable(found[0])}, and no other "
+                "was found.")
+    states = [stable(e) for e in found]
+    counts = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
+    index = next((k + 1 for k, e in enumerate(found)
+                  if np.linalg.norm(e.x - reference.x) <= same * (1 + np.linalg.norm(reference.x))), None)
+    where = f"the zero state's equilibrium is number {index}" if index else "none of them is the zero state's"
+    return (f"The {attempts} starts found {len(found)} different equilibria ({counts}); {where}. Several equilibria "
+            "mean that where the free-running network settles depends on where it starts.")

@@ -16,7 +16,8 @@ import numpy as np
 
 from lstmdyn.cells import relu, sigmoid, tanh
 
-__all__ = ["ACTIVATIONS", "linear_recursion", "matrix_with_spectral_radius", "scalar_recursion"]
+__all__ = ["ACTIVATIONS", "linear_recursion", "matrix_with_spectral_radius", "scalar_recursion", "settling",
+           "settling_sentence"]
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
@@ -47,3 +48,50 @@ def scalar_recursion(activation: str, w: float, T: int, h0: float = 1.0, b: floa
     for t in range(1, T + 1):
         h[t] = phi(np.float64(w * h[t - 1] + b))
     return h
+
+
+def settling(h: np.ndarray, tol: float = 1e-6, longest: int = 4) -> tuple[int, int]:
+    """Where a scalar trajectory ``h_0 … h_T`` ends: the period ``p`` of the orbit it settles on (1 for a fixed
+    point, 2 for a 2-cycle, …, up to ``longest``; 0 when it has not settled by step T) and the first step from
+    which ``|h_t − h_{t+p}| < tol`` holds to the end.
+
+    Examples
+    --------
+    >>> settling(scalar_recursion("sigmoid", 0.5, 200))[0]
+    1
+    >>> settling(scalar_recursion("sigmoid", -10.0, 200))[0]
+    2
+    >>> settling(scalar_recursion("tanh", -1.0, 200))   # decays algebraically: not settled within 200 steps
+    (0, 200)
+    """
+    for p in range(1, longest + 1):
+        close = np.abs(h[p:] - h[:-p]) < tol
+        if close[-2 * p:].all():
+            return p, len(close) - int(np.argmin(close[::-1])) if not close.all() else 0
+    return 0, len(h) - 1
+
+
+def settling_sentence(weights: list[float], periods: list[int], limits: list[tuple[float, ...]]) -> str:
+    """What the scalar sigmoid recursions end on, one weight each: ``periods`` and ``limits`` (the values of
+    the orbit) as :func:`settling` and the trajectory give them.
+
+    Examples
+    --------
+    >>> settling_sentence([0.5, 1.0], [1, 1], [(0.56,), (0.66,)])
+    'every curve settles on a fixed point'
+    >>> settling_sentence([0.5, -10.0], [1, 2], [(0.56,), (0.008, 0.48)])
+    'the curve for w = 0.5 settles on a fixed point; for w = -10 the unit ends in a 2-cycle (0.008 ↔ 0.48)'
+    """
+    if all(p == 1 for p in periods):
+        return "every curve settles on a fixed point"
+    parts = []
+    fixed = [f"{w:g}" for w, p in zip(weights, periods, strict=True) if p == 1]
+    if fixed:
+        parts.append(f"the curve{'s' if len(fixed) > 1 else ''} for w = {', '.join(fixed)} "
+                     f"settle{'' if len(fixed) > 1 else 's'} on a fixed point")
+    for w, p, values in zip(weights, periods, limits, strict=True):
+        if p > 1:
+            parts.append(f"for w = {w:g} the unit ends in a {p}-cycle ({' ↔ '.join(f'{v:.2g}' for v in values)})")
+        elif p == 0:
+            parts.append(f"for w = {w:g} it has not settled by the last step")
+    return "; ".join(parts)

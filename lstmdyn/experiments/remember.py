@@ -18,7 +18,8 @@ from lstmdyn.training import SequenceModel, TrainingConfig, train
 
 GRAMMAR_BATCH = 32  #: batch size of the grammar tasks
 
-__all__ = ["GRAMMAR_BATCH", "LossShape", "bits_right", "compare_learning", "fit_sequence", "gradient_errors",
+__all__ = ["GRAMMAR_BATCH", "Divergence", "LossShape", "bits_right", "clipping_sentence", "compare_learning",
+           "fit_sequence", "gradient_errors",
            "grammar_run", "learned", "loss_shapes", "repeated_symbol_right"]
 
 
@@ -177,3 +178,87 @@ def loss_shapes(runs: dict[float, list[NumpyLSTM]]) -> pd.DataFrame:
         rows.append({"learning rate": lr, "shape": median.label, "final / initial loss": median.ratio,
                      "steps with rising loss": median.rising, "weight growth": median.weight_growth})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first steps of a run whose loss blows up: does the gradient grow, or do the weights jump?
+
+    Attributes
+    ----------
+    peak_gradient, peak_step : float, int
+        The largest gradient norm of the run and the step (from 1) it occurs at.
+    final_gradient : float
+        The gradient norm at the last step.
+    weights_start, weights_early : float
+        The norm of all weights after the first step and after step ``early``.
+    early : int
+        The number of first steps looked at.
+    """
+
+    peak_gradient: float
+    peak_step: int
+    final_gradient: float
+    weights_start: float
+    weights_early: float
+    early: int
+
+    @classmethod
+    def of(cls, history: dict[str, list[float]], early: int = 5) -> Divergence:
+        """Measure a run's ``history`` (:class:`lstmdyn.numpy_lstm.NumpyLSTM`'s)."""
+        gradient = np.asarray(history["gradient_norm"])
+        return cls(float(gradient.max()), int(gradient.argmax()) + 1, float(gradient[-1]),
+                   float(history["weight_norm"][0]), float(history["weight_norm"][early - 1]), early)
+
+    def sentence(self, lr: float) -> str:
+        """What the run shows, in words: a jump of the weights while the gradient stays moderate is divergence
+        from too large a step; a gradient that keeps growing is an exploding gradient.
+
+        Examples
+        --------
+        >>> Divergence(6.8, 3, 0.5, 17.0, 361.0, 5).sentence(30.0)[:73]
+        'the weight norm jumps from 17 after the first step to 361 after step 5, w'
+        >>> Divergence(900.0, 1000, 900.0, 17.0, 18.0, 5).sentence(30.0)[:60]
+        'the gradient norm grows to 900 at step 1000 and is still 900'
+        """
+        jump = self.weights_early / self.weights_start
+        peak = f"the gradient norm peaks at {self.peak_gradient:.3g} (step {self.peak_step})"
+        weights = (f"the weight norm {'jumps' if jump > 3 else 'goes'} from {self.weights_start:.3g} after the "
+                   f"first step to {self.weights_early:.3g} after step {self.early}")
+        if self.final_gradient >= 0.5 * self.peak_gradient and self.peak_step > self.early:
+            return (f"the gradient norm grows to {self.peak_gradient:.3g} at step {self.peak_step} and is still "
+                    f"{self.final_gradient:.3g} at the last step: an exploding gradient")
+        if jump > 3:
+            return (f"{weights}, while {peak} and ends at {self.final_gradient:.3g}: steps of {lr:g} × the "
+                    "gradient throw the weights away, which is divergence from too large a step, not a gradient "
+                    "that grows back through time")
+        return f"{weights}, and {peak}: neither the weights nor the gradient blow up"
+
+
+def clipping_sentence(gradient_norms: list[float], clip: float, lr: float) -> str:
+    """What a run clipped at ``clip`` compares with: the share of its steps that clipping shortened
+    (``gradient_norms`` before clipping) decides whether it is the plain run with its spikes cut off, or
+    gradient descent with steps of a fixed length ``lr × clip``.
+
+    Examples
+    --------
+    >>> clipping_sentence([5.0, 3.0, 0.5, 0.2], 0.1, 30.0)[:80]
+    'Clipping shortened 100 % of the steps, so every step had the length 30 × 0.1 = 3'
+    >>> clipping_sentence([5.0, 0.05, 0.05, 0.05, 0.05, 0.05], 0.1, 30.0)[:64]
+    'Clipping shortened 17 % of the steps, the spikes; the others wer'
+    >>> clipping_sentence([5.0, 0.05], 0.1, 30.0)[:60]
+    'Clipping shortened 50 % of the steps to the length 30 × 0.1 '
+    """
+    share = float(np.mean(np.asarray(gradient_norms) > clip))
+    shortened = f"Clipping shortened {100 * share:.0f} % of the steps"
+    if share >= 0.9:
+        return (f"{shortened}, so every step had the length {lr:g} × {clip:g} = {lr * clip:.3g}: the clipped run is "
+                "gradient descent with steps of a fixed length, not the plain run with its spikes cut off. It shows "
+                "that bounding the step prevents the divergence, which a smaller learning rate does as well; it "
+                "does not isolate clipping")
+    if share <= 0.2:
+        return (f"{shortened}, the spikes; the others were the plain run's steps, so the difference between the "
+                "two runs is clipping's")
+    return (f"{shortened} to the length {lr:g} × {clip:g} = {lr * clip:.3g} and left the others as they were: the "
+            "clipped run mixes bounded steps with plain ones, so the comparison shows what bounding the large "
+            "steps does, which a smaller learning rate would partly do as well")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["carousel_comparison", "qr_interval_shifts", "slowest_forget_rate", "zero_crossing"]
+__all__ = ["REGIME_TOLERANCE", "carousel_comparison", "crossing_sentence", "qr_interval_shifts", "regime",
+           "slowest_forget_rate", "spread_sentence", "zero_crossing"]
 
 
-def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
+def zero_crossing(x: np.ndarray, y: np.ndarray) -> float | None:
     """The ``x`` at which ``y`` first rises through zero, by linear interpolation between the two samples
-    around the sign change; where ``y`` never rises through zero, the ``x`` of the sample closest to zero.
+    around the sign change; None where ``y`` never rises through zero.
 
     Used for the gain at which the largest Lyapunov exponent of a driven RNN turns positive.
 
@@ -23,15 +24,68 @@ def zero_crossing(x: np.ndarray, y: np.ndarray) -> float:
     --------
     >>> zero_crossing(np.array([1.0, 2.0, 3.0]), np.array([-0.5, -0.1, 0.3]))
     2.25
-    >>> zero_crossing(np.array([1.0, 2.0]), np.array([-0.5, -0.2]))
-    2.0
+    >>> zero_crossing(np.array([1.0, 2.0]), np.array([-0.5, -0.2])) is None
+    True
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     rising = np.flatnonzero((y[:-1] < 0) & (y[1:] >= 0))
     if not len(rising):
-        return float(x[int(np.argmin(np.abs(y)))])
+        return None
     k = rising[0]
     return float(x[k] + (x[k + 1] - x[k]) * (-y[k]) / (y[k + 1] - y[k]))
+
+
+REGIME_TOLERANCE = 0.02  #: largest exponents within ± this of zero are called marginal
+
+
+def regime(largest: float, *, tolerance: float = REGIME_TOLERANCE) -> str:
+    """The regime of a driven network named by its largest exponent: stable below ``-tolerance``, chaotic
+    above ``tolerance``, marginal in between.
+
+    Examples
+    --------
+    >>> regime(-0.3), regime(0.004), regime(0.2)
+    ('stable', 'marginal', 'chaotic')
+    """
+    return "stable" if largest < -tolerance else "chaotic" if largest > tolerance else "marginal"
+
+
+def crossing_sentence(gains: list[float], largest: list[float], crossing: float | None) -> str:
+    """Where the largest exponent crosses zero along ``gains``, or that it does not.
+
+    Examples
+    --------
+    >>> crossing_sentence([1.0, 2.0, 3.0], [-0.5, -0.1, 0.3], 2.25)
+    'The largest exponent crosses zero near *g* ≈ 2.25.'
+    >>> crossing_sentence([0.5, 1.0], [-0.5, -0.2], None)
+    'The largest exponent stays negative over the gains shown, up to *g* = 1 (λ₁ = -0.200): no crossing was found.'
+    """
+    if crossing is not None:
+        return f"The largest exponent crosses zero near *g* ≈ {crossing:.2f}."
+    if min(largest) > 0:
+        return (f"The largest exponent stays positive over the gains shown, down to *g* = {gains[0]:g} "
+                f"(λ₁ = {largest[0]:+.3f}): no crossing was found.")
+    if max(largest) < 0:
+        return (f"The largest exponent stays negative over the gains shown, up to *g* = {gains[-1]:g} "
+                f"(λ₁ = {largest[-1]:+.3f}): no crossing was found.")
+    return "The largest exponent falls through zero over the gains shown but never rises through it."
+
+
+def spread_sentence(initial: float, final: float) -> str:
+    """How the distance of several trajectories from their mean changed under a common input.
+
+    Examples
+    --------
+    >>> spread_sentence(1e-3, 1e-9), spread_sentence(1e-3, 2.0)
+    ('shrank from 1.0e-03 to 1.0e-09: the states merged', 'grew from 1.0e-03 to 2.0e+00: the states moved apart')
+    >>> spread_sentence(1e-3, 1.5e-3)
+    'stayed near 1.0e-03 (1.5e-03): the states neither merged nor moved apart'
+    """
+    if final < initial / 10:
+        return f"shrank from {initial:.1e} to {final:.1e}: the states merged"
+    if final > 10 * initial:
+        return f"grew from {initial:.1e} to {final:.1e}: the states moved apart"
+    return f"stayed near {initial:.1e} ({final:.1e}): the states neither merged nor moved apart"
 
 
 def slowest_forget_rate(forget: np.ndarray) -> float:
@@ -82,6 +136,8 @@ def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str
     ...                     ("float64", 1): (-0.5, -3.0), ("float64", 5): (-0.5, -2.9)})  # doctest: +ELLIPSIS
     'Against QR every step, the largest exponent moves by at most 1.0e-04 in float32 and ... 1.000 and 0.100.'
     """
+    if not any(k == 1 for _, k in tails) or len({k for _, k in tails}) < 2:
+        return "Without QR every step and another interval among those run, there is no shift to report."
     dtypes = sorted({dtype for dtype, _ in tails})
     heads, ends = [], []
     for dtype in dtypes:

@@ -34,7 +34,7 @@ from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
 from lstmdyn.records import write_atomically
-from lstmdyn.training import SequenceModel, evaluate, train
+from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
 __all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES", "VALIDATION_BATCH",
            "SpectrumMember", "charrnn_members", "member_task", "mocap_members", "spectrum_inputs", "sweep_members",
@@ -156,7 +156,8 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     ``member.epoch_dtype``) are measured and written as ``epoch_EEE.json``; the weights with the lowest
     validation loss so far are kept as ``best.pt`` and only the latest training checkpoint is kept. Called
     again, it resumes from that checkpoint (measuring it first if it was not), or goes straight to the final
-    measurements if every epoch was measured.
+    measurements if every epoch was measured. A checkpoint that cannot be read is set aside (renamed
+    ``NAME.damaged``), and the member resumes from the one before, or trains again from the start.
 
     Returns
     -------
@@ -188,7 +189,7 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     inputs = spectrum_inputs(member.task, member.sequences, member.steps)
     epoch_dtype = getattr(torch, member.epoch_dtype)
     validation_batch = VALIDATION_BATCH.get(torch.device(device).type, 256)
-    rows = {int(p.stem.split("_")[1]): json.loads(p.read_text()) for p in directory.glob("epoch_*.json")}
+    rows, damaged = _measured_epochs(directory)
     clock = time.perf_counter()
 
     def measure(step: int, model: SequenceModel, path: Path | None) -> None:
@@ -213,14 +214,20 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
                 old.unlink()
         clock = time.perf_counter()
 
-    checkpoints = sorted(directory.glob("step_*.pt"))
-    last = checkpoints[-1] if checkpoints else None
+    lost = damaged or (directory / "best.pt").exists() and _readable(directory / "best.pt", device) is None
+    if lost:
+        rows.clear()  # a measured epoch or the best weights are lost: the member trains again from the start
+    last, saved = None, None
+    for path in [] if lost else sorted(directory.glob("step_*.pt"), reverse=True):  # the newest readable one
+        saved = _readable(path, device)
+        if saved is not None:
+            last = path
+            break
     if member.epochs not in rows or not (directory / "best.pt").exists():
-        if last is not None and int(last.stem.split("_")[1]) // per_epoch not in rows:
-            saved = torch.load(last, weights_only=False)
+        if saved is not None and saved["step"] // per_epoch not in rows:
             task.model.load_state_dict(saved["model"])
             measure(saved["step"], task.model.to(device), last)
-        if last is None or int(last.stem.split("_")[1]) < member.epochs * per_epoch:
+        if saved is None or saved["step"] < member.epochs * per_epoch:
             train(task.model, task.train, task.config, checkpoint_dir=directory, on_checkpoint=measure,
                   resume_from=last, progress=False, checkpoint_at_start=last is None)
     for old in directory.glob("step_*.pt"):
@@ -229,8 +236,8 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     trained = [r for r in ordered if r["epoch"] >= 1] or ordered
     best = min(trained, key=lambda r: r["valid_loss"])
     start = time.perf_counter()
-    task.model.load_state_dict(torch.load(directory / "best.pt", map_location=device) if best["epoch"] else
-                               task.model.state_dict())
+    if best["epoch"]:
+        task.model.load_state_dict(load_checkpoint(directory / "best.pt", device))
     h, hc = (model_spectrum(task.model.to(device), inputs, state=state) for state in ("h", "hc"))
     summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
                "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
@@ -239,6 +246,29 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
                "final_seconds": time.perf_counter() - start, "initial_loss": ordered[0]["valid_loss"]}
     return summary, ordered
+
+
+def _measured_epochs(directory: Path) -> tuple[dict[int, dict], bool]:
+    """The epochs measured in ``directory`` (``epoch_EEE.json``), by epoch, and whether a file could not be read
+    (it is set aside, renamed ``NAME.damaged``)."""
+    rows, damaged = {}, False
+    for path in directory.glob("epoch_*.json"):
+        try:
+            rows[int(path.stem.split("_")[1])] = json.loads(path.read_text())
+        except ValueError:
+            path.rename(path.with_name(path.name + ".damaged"))
+            damaged = True
+    return rows, damaged
+
+
+def _readable(path: Path, device: str) -> dict | None:
+    """The checkpoint at ``path``, or None after setting it aside as ``NAME.damaged`` (renamed, not deleted) if
+    it cannot be read (:func:`~lstmdyn.training.load_checkpoint`)."""
+    try:
+        return load_checkpoint(path, device)
+    except CheckpointError:
+        path.rename(path.with_name(path.name + ".damaged"))
+        return None
 
 
 def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, samples: int | None = None,

@@ -18,9 +18,10 @@ import pandas as pd
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
 from lstmdyn.records import json_ready
+from lstmdyn.sweeps import SweepTables
 
-__all__ = ["MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout", "ranking_epoch",
-           "results_record", "selected_rows"]
+__all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout",
+           "failed_members", "finished_tables", "overview", "ranking_epoch", "results_record", "selected_rows"]
 
 
 def selected_rows(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +56,8 @@ def convergence(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     out = [{"key": r.key, "epoch": r.epoch, "msd": float(np.mean((np.asarray(r.spectrum) - final[r.key]) ** 2)),
             "mean_difference": float(np.mean(np.asarray(r.spectrum) - final[r.key]))}
            for r in epochs.itertuples() if r.key in final]
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["key", "epoch", "msd", "mean_difference"]).astype(
+        {"key": str, "epoch": int, "msd": float, "mean_difference": float})
 
 
 def early_ranking(epochs: pd.DataFrame, members: pd.DataFrame, statistic: str,
@@ -81,7 +83,8 @@ def early_ranking(epochs: pd.DataFrame, members: pd.DataFrame, statistic: str,
         c = correlation(group[statistic].to_numpy(), target)
         rows.append({"epoch": epoch, "statistic_rho": c.rho, "low": c.low, "high": c.high,
                      "loss_rho": spearman(group["valid_loss"].to_numpy(), target)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["epoch", "statistic_rho", "low", "high", "loss_rho"]).astype(
+        {"epoch": int, "statistic_rho": float, "low": float, "high": float, "loss_rho": float})
 
 
 def ranking_epoch(ranking: pd.DataFrame, final_rho: float, tolerance: float = 0.1) -> int | None:
@@ -153,6 +156,69 @@ def cost_table(members: pd.DataFrame) -> pd.DataFrame:
 
 MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
                   "max_le", "mean_le", "max_le_hc", "mean_le_hc", "spectral_radius", "max_real", "device"]
+#: the member table's columns the chapter reads besides MEMBER_COLUMNS, and the epoch table's
+SUMMARY_COLUMNS = ["task", "status", "error", "worker", "seconds", "train_seconds", "spectrum_seconds",
+                   "final_seconds", "initial_loss"]
+EPOCH_COLUMNS = ["key", "epoch", "step", "valid_loss", "train_seconds", "validation_seconds", "spectrum_seconds",
+                 "max_le", "mean_le", "spectrum"]
+
+
+def finished_tables(tables: SweepTables) -> SweepTables:
+    """The finished members of a sweep and their epochs, with every column the chapter reads (empty where no
+    member finished), so that a sweep whose members failed gives empty figures and tables rather than errors.
+
+    Examples
+    --------
+    >>> failed = pd.DataFrame({"key": ["a"], "status": ["failed"], "error": ["ValueError: boom"]})
+    >>> done = finished_tables(SweepTables(failed, pd.DataFrame()))
+    >>> len(done.members), "valid_loss" in done.members, list(done.epochs.columns) == EPOCH_COLUMNS
+    (0, True, True)
+    """
+    members = tables.finished.reindex(columns=list(dict.fromkeys([*MEMBER_COLUMNS, *SUMMARY_COLUMNS,
+                                                                  *tables.members.columns])))
+    epochs = tables.epochs.reindex(columns=list(dict.fromkeys([*EPOCH_COLUMNS, *tables.epochs.columns])))
+    members, epochs = members.astype({"key": str}), epochs.astype({"key": str})  # also where they are empty
+    return SweepTables(members.reset_index(drop=True),
+                       epochs[epochs["key"].isin(members["key"])].reset_index(drop=True))
+
+
+def overview(tables: Mapping[str, SweepTables], titles: Mapping[str, str]) -> pd.DataFrame:
+    """One row per sweep: its networks, how many finished and failed, their units and epochs, the devices and
+    the seconds of training of the finished ones.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"key": ["a", "b"], "status": ["finished", "failed"], "hidden": [8, 8],
+    ...                         "epochs": [2, 2], "device": ["cpu", "cpu"], "train_seconds": [3.0, None]})
+    >>> overview({"charrnn": SweepTables(members, pd.DataFrame())}, {"charrnn": "CharRNN"}).to_dict("records")[0]
+    {'sweep': 'CharRNN', 'networks': 2, 'finished': 1, 'failed': 1, 'units': 8, 'epochs': 2, 'device': 'cpu', \
+'training (s)': 3.0}
+    """
+    rows = []
+    for name, t in tables.items():
+        m = t.members
+        done = finished_tables(t).members
+        rows.append({"sweep": titles[name], "networks": len(m), "finished": int((m["status"] == "finished").sum()),
+                     "failed": int((m["status"] == "failed").sum()), "units": int(m["hidden"].iloc[0]),
+                     "epochs": int(m["epochs"].iloc[0]), "device": ", ".join(sorted(set(m["device"].dropna()))),
+                     "training (s)": float(done["train_seconds"].sum())})
+    return pd.DataFrame(rows)
+
+
+def failed_members(tables: Mapping[str, SweepTables]) -> pd.DataFrame:
+    """The failed members of the sweeps, with their configuration and error.
+
+    Examples
+    --------
+    >>> members = pd.DataFrame({"key": ["a"], "status": ["failed"], "task": ["mocap"], "label": [""], "lr": [0.05],
+    ...                         "dropout": [0.0], "init": [0.5], "error": ["TrainingError: non-finite loss"]})
+    >>> failed_members({"mocap": SweepTables(members, pd.DataFrame())})["error"].tolist()
+    ['TrainingError: non-finite loss']
+    """
+    columns = ["task", "label", "lr", "dropout", "init", "error"]
+    frames = [t.members.loc[t.members["status"] == "failed"].reindex(columns=columns) for t in tables.values()
+              if len(t.members)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFrame,
@@ -179,6 +245,6 @@ def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFr
         out[name] = {"networks": len(t.members), "failed": int((t.members["status"] == "failed").sum()),
                      "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
                      "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
-                     "members": t.finished[MEMBER_COLUMNS].to_dict("records")}
+                     "members": finished_tables(t).members[MEMBER_COLUMNS].to_dict("records")}
     return json_ready({"profile": profile, "sweeps": out, "cost": costs.to_dict("records"),
                        "outcomes": [o.as_dict() for o in outcomes]})

@@ -1,0 +1,164 @@
+"""Chapters: *The data sets* (``notebooks/datasets.py``).
+
+Trivial predictors for every learning task, the yardstick a trained model must beat before a page may say
+it has learned anything.
+
+Each baseline is fitted on the task's training data and scored on its validation data with the task's own
+loss (:func:`lstmdyn.training.loss_function`), so that it can be drawn beside the validation curve:
+
+- **class** (MNIST rows): the class frequencies of the training labels, whatever the image; its accuracy is
+  that of always answering the majority class;
+- **token** (Penn Treebank words, War and Peace characters): the unigram model, every token with its
+  training frequency (add-one smoothed), whatever came before; and the uniform guess, ``log V``;
+- **multihot** (Nottingham piano rolls): the key frequencies, every key with its training frequency (the
+  most frequent notes); and the previous frame, smoothed: each key sounding with the training probability
+  that a key sounding (or silent) in one frame sounds in the next;
+- **regression** (motion capture): the previous frame copied; and the training mean of every feature.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from lstmdyn.training import loss_function
+
+__all__ = ["Baseline", "against_baselines", "learned_summary", "majority_accuracy", "task_baselines"]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A trivial predictor's validation loss, in the units of the task's loss."""
+
+    name: str
+    loss: float
+
+
+def _frequencies(counts: torch.Tensor) -> torch.Tensor:
+    """Add-one smoothed relative frequencies."""
+    counts = counts.double() + 1
+    return counts / counts.sum()
+
+
+def _logits_of(probabilities: torch.Tensor) -> torch.Tensor:
+    """Logits whose sigmoid is ``probabilities`` (for the binary cross-entropy with logits)."""
+    return torch.log(probabilities) - torch.log1p(-probabilities)
+
+
+def _class_baselines(train, valid, head, classes: int) -> list[Baseline]:
+    known = train.targets[train.targets >= 0]
+    log_p = torch.log(_frequencies(torch.bincount(known.reshape(-1), minlength=classes)))
+    targets = valid.targets[valid.targets >= 0]
+    name = "class frequencies" if head == "class" else "unigram model"
+    return [Baseline(name, -log_p[targets].mean().item()),  # the cross-entropy of the same guess at every step
+            Baseline("uniform guess", math.log(classes))]
+
+
+def _multihot_baselines(train, valid) -> list[Baseline]:
+    frames = train.targets.reshape(-1, train.targets.shape[-1]).double()
+    keys = (frames.sum(0) + 1) / (len(frames) + 2)
+    previous = train.inputs.double()
+    sounding = previous.bool()
+    stays = (train.targets.double()[sounding].sum() + 1) / (sounding.sum() + 2)
+    starts = (train.targets.double()[~sounding].sum() + 1) / ((~sounding).sum() + 2)
+    targets = valid.targets.double()
+    repeat = torch.where(valid.inputs.bool(), stays, starts)
+    return [Baseline("key frequencies",
+                     loss_function("multihot", _logits_of(keys).expand_as(targets), targets).item()),
+            Baseline("previous frame", loss_function("multihot", _logits_of(repeat), targets).item())]
+
+
+def _regression_baselines(train, valid) -> list[Baseline]:
+    targets = valid.targets.double()
+    mean = train.targets.double().reshape(-1, train.targets.shape[-1]).mean(0)
+    return [Baseline("previous frame", loss_function("regression", valid.inputs.double(), targets).item()),
+            Baseline("training mean", loss_function("regression", mean.expand_as(targets), targets).item())]
+
+
+def task_baselines(task) -> list[Baseline]:
+    """The trivial baselines of a :class:`lstmdyn.experiments.tasks.Task`, best (lowest loss) first.
+
+    Examples
+    --------
+    >>> from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+    >>> from lstmdyn.experiments.tasks import Task
+    >>> frames = torch.tensor([[[1.0], [2.0], [3.0]]])
+    >>> data = SequenceData(frames[:, :2], frames[:, 1:])
+    >>> task = Task("ramp", SequenceModel(1, 2, 1, "regression"), data, data, TrainingConfig(), None)
+    >>> [(b.name, b.loss) for b in task_baselines(task)]
+    [('training mean', 0.25), ('previous frame', 1.0)]
+    """
+    head, train, valid = task.model.head, task.train, task.valid
+    if head in ("class", "token"):
+        found = _class_baselines(train, valid, head, task.model.readout.out_features)
+    elif head == "multihot":
+        found = _multihot_baselines(train, valid)
+    else:
+        found = _regression_baselines(train, valid)
+    return sorted(found, key=lambda b: b.loss)
+
+
+def majority_accuracy(train_labels: torch.Tensor, valid_labels: torch.Tensor) -> float:
+    """The accuracy on ``valid_labels`` of always answering the most frequent training label.
+
+    Examples
+    --------
+    >>> majority_accuracy(torch.tensor([1, 1, 0]), torch.tensor([1, 0, 0, 0]))
+    0.25
+    """
+    majority = torch.bincount(train_labels.reshape(-1)).argmax()
+    return (valid_labels == majority).double().mean().item()
+
+
+def against_baselines(loss: float, baselines: list[Baseline], number: str = "{:.3g}") -> str:
+    """A sentence that says which of the ``baselines`` a model's validation ``loss`` beats (is below).
+
+    Examples
+    --------
+    >>> bs = [Baseline("unigram", 6.5), Baseline("uniform guess", 9.2)]
+    >>> against_baselines(6.0, bs)
+    'below every baseline (unigram 6.5, uniform guess 9.2): the model beats them all'
+    >>> against_baselines(7.0, bs)
+    'below the uniform guess (9.2) but above the unigram (6.5): the model does not yet beat the best baseline'
+    >>> against_baselines(9.5, bs)
+    'above every baseline (unigram 6.5, uniform guess 9.2): the model is not yet as good as any of them'
+    """
+    def named(chosen: list[Baseline]) -> str:
+        return ", ".join(f"the {b.name} ({number.format(b.loss)})" for b in chosen)
+
+    beaten = [b for b in baselines if loss < b.loss]
+    listed = ", ".join(f"{b.name} {number.format(b.loss)}" for b in baselines)
+    if len(beaten) == len(baselines):
+        return f"below every baseline ({listed}): the model beats them all"
+    if not beaten:
+        return f"above every baseline ({listed}): the model is not yet as good as any of them"
+    above = [b for b in baselines if b not in beaten]
+    return f"below {named(beaten)} but above {named(above)}: the model does not yet beat the best baseline"
+
+
+def learned_summary(finals: dict[str, tuple[float, list[Baseline]]]) -> str:
+    """Which tasks' models beat their best baseline, from ``{task: (validation loss, baselines)}``.
+
+    Examples
+    --------
+    >>> learned_summary({"PTB": (7.0, [Baseline("unigram", 6.5)]), "MNIST": (1.0, [Baseline("classes", 2.3)])})
+    'the MNIST model beats every trivial baseline; the PTB model does not yet beat the best one'
+    >>> learned_summary({"PTB": (6.0, [Baseline("unigram", 6.5)])})
+    'every model beats every trivial baseline'
+    """
+    ahead = [name for name, (loss, baselines) in finals.items() if loss < min(b.loss for b in baselines)]
+    behind = [name for name in finals if name not in ahead]
+
+    def listed(names: list[str]) -> str:
+        return "the " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+
+    if not behind:
+        return "every model beats every trivial baseline"
+    if not ahead:
+        return "no model beats its best trivial baseline yet"
+    plural = len(behind) > 1
+    return (f"{listed(ahead)} model{'s' if len(ahead) > 1 else ''} beat{'' if len(ahead) > 1 else 's'} every "
+            f"trivial baseline; {listed(behind)} model{'s' if plural else ''} "
+            f"do{'' if plural else 'es'} not yet beat the best one")
