@@ -175,7 +175,9 @@ def _bordered(H: Homotopy, y: np.ndarray, border: np.ndarray):
     value, H_x, H_t = H.derivatives(y[:-1], y[-1])
     B = np.empty((len(y), len(y)))
     B[:-1, :-1], B[:-1, -1], B[-1] = H_x, H_t, border
-    lu, piv = sl.lu_factor(B, check_finite=False)
+    with warnings.catch_warnings():  # an exactly zero pivot is reported below, as any near-singular matrix
+        warnings.simplefilter("ignore", sl.LinAlgWarning)
+        lu, piv = sl.lu_factor(B, check_finite=False)
     d = np.abs(np.diag(lu))
     if not np.all(np.isfinite(lu)) or d.min() <= 1e-13 * d.max():
         raise _Singular

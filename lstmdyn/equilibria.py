@@ -104,6 +104,21 @@ class AutonomousLSTM:
         return cls.from_parameters(LSTMParameters.random(n, rng=rng, scale=scale,
                                                          forget_bias=forget_bias))
 
+    def with_forget_bias(self, shift: float) -> AutonomousLSTM:
+        """The same map with ``shift`` added to the forget-gate bias: ``shift = -1`` gives what a solver that
+        reads TensorFlow's stored ``BasicLSTMCell`` weights sees of a network trained with its run-time forget
+        bias of 1.
+
+        Examples
+        --------
+        >>> lstm = AutonomousLSTM.random(3, rng=np.random.default_rng(0))
+        >>> bool(np.allclose(lstm.with_forget_bias(-1.0).weights("f")[1], lstm.weights("f")[1] - 1.0))
+        True
+        """
+        blocks = {k: self.weights(k) for k in "figo"}
+        return AutonomousLSTM(**{f"W_{k}": W for k, (W, _) in blocks.items()},
+                              **{f"b_{k}": b + (shift if k == "f" else 0.0) for k, (_, b) in blocks.items()})
+
     @property
     def n(self) -> int:
         """Number of hidden units; the state (c, h) has 2n entries."""

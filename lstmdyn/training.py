@@ -6,9 +6,11 @@ with one of four heads:
 - ``"class"``: a class from the last step, softmax cross-entropy (MNIST rows; Amrouche et al. 4.1);
 - ``"token"``: the next token at every step, softmax cross-entropy (Penn Treebank words, Amrouche et al.
   4.2; War and Peace characters, Vogt et al. A.1);
-- ``"multihot"``: the next piano-roll frame, binary cross-entropy per note (Nottingham, Amrouche et al.
-  4.3). The paper names softmax cross-entropy; with several notes sounding at once, independent
-  Bernoulli outputs are the standard model of a piano roll and the one used here;
+- ``"multihot"``: the next piano-roll frame, binary cross-entropy per note (Nottingham as a piano roll: with
+  several notes sounding at once, independent Bernoulli outputs are the standard model of a piano roll);
+- ``"melody_chord"``: the next frame's melody and chord, two softmax cross-entropies over the two halves of the
+  output, summed (Nottingham in the 68-wide encoding of Amrouche et al. 4.3, which names softmax
+  cross-entropy; see :class:`lstmdyn.data.music.MelodyChordCode`);
 - ``"regression"``: the next frame, mean-squared error (CMU motion capture, Vogt et al. A.2).
 
 :func:`train` runs Adam or SGD with an optional learning-rate decay, dropout, gradient-norm clipping and
@@ -37,7 +39,7 @@ from lstmdyn.records import write_atomically
 __all__ = ["CheckpointError", "Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError",
            "TrainingResult", "evaluate", "load_checkpoint", "train"]
 
-Head = Literal["class", "token", "multihot", "regression"]
+Head = Literal["class", "token", "multihot", "melody_chord", "regression"]
 
 
 class TrainingError(RuntimeError):
@@ -65,7 +67,7 @@ class SequenceModel(nn.Module):
         Units per LSTM layer (the paper's n).
     output_size : int
         Classes, vocabulary, notes or features.
-    head : {"class", "token", "multihot", "regression"}
+    head : {"class", "token", "multihot", "melody_chord", "regression"}
     vocabulary : int, optional
         For token inputs: the number of distinct tokens. With ``one_hot=True`` the tokens enter as one-hot
         vectors (``input_size`` must then equal ``vocabulary``), otherwise through an ``nn.Embedding``.
@@ -111,17 +113,24 @@ class SequenceModel(nn.Module):
 
 
 def loss_function(head: Head, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """The training loss of a head (mean over everything predicted).
+    """The training loss of a head: the mean over everything predicted (for ``melody_chord``, the sum of the
+    two halves' means).
 
     Examples
     --------
     >>> float(loss_function("class", torch.zeros(1, 4), torch.tensor([2])))   # uniform over 4: log 4
     1.3862943649291992
+    >>> round(float(loss_function("melody_chord", torch.zeros(1, 1, 68), torch.tensor([[[3, 5]]]))), 4)  # 2 log 34
+    7.0527
     """
     if head in ("class", "token"):
         return nn.functional.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), targets.reshape(-1))
     if head == "multihot":
         return nn.functional.binary_cross_entropy_with_logits(outputs, targets)
+    if head == "melody_chord":  # two softmax groups of equal width, targets (…, 2): the two classes
+        half = outputs.shape[-1] // 2
+        return sum(nn.functional.cross_entropy(part.reshape(-1, half), targets[..., k].reshape(-1))
+                   for k, part in enumerate((outputs[..., :half], outputs[..., half:])))
     return nn.functional.mse_loss(outputs, targets)
 
 
@@ -179,6 +188,14 @@ class TrainingConfig:
     decay_after: int = 0  #: epochs trained at the full learning rate (see :meth:`learning_rate`)
     clip: float | None = None  #: gradient-norm clipping threshold
     init: float | None = None  #: weights uniform on ±init (Vogt's initialisation parameter); None: default
+    #: added to every LSTM layer's forget-gate bias after initialisation. TensorFlow's ``BasicLSTMCell`` adds
+    #: ``forget_bias`` (1 by default) inside the forget gate at run time without storing it; training with it is
+    #: training with a forget-gate bias that starts that much higher (the stored weights lack it)
+    forget_bias: float = 0.0
+    #: ``"mean"``: the loss averaged over every prediction; ``"sum"``: summed over the time steps of a sequence
+    #: and averaged over the batch, T times the mean (TensorFlow's PTB tutorial), which scales the gradient by T.
+    #: The recorded and validation losses are the mean either way.
+    sequence_loss: Literal["mean", "sum"] = "mean"
     checkpoint_every: int = 0  #: steps between checkpoints; 0 for none
     seed: int = 0
     device: str = "auto"
@@ -197,6 +214,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be positive or None, got {value!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.sequence_loss not in ("mean", "sum"):
+            raise ValueError(f"sequence_loss must be 'mean' or 'sum', got {self.sequence_loss!r}")
 
     def learning_rate(self, epoch: int) -> float:
         """The learning rate of epoch ``epoch`` (counted from 0): ``lr · lr_decay^max(0, epoch + 1 − decay_after)``.
@@ -263,15 +282,22 @@ def evaluate(model: SequenceModel, data: SequenceData, batch_size: int = 256) ->
     return total / count
 
 
-def _initialise(model: SequenceModel, init: float | None, seed: int) -> None:
-    torch.manual_seed(seed)
+def _initialise(model: SequenceModel, config: TrainingConfig) -> None:
+    """PyTorch's initialisation from ``config.seed``, or uniform on ±``config.init``; then the forget bias."""
+    torch.manual_seed(config.seed)
     for module in model.children():
         if hasattr(module, "reset_parameters"):
             module.reset_parameters()
-    if init is not None:
-        with torch.no_grad():
+    with torch.no_grad():
+        if config.init is not None:
             for p in model.parameters():
-                p.uniform_(-init, init)
+                p.uniform_(-config.init, config.init)
+        if config.forget_bias:
+            rnn = model.recurrent
+            if not isinstance(rnn, nn.LSTM) or not rnn.bias:
+                raise ValueError("a forget bias needs an LSTM with bias vectors")
+            for layer in range(rnn.num_layers):  # gate order i, f, g, o: the second block is the forget gate
+                getattr(rnn, f"bias_ih_l{layer}")[rnn.hidden_size:2 * rnn.hidden_size] += config.forget_bias
 
 
 class CheckpointError(RuntimeError):
@@ -353,7 +379,7 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     if checkpoint_dir is not None:
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    _initialise(model, config.init, config.seed)
+    _initialise(model, config)
     model.to(device).train()
     parameters = list(model.parameters())
     optimizer = (torch.optim.Adam(parameters, lr=config.lr) if config.optimizer == "adam"
@@ -404,12 +430,13 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
             if data.stream:
                 carry = tuple(s.detach() for s in state)
             loss = loss_function(model.head, outputs, y.to(device))
+            objective = loss * outputs.shape[1] if config.sequence_loss == "sum" and outputs.dim() > 2 else loss
             where = f"at step {step + 1} (epoch {epoch}, batch {position})"
             good = last_checkpoint or "none written"
             if not torch.isfinite(loss):
                 raise TrainingError(f"non-finite loss {where}; last good checkpoint: {good}")
             optimizer.zero_grad()
-            loss.backward()
+            objective.backward()
             norm = nn.utils.clip_grad_norm_(parameters, config.clip if config.clip else float("inf"))
             if not torch.isfinite(norm):
                 raise TrainingError(f"non-finite gradient {where}; last good checkpoint: {good}")

@@ -75,7 +75,8 @@ LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\
 # %% [markdown]
 # ## The sweeps
 #
-# Each network is one member of a sweep, keyed by a hash of its configuration. A sweep runs its members on
+# Each network is one member of a sweep, keyed by a hash of its configuration and of the version of the code
+# that measures it (so that results of older code are not reused). A sweep runs its members on
 # a Dask cluster (here an embedded one, one worker process per core, unless `scheduler` names another),
 # skips members that finished in an earlier run and resumes interrupted ones from their last checkpoint; the
 # same sweeps run from the command line with `python -m lstmdyn sweep charrnn --profile quick` (see

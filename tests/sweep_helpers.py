@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,8 @@ def lost_once(member: Value, directory: Path, device: str) -> tuple[dict, list[d
     if count == 1 or member.value == 0:
         os._exit(1)
     return {"square": member.value ** 2}, []
+
+
+def learning_rate(member: Any, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """A stand-in for a sweep member's measurement: its learning rate, without training."""
+    return {"measured": member.lr}, []

@@ -91,3 +91,18 @@ def test_the_summary_sorts_the_tasks_by_whether_they_beat_their_best_baseline():
     text = learned_summary({"A": (1.0, bs), "B": (2.5, bs), "C": (2.9, bs)})
     assert text == "the A model beats every trivial baseline; the B and C models do not yet beat the best one"
     assert learned_summary({"A": (2.5, bs)}) == "no model beats its best trivial baseline yet"
+
+
+def test_the_melody_chord_baselines_score_as_constant_and_repeating_predictors():
+    g = torch.Generator().manual_seed(3)
+    codes = torch.stack([torch.randint(0, 34, (8, 31), generator=g), torch.randint(0, 5, (8, 31), generator=g)], -1)
+    codes[:, 1::2] = codes[:, ::2][:, :15]  # every second frame repeats the one before
+    inputs = torch.nn.functional.one_hot(codes[:, :-1], 34).float().flatten(-2)
+    data = SequenceData(inputs, codes[:, 1:])
+    melody, chord = (torch.bincount(codes[:, 1:, k].reshape(-1), minlength=34).double() + 1 for k in (0, 1))
+    bias = torch.cat([torch.log(melody / melody.sum()), torch.log(chord / chord.sum())]).float()
+    model = constant_model(68, 68, "melody_chord", bias)
+    found = by_name(Task("tunes", model, data, data, TrainingConfig(), None))
+    assert found["class frequencies"] == pytest.approx(evaluate(model, data), rel=1e-5)
+    assert found["uniform guess"] == pytest.approx(2 * math.log(34))
+    assert found["previous frame"] < found["class frequencies"]  # half the frames repeat

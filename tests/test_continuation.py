@@ -102,3 +102,10 @@ def test_a_step_across_a_sharp_bend_is_rejected(h, accepted):
     assert (step is not None) == accepted
     if accepted:
         assert step[0][-1] == pytest.approx(h) and step[5] == pytest.approx(np.arcsin(h), abs=1e-3)
+
+
+def test_an_exactly_singular_start_is_reported_without_a_warning(recwarn):
+    """An exactly zero pivot at the start: the path ends as singular, and nothing is written to stderr."""
+    H = CallableHomotopy(lambda x, t: (0.0 * x - t, np.zeros((1, 1)), np.array([-1.0])), np.zeros(1))
+    end = follow_path(H, max_steps=20)
+    assert end.status != "converged" and not [w for w in recwarn if issubclass(w.category, Warning)]

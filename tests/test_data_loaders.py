@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from lstmdyn.data import (
+    MelodyChordCode,
     batchify,
     bptt_windows,
     char_sequences,
@@ -17,6 +18,7 @@ from lstmdyn.data import (
     load_piano_rolls,
     load_ptb,
     load_war_and_peace,
+    melody_chord_windows,
     roll_windows,
 )
 from lstmdyn.data.mocap import mocap_sequences
@@ -86,6 +88,34 @@ def test_roll_windows_pair_each_frame_with_the_next():
     roll = torch.arange(22.0).view(11, 2)
     x, y = roll_windows([roll], 5)
     assert x.shape == (2, 5, 2) and torch.equal(y[0], roll[1:6])
+
+
+def test_the_melody_chord_code_splits_each_frame_into_its_highest_note_and_the_rest():
+    roll = torch.zeros(5, 80)
+    roll[0, [10, 14, 17, 40]] = 1  # chord 10–14–17 under melody 40
+    roll[1, [10, 14, 17, 40]] = 1
+    roll[2, [10, 14, 17, 79]] = 1  # a melody note far above the others: moved down by octaves
+    roll[3, [3, 5]] = 1  # melody 5 over the chord (3,); the last frame is silent: a rest, the empty chord
+    code = MelodyChordCode.fit([roll])
+    codes = code.encode(roll)
+    assert code.chords[0] == (10, 14, 17) and codes[:3, 1].tolist() == [0, 0, 0]
+    melody = code.low + codes[:4, 0] - 1  # back to roll columns
+    assert melody[:2].tolist() == [40, 40] and (79 - melody[2].item()) % 12 == 0 and codes[4].tolist()[0] == 0
+    assert code.low <= 40 < code.low + code.PITCHES
+    unseen = torch.zeros(1, 80)
+    unseen[0, [1, 2, 60]] = 1
+    assert code.chords == ((10, 14, 17), (3,), ()) and code.encode(unseen)[0, 1].item() == code.CLASSES - 1
+    inputs, targets = melody_chord_windows([roll], code, 3)
+    assert inputs.shape == (1, 3, 68) and torch.equal(inputs[0].view(3, 2, 34).argmax(-1), codes[:3])
+    assert torch.equal(targets[0], codes[1:4])
+
+
+def test_the_reconstructed_nottingham_code_covers_the_melodies_and_most_chords():
+    rolls, _ = load_piano_rolls("nottingham")
+    code = MelodyChordCode.fit(rolls["train"])
+    codes = code.encode(torch.cat(rolls["valid"]))
+    assert len(code.chords) == 33 and () in code.chords
+    assert codes[:, 0].max() <= 33 and (codes[:, 1] == 33).double().mean() < 0.1
 
 
 def test_war_and_peace_has_82_characters_and_an_80_10_10_split():

@@ -130,7 +130,12 @@ def test_the_work_model_counts_the_checkpoints_a_training_run_makes():
     units = read_measurements(RESULTS)["paper_profile-cuda"]
     run = equilibria_through_training(mnist_task(hidden=6, seed=0), epochs=2, every=7)  # 20 steps
     p = {"seeds": 1, "mnist_epochs": 2, "mnist_every": 7, "validate_on": 10, "ptb_windows": 0, "ptb_epochs": 1,
-         "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}
+         "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1, "sensitivity_seeds": 0}
     work = chapter_work("equilibria_training", p, units)
     assert work["steps:mnist"] == run.steps[-1] == 20
-    assert work["fresh homotopy (mnist)"] == work["tracking (Newton, mnist)"] == len(run.steps) == 4
+    assert work["fresh homotopy (mnist)"] == len(run.fresh) + len(run.solver) + len(run.paper) == 12
+    assert work["tracking (Newton, mnist)"] == len(run.tracked) == 4
+    # the sensitivity figure: three more settings per seed, each with fresh homotopies only
+    more = chapter_work("equilibria_training", {**p, "sensitivity_seeds": 2}, units)
+    assert more["steps:mnist"] == 20 + 3 * 2 * 20
+    assert more["fresh homotopy (mnist)"] == 12 + 3 * 2 * 4 and more["tracking (Newton, mnist)"] == 4

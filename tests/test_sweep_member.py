@@ -3,6 +3,7 @@ in float64; the sweeps' sizes per profile as the chapter and the command line re
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from lstmdyn.book.parameters import declared_parameters
 from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.experiments.both_tools import model_spectrum
 from lstmdyn.experiments.sweep_member import (
+    MEMBER_VERSION,
     SWEEP_PROFILES,
     SpectrumMember,
     member_task,
@@ -47,17 +49,19 @@ run_sweep("killed", [SpectrumMember(**{MEMBER.__dict__!r})], train_and_measure, 
 def test_a_killed_sweep_resumes_its_member_from_the_last_checkpoint(tmp_path):
     """Kill the whole process group (client and workers) after the first trained epoch; run again."""
     run = tmp_path / "killed" / "runs" / member_key(MEMBER)
-    process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path)], start_new_session=True,
-                               stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(1200):
-            if (run / "epoch_001.json").exists() or process.poll() is not None:
-                break
-            time.sleep(0.05)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    assert (run / "epoch_001.json").exists() and not (run / "epoch_004.json").exists(), "killed too late"
+    log = tmp_path / "killed.log"
+    with log.open("w") as stderr:  # alone it takes seconds; on a busy machine a few minutes may pass
+        process = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path)], start_new_session=True,
+                                   stderr=stderr)
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and process.poll() is None and not (run / "epoch_001.json").exists():
+                time.sleep(0.05)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert (run / "epoch_001.json").exists(), "no epoch measured before the kill: " + log.read_text()[-2000:]
+    assert not (run / "epoch_004.json").exists(), "killed too late"
     assert read_sweep("killed", tmp_path).members.empty
     first = {p.name: p.stat().st_mtime_ns for p in run.glob("epoch_*.json")}
 
@@ -124,3 +128,15 @@ def test_a_damaged_file_of_a_member_is_set_aside_and_the_member_trains_again(tmp
     assert (run / (target.name + ".damaged")).read_bytes() == b"PK\\x03\\x04 truncated"
     np.testing.assert_allclose([r["valid_loss"] for r in rows], [r["valid_loss"] for r in whole], rtol=1e-6)
     assert summary["selected_epoch"] >= 1 and not list(run.glob("step_*.pt"))
+
+
+def test_results_that_older_code_measured_are_not_reused(tmp_path):
+    from sweep_helpers import learning_rate
+
+    old = SpectrumMember("charrnn", hidden=4, epochs=1, lr=1e-3, version=MEMBER_VERSION - 1)
+    run_sweep("versions", [old], learning_rate, results=tmp_path, workers=1, progress=False)
+    current = dataclasses.replace(old, version=MEMBER_VERSION)
+    assert member_key(current) != member_key(old)
+    again = run_sweep("versions", [current], learning_rate, results=tmp_path, workers=1, progress=False)
+    assert list(again.members["version"]) == [MEMBER_VERSION] and list(again.members["status"]) == ["finished"]
+    assert sorted(read_sweep("versions", tmp_path).members["version"]) == [MEMBER_VERSION - 1, MEMBER_VERSION]

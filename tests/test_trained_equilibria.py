@@ -17,7 +17,10 @@ from lstmdyn.experiments.trained_equilibria import (
     crossings_of,
     equilibria_through_training,
     results_record,
+    settings_sentence,
+    still_falling,
     task_outcomes,
+    training_sentence,
 )
 
 
@@ -40,11 +43,22 @@ def test_every_checkpoint_has_a_fixed_point_and_fresh_and_tracked_agree_where_no
     assert mnist_run.maps[0].n == 12 and not np.allclose(mnist_run.maps[0].cell.W, mnist_run.maps[-1].cell.W)
 
 
+def test_a_network_trained_with_a_forget_bias_is_also_analysed_without_it_as_the_authors_solver_reads_it(mnist_run):
+    assert mnist_run.forget_bias == 1.0
+    for lstm, solver in zip(mnist_run.maps, mnist_run.solver, strict=True):
+        assert solver.converged and lstm.with_forget_bias(-1.0).residual(solver.x) < 1e-9
+        assert lstm.residual(solver.x) > 1e-6  # not an equilibrium of the network as trained
+    assert len(mnist_run.paper) == len(mnist_run.steps)
+    for lstm, paper in zip(mnist_run.maps, mnist_run.paper, strict=True):
+        assert paper.homotopy == "paper" and (not paper.converged or lstm.residual(paper.x) < 1e-9)
+
+
 def test_the_results_record_has_the_documented_keys(mnist_run):
     outcomes = task_outcomes({"mnist": [mnist_run], "ptb": [mnist_run], "nottingham": [mnist_run]})
     record = results_record("smoke", [mnist_run], outcomes)
     run = record["tasks"]["mnist"]["runs"][0]
     assert set(run) == {"seed", "checkpoints", "last_step", "final_spectral_radius", "final_max_real",
+                        "forget_bias", "final_solver_spectral_radius", "paper_homotopy_reached",
                         "spearman_radius_step", "crossings", "branch_changes", "max_le", "mean_le", "max_le_hc",
                         "mean_le_hc"}
     final = mnist_run.fresh[-1]  # the radius is the largest |eigenvalue| of the Jacobian at the equilibrium
@@ -72,6 +86,7 @@ def _run(radii, methods=None, shift=()) -> EquilibriumRun:
     equilibria coincide with them except at the checkpoints in ``shift``."""
     base = find_equilibrium(AutonomousLSTM.random(3, rng=np.random.default_rng(0)))
     run = EquilibriumRun("test", 0, steps=list(range(0, 10 * len(radii), 10)))
+    run.train_loss = [np.nan] + [2.0] * (len(radii) - 2) + [0.001]  # flat at the last checkpoint
     for k, r in enumerate(radii):
         tracked = dataclasses.replace(base, eigenvalues=np.array([r, 0.1], dtype=complex),
                                       homotopy=(methods or ["newton"] * len(radii))[k])
@@ -103,6 +118,43 @@ def test_a_complex_pair_outside_the_circle_with_real_parts_below_one_is_the_nott
     run.tracked.append(dataclasses.replace(run.tracked[-1], eigenvalues=pair))
     run.fresh.append(run.tracked[-1])
     run.steps.append(20)
+    run.train_loss.append(0.001)
     outcomes = {o.key: o for o in task_outcomes({"mnist": [run], "ptb": [run], "nottingham": [run]})}
     assert outcomes["amrouche.nottingham"].verdict == "reproduced"
     assert crossings_of(run)["type"].tolist() == ["Neimark–Sacker"]
+
+
+def test_the_settings_sentence_groups_the_settings_by_verdict():
+    text = settings_sentence({"A": "reproduced", "B": "not reproduced", "C": "partly", "D": "reproduced"})
+    assert text == "it holds under A, D, in part under C, and not under B"
+    assert settings_sentence({"A": "not reproduced", "B": "not reproduced"}).startswith("it holds under none")
+
+
+def test_a_run_stopped_while_its_loss_falls_is_named_and_a_levelled_one_is_not():
+    nan = float("nan")
+    falling, levelled, memorised = (EquilibriumRun("ptb", 0), EquilibriumRun("nottingham", 0),
+                                    EquilibriumRun("mnist", 0))
+    falling.train_loss = [nan, 9.0, 7.0, 6.5, 6.2, 6.0, 5.6, 5.3, 5.0]  # last quarter 5.15 against 5.8
+    levelled.train_loss = [nan, 5.0, 3.0, 2.0, 1.6, 1.5, 1.5, 1.49, 1.5]
+    memorised.train_loss = [nan, 2.0, 0.1, 0.01, 0.004, 0.003, 0.002, 0.0015, 0.001]  # below 1 % of the first
+    assert still_falling(falling.train_loss) == pytest.approx(1 - 5.15 / 5.8)
+    assert still_falling(levelled.train_loss) == 0.0 and still_falling(memorised.train_loss) == 0.0
+    names = {"mnist": "MNIST", "ptb": "PTB", "nottingham": "Nottingham"}
+    text = training_sentence({"mnist": [memorised], "ptb": [falling, falling], "nottingham": [levelled]}, names)
+    assert text.startswith("PTB (training loss still falling by 11 % ") and "judge it part-way" in text
+    assert text.endswith("MNIST and Nottingham levelled off.")
+    assert training_sentence({"mnist": [memorised], "nottingham": [levelled]}, names).startswith("Every task")
+
+
+def test_a_plateau_far_above_the_published_perplexity_is_not_called_trained():
+    nan = float("nan")
+    plateau = EquilibriumRun("ptb", 0)
+    plateau.train_loss = [nan, 8.0, 7.0, 6.5, 6.3, 6.25, 6.24, 6.23, 6.23]  # levelled, at a unigram's loss
+    plateau.valid_loss = [9.2, 7.1, 6.9, 6.6, 6.4, 6.3, 6.2, 6.15, 6.1]  # perplexity 446
+    names = {"ptb": "PTB"}
+    assert still_falling(plateau.train_loss) == 0.0
+    assert training_sentence({"ptb": [plateau]}, names).startswith("Every task")
+    text = training_sentence({"ptb": [plateau]}, names, perplexity={"ptb": 120})
+    assert text.startswith("PTB (validation perplexity 446, against about 120 for the published setting) stopped short")
+    plateau.valid_loss[-1] = np.log(140.0)
+    assert training_sentence({"ptb": [plateau]}, names, perplexity={"ptb": 120}).startswith("Every task")

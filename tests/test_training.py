@@ -190,3 +190,34 @@ def test_a_checkpoint_written_on_a_gpu_resumes_on_a_cpu(tmp_path):
     resumed = train(_model(), _token_data(), TrainingConfig(epochs=2, batch_size=8, device="cpu"),
                     resume_from=written.checkpoints[0], progress=False)
     assert next(resumed.model.parameters()).device.type == "cpu" and len(resumed.losses) == 6
+
+
+def test_a_loss_summed_over_the_steps_is_t_times_the_mean_in_every_update():
+    """TensorFlow's PTB loss (summed over the T steps, averaged over the batch): one SGD step with it at learning
+    rate η moves the weights as the mean loss does at T·η. The recorded loss is the mean either way."""
+    data, T = _token_data(T=7), 7
+
+    def sgd(lr: float, sequence_loss: str = "mean"):
+        config = TrainingConfig(epochs=1, batch_size=24, optimizer="sgd", lr=lr, sequence_loss=sequence_loss,
+                                device="cpu")
+        return train(SequenceModel(4, 8, 5, "token", vocabulary=5), data, config, progress=False)
+
+    summed, scaled, unscaled = sgd(0.01, "sum"), sgd(0.01 * T), sgd(0.01)
+    for a, b in zip(_weights(summed.model), _weights(scaled.model), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+    assert summed.losses == scaled.losses
+    assert not torch.allclose(_weights(unscaled.model)[0], _weights(summed.model)[0])
+
+
+def test_the_forget_bias_is_added_to_the_forget_gate_alone_after_initialisation():
+    plain = train(_model(), _token_data(), TrainingConfig(epochs=0, device="cpu"), progress=False).model
+    shifted = train(_model(), _token_data(), TrainingConfig(epochs=0, forget_bias=1.0, device="cpu"),
+                    progress=False).model
+    n = plain.recurrent.hidden_size
+    difference = shifted.recurrent.bias_ih_l0 - plain.recurrent.bias_ih_l0
+    torch.testing.assert_close(difference[n:2 * n], torch.ones(n))
+    assert not difference[:n].any() and not difference[2 * n:].any()
+    assert torch.equal(shifted.recurrent.bias_hh_l0, plain.recurrent.bias_hh_l0)
+    with pytest.raises(ValueError, match="forget bias needs an LSTM with bias vectors"):
+        train(_model(bias=False), _token_data(), TrainingConfig(epochs=0, forget_bias=1.0, device="cpu"),
+              progress=False)

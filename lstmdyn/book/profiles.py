@@ -70,14 +70,15 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     "equilibria_training": NotebookSpec(
         smoke={"seeds": 1, "mnist_epochs": 3, "mnist_every": 10, "ptb_windows": 12, "ptb_every": 4,
                "notts_samples": 64, "notts_epochs": 2, "notts_every": 2, "validate_on": 20, "starts": 2,
-               "cross_steps": 50},
+               "cross_steps": 50, "sensitivity_seeds": 2},
         paper={"mnist_epochs": 1000, "mnist_every": 200, "ptb_windows": 2323, "ptb_epochs": 13, "ptb_every": 1000,
                "notts_samples": 3177, "notts_epochs": 20, "notts_every": 200, "validate_on": 1000, "starts": 20,
-               "cross_steps": 5000},
+               "cross_steps": 5000, "seeds": 5, "sensitivity_seeds": 5},
         limits={"seed": (0, SEED_MAX), "seeds": (1, 100), "mnist_epochs": (1, 100_000), "mnist_every": (1, None),
                 "ptb_windows": (1, 2323), "ptb_epochs": (1, 1000), "ptb_every": (1, None),
                 "notts_samples": (1, 3177), "notts_epochs": (1, 10_000), "notts_every": (1, None),
-                "validate_on": (1, None), "starts": (1, 1000), "cross_steps": (5, 1_000_000)},
+                "validate_on": (1, None), "starts": (1, 1000), "cross_steps": (5, 1_000_000),
+                "sensitivity_seeds": (1, 100), "sgd_lr": (0.0, 100.0)},
     ),
     "lyapunov": NotebookSpec(
         smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,

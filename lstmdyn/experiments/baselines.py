@@ -10,6 +10,9 @@ loss (:func:`lstmdyn.training.loss_function`), so that it can be drawn beside th
   that of always answering the majority class;
 - **token** (Penn Treebank words, War and Peace characters): the unigram model, every token with its
   training frequency (add-one smoothed), whatever came before; and the uniform guess, ``log V``;
+- **melody_chord** (Nottingham, 68 wide): for each half, the class frequencies; and the previous frame, each
+  half repeating its previous class with the training probability that it does, else drawn from the class
+  frequencies;
 - **multihot** (Nottingham piano rolls): the key frequencies, every key with its training frequency (the
   most frequent notes); and the previous frame, smoothed: each key sounding with the training probability
   that a key sounding (or silent) in one frame sounds in the next;
@@ -56,6 +59,21 @@ def _class_baselines(train, valid, head, classes: int) -> list[Baseline]:
             Baseline("uniform guess", math.log(classes))]
 
 
+def _melody_chord_baselines(train, valid, width: int) -> list[Baseline]:
+    half = width // 2
+    frequencies = previous = 0.0
+    for k in range(2):
+        log_p = torch.log(_frequencies(torch.bincount(train.targets[..., k].reshape(-1), minlength=half)))
+        frequencies += -log_p[valid.targets[..., k]].mean().item()
+        before = train.inputs[..., k * half:(k + 1) * half].argmax(-1)
+        same = ((train.targets[..., k] == before).sum().double() + 1) / (before.numel() + 2)
+        last, target = valid.inputs[..., k * half:(k + 1) * half].argmax(-1), valid.targets[..., k]
+        p = (1 - same) * log_p.exp()[target] + same * (target == last).double()
+        previous += -torch.log(p).mean().item()
+    return [Baseline("class frequencies", frequencies), Baseline("previous frame", previous),
+            Baseline("uniform guess", 2 * math.log(half))]
+
+
 def _multihot_baselines(train, valid) -> list[Baseline]:
     frames = train.targets.reshape(-1, train.targets.shape[-1]).double()
     keys = (frames.sum(0) + 1) / (len(frames) + 2)
@@ -95,6 +113,8 @@ def task_baselines(task) -> list[Baseline]:
         found = _class_baselines(train, valid, head, task.model.readout.out_features)
     elif head == "multihot":
         found = _multihot_baselines(train, valid)
+    elif head == "melody_chord":
+        found = _melody_chord_baselines(train, valid, task.model.readout.out_features)
     else:
         found = _regression_baselines(train, valid)
     return sorted(found, key=lambda b: b.loss)

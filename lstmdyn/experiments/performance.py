@@ -239,8 +239,10 @@ def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -
     ``benchmarks/paper_profile.py`` times: ``steps:TASK`` (gradient steps), ``validation:TASK`` (passes over a
     task's whole validation split), and the analyses of its ``analyses`` table by name (fresh homotopies, tracked
     checkpoints, spectra). ``units`` is that benchmark's record (the steps of an epoch and the size of each
-    validation split come from it). Smaller parts (a handful of spectra and searches at the end of a run) are not
-    counted.
+    validation split come from it). In the training chapter every checkpoint of a run costs three homotopies
+    (fresh, as the authors' solver reads it, and the paper's eq. 3, counted at the fresh one's cost) and one
+    tracking step, and each of the three further MNIST settings of the sensitivity figure one fresh homotopy per
+    checkpoint. Smaller parts (a handful of spectra and searches at the end of a run) are not counted.
 
     Examples
     --------
@@ -248,9 +250,10 @@ def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -
     ...          "validation s", "validation samples"], "rows": [["mnist", 128, 0.01, 10, 0.5, 1000]]}]}
     >>> work = chapter_work("equilibria_training", {"seeds": 1, "mnist_epochs": 4, "mnist_every": 10,
     ...                      "validate_on": 50, "ptb_windows": 0, "ptb_epochs": 1, "ptb_every": 1,
-    ...                      "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}, units)
-    >>> work["steps:mnist"], work["fresh homotopy (mnist)"], work["validation:mnist"]   # 5 checkpoints
-    (40, 5, 0.25)
+    ...                      "notts_samples": 0, "notts_epochs": 1, "notts_every": 1, "sensitivity_seeds": 1},
+    ...                     units)
+    >>> work["steps:mnist"], work["fresh homotopy (mnist)"], work["validation:mnist"]   # 5 checkpoints, 1 + 3 runs
+    (160, 30, 1.0)
     """
     training = table_frame(units, "training").set_index("task")
     per_epoch = {task: int(v) for task, v in training["steps per epoch"].items()}
@@ -272,14 +275,16 @@ def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -
         runs = {"mnist": (p["mnist_epochs"] * per_epoch["mnist"], p["mnist_every"], "mnist"),
                 "ptb": (p["ptb_windows"] * p["ptb_epochs"], p["ptb_every"], "ptb"),
                 "nottingham": (math.ceil(p["notts_samples"] / 32) * p["notts_epochs"], p["notts_every"], "ptb")}
+        sensitivity = {"mnist": (3 * p["sensitivity_seeds"], 1)}  # the three further MNIST settings, fresh only
         for task, (steps, every, size) in runs.items():
             if not steps:
                 continue
-            checkpoints = _checkpoints(steps, every) * p["seeds"]
-            add(f"steps:{task}", steps * p["seeds"])
-            add(f"validation:{task}", checkpoints * min(p["validate_on"], samples[task]) / samples[task])
-            add(f"fresh homotopy ({size})", checkpoints)
-            add(f"tracking (Newton, {size})", checkpoints)
+            for seeds, homotopies in ((p["seeds"], 3), sensitivity.get(task, (0, 0))):
+                checkpoints = _checkpoints(steps, every) * seeds
+                add(f"steps:{task}", steps * seeds)
+                add(f"validation:{task}", checkpoints * min(p["validate_on"], samples[task]) / samples[task])
+                add(f"fresh homotopy ({size})", checkpoints * homotopies)
+                add(f"tracking (Newton, {size})", checkpoints * (homotopies == 3))
     elif chapter == "lyapunov_experiments":
         sweeps = {"charrnn": (p["char_networks"] + p["char_named"], p["char_epochs"],
                               math.ceil(p["char_samples"] / 100), p["char_valid"] / samples["charrnn"]),
@@ -452,10 +457,11 @@ def paper_profile_table(units: Mapping[str, Any], parameters: Mapping[str, Mappi
     ...          {"title": "analyses", "columns": ["what", "n", "seconds"], "rows": [["fresh homotopy (mnist)", 128,
     ...          0.2], ["tracking (Newton, mnist)", 128, 0.1]]}]}
     >>> p = {"seeds": 1, "mnist_epochs": 600, "mnist_every": 60, "validate_on": 1000, "ptb_windows": 0,
-    ...      "ptb_epochs": 1, "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1}
+    ...      "ptb_epochs": 1, "ptb_every": 1, "notts_samples": 0, "notts_epochs": 1, "notts_every": 1,
+    ...      "sensitivity_seeds": 0}
     >>> table = paper_profile_table(units, {"equilibria_training": p}, measured={"lyapunov": 600.0})
-    >>> table.round(3)[["chapter", "minutes"]].values.tolist()  # 6000 steps, 101 checkpoints: (60 + 101 × 0.8) s
-    [['equilibria_training', 2.347], ['lyapunov', 10.0]]
+    >>> table.round(3)[["chapter", "minutes"]].values.tolist()  # 6000 steps, 101 checkpoints: (60 + 101 × 1.2) s
+    [['equilibria_training', 3.02], ['lyapunov', 10.0]]
     """
     rows = []
     for chapter, p in parameters.items():

@@ -36,9 +36,9 @@ from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_p
 from lstmdyn.records import write_atomically
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
-__all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES", "VALIDATION_BATCH",
-           "SpectrumMember", "charrnn_members", "member_task", "mocap_members", "spectrum_inputs", "sweep_members",
-           "train_and_measure"]
+__all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES",
+           "VALIDATION_BATCH", "SpectrumMember", "charrnn_members", "member_task", "mocap_members", "spectrum_inputs",
+           "sweep_members", "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -52,8 +52,10 @@ PAPER_MOCAP = {"blue": (0.0, 0.05, 0.476), "orange": (0.0, 0.05, 0.305), "green"
 #: rate uniform on [0.00055, 0.00574].
 CHARRNN_DROPOUT = (1e-3, 0.106)
 CHARRNN_LR = (0.00055, 0.00574)
-
-
+#: The version of what a member trains and measures (:func:`member_task`, :func:`train_and_measure`): raised with
+#: every change to either, so that a sweep never reuses results that older code computed (the member's key hashes
+#: it, and the sweep's tables show it).
+MEMBER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class SpectrumMember:
     epoch_dtype : {"float64", "float32"}
         The dtype of the spectra measured after every epoch; the selected epoch's spectra are measured again
         in float64 at the end.
+    version : int
+        :data:`MEMBER_VERSION` of the code that measures it.
 
     Examples
     --------
@@ -98,6 +102,7 @@ class SpectrumMember:
     steps: int = 100
     label: str = ""
     epoch_dtype: Literal["float64", "float32"] = "float64"
+    version: int = MEMBER_VERSION
 
 
 def member_task(member: SpectrumMember) -> Task:

@@ -1,18 +1,25 @@
 """Chapter: *Equilibria through training* (``notebooks/equilibria_training.py``).
 
 Amrouche et al., section 4: train a single-layer LSTM, keep its weights every few gradient steps, and at each
-checkpoint find the equilibrium of the autonomous map (the network without input, eq. 1) and the eigenvalues
-of its linearisation. Two ways to the equilibrium of each checkpoint:
+checkpoint, find the equilibrium of the autonomous map (the network without input, eq. 1) and the eigenvalues
+of its linearisation. The equilibrium of each checkpoint is sought three ways:
 
-- *fresh*: the fixed-point homotopy from the zero state, anew for every checkpoint (the paper's procedure);
+- *fresh*: the fixed-point homotopy from the zero state, anew for every checkpoint: the authors' published
+  solver (not the paper's eq. 3);
+- *paper*: the paper's homotopy, eq. 3, from the shifted origin, to count how often it reaches t = 1;
 - *tracked*: Newton's method from the previous checkpoint's tracked equilibrium, and the homotopy from there
   where Newton fails (:func:`lstmdyn.equilibria.continue_equilibrium`), which follows one branch.
+
+A network trained with TensorFlow's run-time forget bias (``TrainingConfig.forget_bias``) is analysed both as
+trained and as the authors' solver sees it, reading the stored weights without that bias (*solver*: the fresh
+homotopy on the map with the forget bias removed).
 
 Where the two land on different equilibria, either the tracked branch ended or changed stability between two
 checkpoints (a bifurcation), or two equilibria coexist and the fresh homotopy reached the other one (a branch
 switch): :func:`branch_changes` says which. :func:`circle_crossings` types each crossing of the unit circle,
 counted along the tracked branch (:func:`crossings_of`), where the equilibrium moves continuously. The verdicts
-on the paper's claims (:mod:`lstmdyn.experiments.claims_amrouche`) use the fresh equilibria, as the paper did.
+on the paper's claims (:mod:`lstmdyn.experiments.claims_amrouche`) use the fresh equilibria of the networks as
+trained.
 """
 
 from __future__ import annotations
@@ -26,13 +33,21 @@ from tqdm import tqdm
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
 from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
-from lstmdyn.experiments.claims_amrouche import mnist_rises, nottingham_crosses, ptb_near_circle, rise, task_ordering
+from lstmdyn.experiments.claims_amrouche import (
+    flattening,
+    mnist_rises,
+    nottingham_crosses,
+    ptb_near_circle,
+    rise,
+    task_ordering,
+)
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.tasks import Task
 from lstmdyn.records import json_ready
 from lstmdyn.training import train
 
-__all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of",
+__all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of", "settings_sentence",
+           "stable_near",
            "equilibria_through_training", "results_record", "task_outcomes"]
 
 #: the types of unit-circle crossings: a real eigenvalue through +1, through −1, a complex pair
@@ -47,17 +62,22 @@ class EquilibriumRun:
     ``steps[k]`` is the gradient step of checkpoint k (0: the initialised network); ``train_loss[k]`` the
     mean training loss of the steps since checkpoint k − 1 (NaN at step 0), ``valid_loss[k]`` the validation
     loss there. ``driven``: the Lyapunov exponents of the trained network driven by validation inputs
-    (:func:`~lstmdyn.experiments.both_tools.driven_exponents`).
+    (:func:`~lstmdyn.experiments.both_tools.driven_exponents`). ``solver`` holds the fresh equilibria of the
+    maps without the run-time ``forget_bias`` (the same objects as ``fresh`` where it is 0), ``paper`` the
+    runs of the paper's homotopy.
     """
 
     task: str
     seed: int
+    forget_bias: float = 0.0
     steps: list[int] = field(default_factory=list)
     maps: list[AutonomousLSTM] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     valid_loss: list[float] = field(default_factory=list)
     fresh: list[Equilibrium] = field(default_factory=list)
     tracked: list[Equilibrium] = field(default_factory=list)
+    solver: list[Equilibrium] = field(default_factory=list)
+    paper: list[Equilibrium] = field(default_factory=list)
     training_seconds: float = 0.0
     driven: dict[str, float] = field(default_factory=dict)
 
@@ -74,15 +94,19 @@ class EquilibriumRun:
                          "homotopy seconds": f.seconds, "min |dt/dθ|": f.min_abs_dt,
                          "tracked radius": t.spectral_radius, "tracked max Re λ": t.max_real,
                          "tracked residual": t.residual, "tracked by": t.homotopy, "tracking seconds": t.seconds,
+                         "solver radius": self.solver[k].spectral_radius, "solver max Re λ": self.solver[k].max_real,
+                         "paper homotopy": self.paper[k].status,
                          "distance": float(np.linalg.norm(f.x - t.x)) if f.converged and t.converged else np.nan})
         return pd.DataFrame(rows)
 
 
 def equilibria_through_training(task: Task, epochs: int, every: int, *, validate_on: int | None = None,
-                                progress: bool = False, **homotopy_options) -> EquilibriumRun:
+                                full: bool = True, progress: bool = False, **homotopy_options) -> EquilibriumRun:
     """Train ``task`` for ``epochs`` epochs, keeping the autonomous map every ``every`` gradient steps (and
-    of the initialised network), then find each checkpoint's equilibrium fresh and tracked, and the Lyapunov
-    exponents of the trained network driven by up to 10 validation sequences of up to 100 steps.
+    of the initialised network), then find each checkpoint's equilibrium fresh, as the authors' solver sees it,
+    by the paper's homotopy and tracked, and the Lyapunov exponents of the trained network driven by up to 10
+    validation sequences of up to 100 steps. With ``full=False`` only the fresh equilibria are found (the other
+    lists stay empty, ``driven`` too), for comparisons of training settings.
 
     The validation loss at each checkpoint is taken on the first ``validate_on`` validation samples (or
     stream windows; all of them by default).
@@ -99,7 +123,7 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
     >>> run.steps, all(e.residual < 1e-9 for e in run.fresh + run.tracked)
     ([0, 4, 8, 12], True)
     """
-    run = EquilibriumRun(task.name, task.config.seed)
+    run = EquilibriumRun(task.name, task.config.seed, task.config.forget_bias)
     config = dataclasses.replace(task.config, epochs=epochs, checkpoint_every=every)
 
     def keep(step: int, model, _path) -> None:
@@ -115,10 +139,16 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
     run.train_loss = [float(np.mean([losses[s] for s in range(previous + 1, step + 1)])) if step else np.nan
                       for previous, step in zip([0, *run.steps], run.steps, strict=False)]
     run.valid_loss = [loss for _, loss in result.validation]
-    run.driven = driven_exponents(task.model, driven_inputs(valid))
+    if full:
+        run.driven = driven_exponents(task.model, driven_inputs(valid))
     bar = tqdm(run.maps, desc=f"equilibria of {run.task}", disable=not progress, leave=False)
     for lstm in bar:
         run.fresh.append(find_equilibrium(lstm, "convex", **homotopy_options))
+        if not full:
+            continue
+        run.solver.append(find_equilibrium(lstm.with_forget_bias(-run.forget_bias), "convex", **homotopy_options)
+                          if run.forget_bias else run.fresh[-1])
+        run.paper.append(find_equilibrium(lstm, "paper", **homotopy_options))
         previous = run.tracked[-1] if run.tracked and run.tracked[-1].converged else None
         run.tracked.append(continue_equilibrium(lstm, previous.x, **homotopy_options) if previous is not None
                            else run.fresh[-1])
@@ -189,13 +219,13 @@ def branch_changes(run: EquilibriumRun, *, tol: float = 1e-6) -> pd.DataFrame:
 
 def task_outcomes(runs: dict[str, list[EquilibriumRun]]) -> list[Outcome]:
     """The outcomes of the paper's claims on the three tasks and their ordering, from the runs of each task
-    (``mnist``, ``ptb``, ``nottingham``), judged on the fresh equilibria as the paper did: each claim's function
-    of :mod:`lstmdyn.experiments.claims_amrouche` called once with the measurements it needs."""
+    (``mnist``, ``ptb``, ``nottingham``), judged on the fresh equilibria of the networks as trained: each claim's
+    function of :mod:`lstmdyn.experiments.claims_amrouche` called once with the measurements it needs."""
     def radii(run: EquilibriumRun) -> list[float]:
         return [e.spectral_radius for e in run.fresh]
 
     final = {task: float(np.mean([r.fresh[-1].spectral_radius for r in task_runs])) for task, task_runs in runs.items()}
-    return [mnist_rises([(r.steps, radii(r)) for r in runs["mnist"]]),
+    return [mnist_rises([(r.steps, radii(r), r.train_loss) for r in runs["mnist"]]),
             ptb_near_circle([r.fresh[-1].eigenvalues for r in runs["ptb"]]),
             nottingham_crosses([([e.spectral_radius for e in r.fresh if e.converged],
                                  [e.max_real for e in r.fresh if e.converged]) for r in runs["nottingham"]]),
@@ -205,11 +235,13 @@ def task_outcomes(runs: dict[str, list[EquilibriumRun]]) -> list[Outcome]:
 def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outcome]) -> dict:
     """The chapter's key numbers for the results file (keys documented on the chapter page).
 
-    Per task and seed: ``final_spectral_radius``, ``final_max_real``, ``spearman_radius_step`` (the rise
-    over training), ``crossings`` by type (``fold``, ``period_doubling``, ``neimark_sacker``),
-    ``branch_changes``, and the driven exponents ``max_le``, ``mean_le``, ``max_le_hc``, ``mean_le_hc`` of the
-    trained network; per task the mean and standard deviation of the final radius; the outcomes of the claims;
-    and the ``profile`` that produced them.
+    Per task and seed: ``final_spectral_radius``, ``final_max_real``, ``forget_bias`` (TensorFlow's run-time
+    one the network was trained with), ``final_solver_spectral_radius`` (without it, as the authors' solver
+    reads the weights), ``paper_homotopy_reached`` (the share of checkpoints where the paper's homotopy reached
+    t = 1), ``spearman_radius_step`` (the rise over training), ``crossings`` by type (``fold``,
+    ``period_doubling``, ``neimark_sacker``), ``branch_changes``, and the driven exponents ``max_le``,
+    ``mean_le``, ``max_le_hc``, ``mean_le_hc`` of the trained network; per task the mean and standard deviation
+    of the final radius; the outcomes of the claims; and the ``profile`` that produced them.
     """
     tasks: dict[str, dict] = {}
     for r in runs:
@@ -218,6 +250,8 @@ def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outc
         entry["runs"].append({
             "seed": r.seed, "checkpoints": len(r.steps), "last_step": r.steps[-1],
             "final_spectral_radius": r.fresh[-1].spectral_radius, "final_max_real": r.fresh[-1].max_real,
+            "forget_bias": r.forget_bias, "final_solver_spectral_radius": r.solver[-1].spectral_radius,
+            "paper_homotopy_reached": sum(e.converged for e in r.paper) / len(r.paper),
             "spearman_radius_step": rise(r.steps, [e.spectral_radius for e in r.fresh]),
             "crossings": {_KEYS[k]: int(crossings.loc[crossings["type"] == k, "count"].sum()) for k in CROSSINGS},
             "branch_changes": len(branch_changes(r)), **r.driven})
@@ -226,3 +260,102 @@ def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outc
         entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \
             float(np.std(final))
     return json_ready({"profile": profile, "tasks": tasks, "outcomes": [o.as_dict() for o in outcomes]})
+
+
+def settings_sentence(verdicts: dict[str, str]) -> str:
+    """Under which training settings a criterion holds, from ``{setting: verdict}``.
+
+    Examples
+    --------
+    >>> settings_sentence({"Adam 1e-3": "partly", "SGD 0.1": "reproduced", "Adam 1e-4": "not reproduced"})
+    'it holds under SGD 0.1, in part under Adam 1e-3, and not under Adam 1e-4'
+    >>> settings_sentence({"Adam 1e-3": "not reproduced"})
+    'it holds under none of the settings: not under Adam 1e-3'
+    """
+    groups = {v: [name for name, verdict in verdicts.items() if verdict == v]
+              for v in ("reproduced", "partly", "not reproduced")}
+    parts = [f"{label}{', '.join(groups[v])}" for v, label in
+             (("reproduced", "under "), ("partly", "in part under "), ("not reproduced", "not under "))
+             if groups[v]]
+    if not groups["reproduced"] and not groups["partly"]:
+        return "it holds under none of the settings: " + parts[0]
+    return "it holds " + (", ".join(parts[:-1]) + ", and " + parts[-1] if len(parts) > 1 else parts[0])
+
+
+def stable_near(found: list[Equilibrium], claimed: float, tolerance: float) -> list[float]:
+    """The spectral radii of the stable equilibria in ``found`` within ``tolerance`` of the ``claimed`` one.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibria
+    >>> found = find_equilibria(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3), starts=2)
+    >>> stable_near(found, found[0].spectral_radius, 0.01) == [found[0].spectral_radius]
+    True
+    >>> stable_near(found, found[0].spectral_radius + 0.5, 0.01)
+    []
+    """
+    return [e.spectral_radius for e in found if e.stable and abs(e.spectral_radius - claimed) <= tolerance]
+
+
+def still_falling(train_loss: list[float], *, tolerance: float = 0.02) -> float:
+    """How much the training loss still fell at the end of a run: the relative fall of its mean over the last
+    quarter of the checkpoints (at least one) from its mean over the quarter before; 0 where the loss has
+    flattened (:func:`~lstmdyn.experiments.claims_amrouche.flattening`) or fell by less than ``tolerance``.
+    ``train_loss`` is :attr:`EquilibriumRun.train_loss` (NaN at the initial checkpoint).
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> round(still_falling([nan, 4.0, 3.0, 2.0, 1.0]), 3)  # halved from 2 to 1 over the last quarter
+    0.5
+    >>> still_falling([nan, 4.0, 2.0, 2.0, 1.99]), still_falling([nan, 4.0, 1.0, 0.03, 0.02])
+    (0.0, 0.0)
+    """
+    losses = np.asarray(train_loss[1:], dtype=float)
+    quarter = max(1, len(losses) // 4)
+    if len(losses) < 2 * quarter or losses[flattening(train_loss) - 1] < 0.01 * losses[0]:
+        return 0.0
+    fall = 1.0 - losses[-quarter:].mean() / losses[-2 * quarter:-quarter].mean()
+    return float(fall) if fall > tolerance else 0.0
+
+
+def training_sentence(runs: dict[str, list[EquilibriumRun]], names: dict[str, str], *,
+                      perplexity: dict[str, float] | None = None, margin: float = 1.25) -> str:
+    """Whether the runs of each task (``names``: how the page names them) were trained far enough for their
+    verdicts to judge trained networks. A task falls short where its training loss was still falling at the end
+    (:func:`still_falling`, mean over the seeds), or where ``perplexity`` gives the validation perplexity that a
+    published setting reaches for it and the runs' (from the mean final validation loss) is more than ``margin``
+    times that.
+
+    Examples
+    --------
+    >>> nan = float("nan")
+    >>> done, going = EquilibriumRun("a", 0), EquilibriumRun("b", 0)
+    >>> done.train_loss, going.train_loss = [nan, 2.0, 0.01, 0.001], [nan, 4.0, 3.0, 2.0, 1.0]
+    >>> done.valid_loss = [6.0, 5.5, 5.3, 5.2]   # perplexity 181 at the end
+    >>> training_sentence({"a": [done], "b": [going]}, {"a": "A", "b": "B"})
+    'B (training loss still falling by 50 % over the last quarter of the checkpoints) stopped short of training at \
+this profile, and the verdicts judge it part-way; A levelled off.'
+    >>> training_sentence({"a": [done]}, {"a": "A"}, perplexity={"a": 120})
+    'A (validation perplexity 181, against about 120 for the published setting) stopped short of training at this \
+profile, and the verdicts judge it part-way.'
+    >>> training_sentence({"a": [done]}, {"a": "A"}, perplexity={"a": 150})
+    "Every task's training loss had levelled off by the last checkpoint, so the verdicts judge trained networks."
+    """
+    short = {}
+    for task, task_runs in runs.items():
+        fall = float(np.mean([still_falling(r.train_loss) for r in task_runs]))
+        reached = float(np.exp(np.mean([r.valid_loss[-1] for r in task_runs]))) if task in (perplexity or {}) \
+            else None
+        if reached is not None and reached > margin * perplexity[task]:
+            short[task] = f"validation perplexity {reached:.0f}, against about {perplexity[task]:g} for the " \
+                          "published setting"
+        elif fall > 0:
+            short[task] = f"training loss still falling by {100 * fall:.0f} % over the last quarter of the checkpoints"
+    if not short:
+        return "Every task's training loss had levelled off by the last checkpoint, so the verdicts judge trained " \
+               "networks."
+    done = [names[task] for task in runs if task not in short]
+    return (" and ".join(f"{names[task]} ({why})" for task, why in short.items())
+            + f" stopped short of training at this profile, and the verdicts judge {'them' if len(short) > 1 else 'it'}"
+            + " part-way" + (f"; {' and '.join(done)} levelled off." if done else "."))
