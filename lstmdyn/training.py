@@ -75,6 +75,9 @@ class SequenceModel(nn.Module):
         Whether the LSTM has bias vectors (Vogt et al.'s CharRNN has none).
     cell : {"lstm", "rnn"}
         The recurrent layer ``recurrent``: an ``nn.LSTM``, or a tanh ``nn.RNN`` for comparisons.
+    residual : bool
+        For next-step regression: the read-out predicts the change from the input, and the output is the input
+        plus it (``input_size`` must equal ``output_size``). The recurrent layer is the same either way.
 
     Examples
     --------
@@ -86,12 +89,15 @@ class SequenceModel(nn.Module):
 
     def __init__(self, input_size: int, hidden: int, output_size: int, head: Head, *, layers: int = 1,
                  dropout: float = 0.0, vocabulary: int | None = None, one_hot: bool = False,
-                 bias: bool = True, cell: Literal["lstm", "rnn"] = "lstm") -> None:
+                 bias: bool = True, cell: Literal["lstm", "rnn"] = "lstm", residual: bool = False) -> None:
         super().__init__()
         if one_hot and vocabulary != input_size:
             raise ValueError(f"one-hot inputs need input_size == vocabulary, got {input_size} and "
                              f"{vocabulary}")
-        self.head, self.one_hot, self.vocabulary = head, one_hot, vocabulary
+        if residual and (head != "regression" or input_size != output_size or vocabulary):
+            raise ValueError("a residual read-out needs the regression head on features, with input_size == "
+                             f"output_size, got {head!r}, {input_size} and {output_size}")
+        self.head, self.one_hot, self.vocabulary, self.residual = head, one_hot, vocabulary, residual
         self.embedding = nn.Embedding(vocabulary, input_size) if vocabulary and not one_hot else None
         recurrent = {"lstm": nn.LSTM, "rnn": nn.RNN}[cell]
         self.recurrent = recurrent(input_size, hidden, num_layers=layers, batch_first=True, bias=bias,
@@ -109,7 +115,8 @@ class SequenceModel(nn.Module):
         (batch, T, out)."""
         h, state = self.recurrent(self.encode(x), state)
         h = self.dropout(h)
-        return self.readout(h[:, -1] if self.head == "class" else h), state
+        out = self.readout(h[:, -1] if self.head == "class" else h)
+        return (x + out if self.residual else out), state
 
 
 def loss_function(head: Head, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -188,6 +195,10 @@ class TrainingConfig:
     decay_after: int = 0  #: epochs trained at the full learning rate (see :meth:`learning_rate`)
     clip: float | None = None  #: gradient-norm clipping threshold
     init: float | None = None  #: weights uniform on ±init (Vogt's initialisation parameter); None: default
+    #: what ``init`` draws: ``"all"``, every parameter (TensorFlow's PTB tutorial); ``"recurrent"``, only the
+    #: recurrent layer's weight matrices (``weight_ih``, ``weight_hh``), its biases and the readout keeping
+    #: PyTorch's defaults (the ``models.py`` of Vogt et al.'s published code)
+    init_scope: Literal["all", "recurrent"] = "all"
     #: added to every LSTM layer's forget-gate bias after initialisation. TensorFlow's ``BasicLSTMCell`` adds
     #: ``forget_bias`` (1 by default) inside the forget gate at run time without storing it; training with it is
     #: training with a forget-gate bias that starts that much higher (the stored weights lack it)
@@ -214,6 +225,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be positive or None, got {value!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        if self.init_scope not in ("all", "recurrent"):
+            raise ValueError(f"init_scope must be 'all' or 'recurrent', got {self.init_scope!r}")
         if self.sequence_loss not in ("mean", "sum"):
             raise ValueError(f"sequence_loss must be 'mean' or 'sum', got {self.sequence_loss!r}")
 
@@ -283,14 +296,17 @@ def evaluate(model: SequenceModel, data: SequenceData, batch_size: int = 256) ->
 
 
 def _initialise(model: SequenceModel, config: TrainingConfig) -> None:
-    """PyTorch's initialisation from ``config.seed``, or uniform on ±``config.init``; then the forget bias."""
+    """PyTorch's initialisation from ``config.seed``, then uniform on ±``config.init`` for the parameters of
+    ``config.init_scope``; then the forget bias."""
     torch.manual_seed(config.seed)
     for module in model.children():
         if hasattr(module, "reset_parameters"):
             module.reset_parameters()
     with torch.no_grad():
         if config.init is not None:
-            for p in model.parameters():
+            drawn = model.parameters() if config.init_scope == "all" else (
+                p for name, p in model.recurrent.named_parameters() if name.startswith("weight_"))
+            for p in drawn:
                 p.uniform_(-config.init, config.init)
         if config.forget_bias:
             rnn = model.recurrent

@@ -41,13 +41,14 @@ card = scorecard(results)
 record = scorecard_record(card)
 write_json("scorecard.json", record)
 glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(key, 0)
-                                  for key in ("reproduced", "partly", "not reproduced", "not run")})
+                                  for key in ("reproduced", "partly", "inconclusive", "not reproduced", "not run")})
 
 # %% [markdown]
 # ## The claims
 #
 # Of {glue:text}`claims` claims, {glue:text}`reproduced` are reproduced, {glue:text}`partly` partly,
-# {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_run` not run. One line per claim: its
+# {glue:text}`inconclusive` inconclusive, {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_run` not
+# run. One line per claim: its
 # verdict, the claim and the chapter that judges it; open a line for the paper's value, this book's, the
 # criterion that decided the verdict and the profile it was judged at.
 #

@@ -106,3 +106,14 @@ def test_the_melody_chord_baselines_score_as_constant_and_repeating_predictors()
     assert found["class frequencies"] == pytest.approx(evaluate(model, data), rel=1e-5)
     assert found["uniform guess"] == pytest.approx(2 * math.log(34))
     assert found["previous frame"] < found["class frequencies"]  # half the frames repeat
+
+
+def test_a_sweep_is_measured_against_its_strongest_baseline_network_by_network():
+    from lstmdyn.experiments.baselines import sweep_against_baseline
+
+    copy = Baseline("previous frame", 0.0294)
+    text = sweep_against_baseline([0.027, 0.0293, 0.0294, 0.05], copy, "motion-capture")
+    assert text.startswith("2 of the 4 motion-capture networks beat the previous frame (0.0294) at their selected")
+    assert text.endswith("the best reaches 0.027, 8.2 % below it.")
+    none = sweep_against_baseline([0.0294, 0.05], copy, "motion-capture")  # equal is not better
+    assert none.startswith("None of the 2") and "have not learned the task beyond that baseline" in none

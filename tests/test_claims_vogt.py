@@ -9,12 +9,14 @@ import pytest
 from lstmdyn.experiments.claims_vogt import (
     CLAIMS,
     WARMUP_EFFECT,
+    controlled_sentence,
     qr_interval_flattens_tail,
     spectrum_converges,
     spectrum_cost,
     sweep_correlation,
     warmup_removes_bias,
 )
+from lstmdyn.experiments.rank_correlation import Correlation
 
 
 @pytest.mark.parametrize(("cold", "warm", "verdict"), [(0.4, 0.19, "reproduced"), (0.4, 0.21, "partly"),
@@ -53,19 +55,36 @@ def test_a_sweep_correlation_of_the_other_sign_is_not_reproduced():
     assert sweep_correlation("mocap", _chosen(-x, x))[2].verdict == "not reproduced"  # mocap: mean_le = x
 
 
+def test_a_right_signed_correlation_whose_interval_spans_zero_is_inconclusive_not_partly():
+    rng = np.random.default_rng(3)
+    x, noise = np.linspace(-1, 0, 8), rng.normal(size=8)
+    claimed, _, outcome = sweep_correlation("charrnn", _chosen(x, -0.3 * x + noise))
+    assert claimed.rho < 0 < claimed.high  # the claimed sign, but 0 inside the interval
+    assert outcome.verdict == "inconclusive"
+    assert "over the 8 networks" in outcome.criterion and f"[{claimed.low:+.2f}, {claimed.high:+.2f}]" in \
+        outcome.criterion
+
+
 def test_a_sweep_correlation_needs_networks_that_differ():
     outcome = sweep_correlation("charrnn", _chosen(np.zeros(5), np.arange(5.0)))[2]
     assert outcome.verdict == "not run" and "too few networks" in outcome.criterion
 
 
-def test_convergence_from_below_needs_every_earlier_epoch_below_and_a_shrinking_difference():
-    converged = pd.DataFrame({"key": ["a"] * 4 + ["b"] * 4, "epoch": [0, 1, 2, 3] * 2,
-                              "msd": [1.0, 0.5, 0.1, 0.0, 1.0, 0.5, 0.1, 0.0],
-                              "mean_difference": [-1.0, -0.5, -0.1, 0.0, -1.0, 0.2, -0.1, 0.0]})
-    selected = pd.Series({"a": 3, "b": 3})
+def test_convergence_needs_a_near_spectrum_within_a_few_epochs_and_every_trained_epoch_below():
+    epochs = list(range(7))
+    converged = pd.DataFrame({
+        "key": ["fast"] * 7 + ["slow"] * 7 + ["above"] * 7, "epoch": epochs * 3,
+        "msd": [0.2, 1.0, 0.5, 0.05, 0.02, 0.01, 0.0] + [0.2, 1.0, 0.8, 0.6, 0.3, 0.1, 0.0]
+               + [0.2, 1.0, 0.5, 0.05, 0.02, 0.01, 0.0],  # epoch 0 nearer than epoch 1 for all three
+        "mean_difference": [0.3, -1.0, 0.05, -0.1, -0.05, -0.01, 0.0] + [0.3] + [-1.0] * 5 + [0.0]
+                           + [0.3, -1.0, 0.3, 0.1, -0.05, 0.02, 0.0]})
+    selected = pd.Series({"fast": 6, "slow": 6, "above": 6})
     outcome = spectrum_converges(converged, selected)
-    assert outcome.verdict == "partly" and outcome.measured == "1 of 2 networks"
-    assert spectrum_converges(converged[converged["key"] == "a"], selected).verdict == "reproduced"
+    assert outcome.verdict == "partly" and outcome.measured == "1 of 3 networks"
+    assert "by epoch 3" in outcome.criterion
+    assert spectrum_converges(converged[converged["key"] == "fast"], selected).verdict == "reproduced"
+    assert spectrum_converges(converged[converged["key"] == "above"], selected).verdict == "not reproduced"
+    assert spectrum_converges(converged, pd.Series({"fast": 2, "slow": 3, "above": 1})).verdict == "not run"
 
 
 @pytest.mark.parametrize(("fraction", "verdict"), [(0.029, "reproduced"), (0.031, "not reproduced")])
@@ -76,3 +95,12 @@ def test_the_cost_must_be_within_three_times_the_papers_fraction(fraction, verdi
 
 def test_every_claim_is_judged_in_one_of_the_book_chapters():
     assert {claim.chapter for claim in CLAIMS.values()} == {"lyapunov", "lyapunov_experiments"}
+
+
+def test_the_controlled_correlation_says_whether_the_ranking_outlives_the_learning_rate():
+    raw = Correlation(-0.72, -0.9, -0.4, 12)
+    spans = controlled_sentence(raw, Correlation(-0.1, -0.6, 0.5, 12))
+    assert "may be carried by the learning rate" in spans and "ρ = -0.10 [-0.60, +0.50] (n = 12)" in spans
+    assert "still ranks" in controlled_sentence(raw, Correlation(-0.5, -0.8, -0.1, 12))
+    assert "reverses" in controlled_sentence(raw, Correlation(0.5, 0.1, 0.8, 12))
+    assert "too little is left" in controlled_sentence(raw, Correlation(float("nan"), float("nan"), float("nan"), 3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
 
@@ -25,3 +26,20 @@ def test_spearman_is_the_pearson_correlation_of_the_ranks():
 def test_an_interval_excludes_zero_only_on_one_side_of_it():
     assert Correlation(-0.5, -0.8, -0.1, 10).excludes_zero and Correlation(0.5, 0.1, 0.8, 10).excludes_zero
     assert not Correlation(-0.2, -0.6, 0.3, 10).excludes_zero
+
+
+def test_the_partial_correlation_removes_what_a_third_variable_explains_and_keeps_the_rest():
+    from lstmdyn.experiments.rank_correlation import partial_spearman, partial_spearman_interval
+
+    rng = np.random.default_rng(1)
+    lr = rng.uniform(0.5, 5.0, 40)  # drives both: a confound
+    exponent, loss = -1 / lr + 0.05 * rng.normal(size=40), 1 / lr + 0.05 * rng.normal(size=40)
+    assert spearman(exponent, loss) < -0.8  # the raw correlation is mostly the learning rate's
+    controlled = partial_spearman_interval(exponent, loss, lr)
+    assert abs(controlled.rho) < 0.35 and controlled.low < 0 < controlled.high
+    own = -1 / lr + 0.3 * rng.normal(size=40)  # an exponent with a part of its own, which the loss follows
+    assert partial_spearman(own, -own + 0.05 * rng.normal(size=40), lr) < -0.8
+    # invariant to monotone transforms of every variable, as a rank statistic must be
+    assert partial_spearman(exponent, loss, lr) == pytest.approx(partial_spearman(np.exp(exponent), loss ** 3,
+                                                                                   np.log(lr)))
+    assert np.isnan(partial_spearman(exponent[:3], loss[:3], lr[:3]))

@@ -100,6 +100,11 @@ def test_the_selected_epoch_is_measured_again_in_float64_whatever_the_epochs_dty
     chosen = rows[summary["selected_epoch"]]
     assert chosen["max_le"] == pytest.approx(float64[0], abs=1e-4) and chosen["max_le"] != summary["max_le"]
     assert {"validation_seconds", "spectrum_seconds"} <= set(rows[1]) and summary["final_seconds"] > 0
+    # the authors' convention on the same network: the frame evolved by Jᵀ after 10 steps of warm-up, in bits;
+    # the largest exponent is the growth of the product's norm, which its transpose shares
+    authors = model_spectrum(task.model, spectrum_inputs("charrnn", 2, 30)[:, 10:]) / np.log(2)
+    assert summary["max_le_authors"] == pytest.approx(authors[0], rel=0.05)
+    assert summary["mean_le_authors"] != pytest.approx(summary["mean_le"], abs=1e-3)
 
 
 def test_the_sweep_sizes_are_the_chapters_parameters_at_each_profile():

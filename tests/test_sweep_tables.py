@@ -41,6 +41,12 @@ def test_the_early_readout_settles_only_where_the_ranking_stays_close():
     ranking = pd.DataFrame({"epoch": [1, 2, 3, 4], "statistic_rho": [-0.7, -0.2, -0.65, -0.7],
                             "loss_rho": [0.5, 0.6, 0.9, 1.0]})
     assert ranking_epoch(ranking, -0.7) == 3  # epoch 1 is close, but epoch 2 leaves again
-    epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.4, 12))
+    epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.4, 12), min_epochs=4)
     assert epoch == 3 and "from epoch 3 of 4" in sentence
-    assert early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, 0.1, 12))[0] is None
+    assert early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, 0.1, 12), min_epochs=4)[0] is None
+
+
+def test_a_run_too_short_to_show_an_early_readout_reports_none():
+    ranking = pd.DataFrame({"epoch": [1, 2, 3], "statistic_rho": [-0.7, -0.7, -0.7], "loss_rho": [0.9, 1.0, 1.0]})
+    epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.4, 12))
+    assert epoch is None and sentence.startswith("CharRNN: 3 epochs are too few")

@@ -21,14 +21,14 @@ def _settings(task):
     c, lstm = task.config, task.model.recurrent
     return {"hidden": lstm.hidden_size, "bias": lstm.bias, "optimizer": c.optimizer, "lr": c.lr, "clip": c.clip,
             "init": c.init, "batch": c.batch_size, "dropout": task.model.dropout.p, "head": task.model.head,
-            "forget_bias": c.forget_bias, "loss": c.sequence_loss}
+            "forget_bias": c.forget_bias, "loss": c.sequence_loss, "drawn": c.init_scope}
 
 
 def test_mnist_rows_128_units_adam_batches_of_10_on_100_images():
     task = mnist_task()
     assert _settings(task) == {"hidden": 128, "bias": True, "optimizer": "adam", "lr": 1e-3, "clip": None,
                                "init": None, "batch": 10, "dropout": 0.0, "head": "class", "forget_bias": 1.0,
-                               "loss": "mean"}
+                               "loss": "mean", "drawn": "all"}
     assert tuple(task.train.inputs.shape) == (100, 28, 28) and task.model.readout.out_features == 10
 
 
@@ -36,7 +36,7 @@ def test_ptb_follows_tensorflows_small_setting_with_the_first_decay_in_the_fifth
     task = ptb_task()
     assert _settings(task) == {"hidden": 200, "bias": True, "optimizer": "sgd", "lr": 1.0, "clip": 5.0,
                                "init": 0.1, "batch": 32, "dropout": 0.0, "head": "token", "forget_bias": 1.0,
-                               "loss": "sum"}
+                               "loss": "sum", "drawn": "all"}
     assert task.model.embedding.embedding_dim == 200 and task.train.stream
     assert tuple(task.train.inputs.shape[1:]) == (20, 20)  # 20 streams, windows of 20 words
     rates = [task.config.learning_rate(e) for e in range(7)]
@@ -49,7 +49,7 @@ def test_nottingham_200_units_adam_batches_of_32_windows_of_50(encoding, head, w
     task = nottingham_task(encoding=encoding)
     assert _settings(task) == {"hidden": 200, "bias": True, "optimizer": "adam", "lr": 1e-3, "clip": None,
                                "init": None, "batch": 32, "dropout": 0.0, "head": head, "forget_bias": 1.0,
-                               "loss": "mean"}
+                               "loss": "mean", "drawn": "all"}
     assert tuple(task.train.inputs.shape[1:]) == (50, width) and task.model.readout.out_features == width
 
 
@@ -57,7 +57,7 @@ def test_war_and_peace_charrnn_has_no_biases_and_decays_by_095_after_the_tenth_e
     task = war_and_peace_task()
     assert _settings(task) == {"hidden": 512, "bias": False, "optimizer": "adam", "lr": 3e-3, "clip": None,
                                "init": 0.08, "batch": 100, "dropout": 0.0, "head": "token", "forget_bias": 0.0,
-                               "loss": "mean"}
+                               "loss": "mean", "drawn": "recurrent"}
     assert task.model.one_hot and task.train.inputs.shape[1] == 100
     assert task.config.learning_rate(9) == 3e-3
     assert task.config.learning_rate(10) == pytest.approx(3e-3 * 0.95)  # the eleventh epoch
@@ -68,8 +68,9 @@ def test_mocap_256_units_mse_sgd_at_005_batches_of_250_windows_of_25():
     task = mocap_task()
     assert _settings(task) == {"hidden": 256, "bias": True, "optimizer": "sgd", "lr": 0.05, "clip": None,
                                "init": None, "batch": 250, "dropout": 0.0, "head": "regression", "forget_bias": 0.0,
-                               "loss": "mean"}
-    assert tuple(task.train.inputs.shape[1:]) == (25, 20)
+                               "loss": "mean", "drawn": "recurrent"}
+    assert tuple(task.train.inputs.shape[1:]) == (25, 20) and not task.model.residual
+    assert mocap_task(8, target="change").model.residual
 
 
 def test_train_briefly_validates_the_requested_number_of_times():

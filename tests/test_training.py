@@ -79,6 +79,33 @@ def test_initialisation_parameter_bounds_every_weight():
     assert all(p.abs().max() <= 0.05 for p in model.parameters())
 
 
+def test_the_authors_initialisation_draws_the_recurrent_weight_matrices_alone():
+    data = SequenceData(torch.randn(4, 5, 3), torch.randn(4, 5, 3))
+    default, authors = SequenceModel(3, 64, 3, "regression"), SequenceModel(3, 64, 3, "regression")
+    train(default, data, TrainingConfig(epochs=0, seed=4), progress=False)
+    train(authors, data, TrainingConfig(epochs=0, seed=4, init=0.5, init_scope="recurrent"), progress=False)
+    before, after = dict(default.named_parameters()), dict(authors.named_parameters())
+    for name, p in after.items():
+        if name.startswith("recurrent.weight_"):  # uniform on ±0.5: reaches near the bound, PyTorch's 1/8 does not
+            assert p.abs().max() <= 0.5 and p.abs().max() > 0.45, name
+        else:  # biases and read-out as PyTorch initialises them from the same seed
+            assert torch.equal(p, before[name]), name
+    assert default.recurrent.weight_hh_l0.abs().max() <= 1 / 8
+
+
+def test_a_residual_read_out_predicts_the_change_from_the_input():
+    model = SequenceModel(3, 6, 3, "regression", residual=True)
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        model.readout.weight.zero_()
+        model.readout.bias.zero_()
+        assert torch.equal(model(x)[0], x)  # nothing learned: the copy of the last frame
+        model.readout.bias.fill_(0.5)
+        assert torch.allclose(model(x)[0], x + 0.5)
+    with pytest.raises(ValueError, match="residual read-out needs the regression head"):
+        SequenceModel(3, 6, 4, "regression", residual=True)
+
+
 @pytest.mark.parametrize("head", ["class", "token", "multihot", "regression"])
 def test_each_head_learns_a_simple_rule(head):
     g = torch.Generator().manual_seed(0)
@@ -177,7 +204,8 @@ def test_a_planted_or_damaged_checkpoint_is_refused_without_running_it(tmp_path)
                                                   ({"lr": -1.0}, "lr must be positive"),
                                                   ({"epochs": -1}, "epochs must be at least 0"),
                                                   ({"clip": 0.0}, "clip must be positive or None"),
-                                                  ({"optimizer": "rmsprop"}, "optimizer must be")])
+                                                  ({"optimizer": "rmsprop"}, "optimizer must be"),
+                                                  ({"init_scope": "biases"}, "init_scope must be")])
 def test_settings_that_cannot_train_are_refused_by_name(options, message):
     with pytest.raises(ValueError, match=message):
         TrainingConfig(**options)

@@ -141,9 +141,11 @@ def homotopy_paths(results: dict, title: str) -> plt.Figure:
     return fig
 
 
-def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, title: str, correlation) -> plt.Figure:
+def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, title: str, correlation,
+                         baseline=None) -> plt.Figure:
     """Vogt et al.'s Fig. 4 for one sweep: left, each network's spectrum at its selected epoch coloured by its
-    validation loss; right, ``statistic`` against the loss, the paper's named networks in their colour.
+    validation loss; right, ``statistic`` against the loss, the paper's named networks in their colour, and a
+    ``baseline`` (:class:`~lstmdyn.experiments.baselines.Baseline`) as a line where one is given.
     ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
     if chosen.empty:
@@ -162,6 +164,8 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
     for r in chosen[chosen["label"] != ""].itertuples():
         right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
                       label=f"paper's {r.label}")
+    if baseline is not None:
+        right.axhline(baseline.loss, color="black", ls="--", lw=1, label=f"{baseline.name} ({baseline.loss:.3g})")
     right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=f"Spearman {correlation}")
     right.legend(fontsize="small", ncol=2, loc="best")
     return fig

@@ -93,12 +93,13 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         smoke={"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
                "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
         paper={"char_networks": 60, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618, "char_valid": 3202,
-               "mocap_values": 30, "mocap_hidden": 256, "mocap_epochs": 100},
+               "mocap_values": 30, "mocap_hidden": 256, "mocap_epochs": 100, "char_population": "grid"},
         limits={"seed": (0, SEED_MAX), "char_networks": (0, 10_000), "char_named": (0, 6), "char_hidden": (1, 4096),
                 "char_epochs": (1, 1000), "char_samples": (1, 25618), "char_valid": (1, 3202),
                 "mocap_values": (0, 10_000), "mocap_named": (0, 6), "mocap_hidden": (1, 4096),
                 "mocap_epochs": (1, 100_000)},
-        choices={"device": ("auto", "cpu", "cuda"), "epoch_dtype": ("float64", "float32")},
+        choices={"device": ("auto", "cpu", "cuda"), "epoch_dtype": ("float64", "float32"),
+                 "char_population": ("highlighted", "grid"), "mocap_target": ("change", "frame")},
     ),
     "scorecard": NotebookSpec(smoke={}, paper={}, reads=tuple(
         f"book/generated/{chapter}.json"

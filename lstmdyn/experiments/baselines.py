@@ -22,13 +22,15 @@ loss (:func:`lstmdyn.training.loss_function`), so that it can be drawn beside th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
 from lstmdyn.training import loss_function
 
-__all__ = ["Baseline", "against_baselines", "learned_summary", "majority_accuracy", "task_baselines"]
+__all__ = ["Baseline", "against_baselines", "learned_summary", "majority_accuracy", "sweep_against_baseline",
+           "task_baselines"]
 
 
 @dataclass(frozen=True)
@@ -182,3 +184,27 @@ def learned_summary(finals: dict[str, tuple[float, list[Baseline]]]) -> str:
     return (f"{listed(ahead)} model{'s' if len(ahead) > 1 else ''} beat{'' if len(ahead) > 1 else 's'} every "
             f"trivial baseline; {listed(behind)} model{'s' if plural else ''} "
             f"do{'' if plural else 'es'} not yet beat the best one")
+
+
+def sweep_against_baseline(losses: Sequence[float], baseline: Baseline, task: str) -> str:
+    """How many networks of a sweep beat its task's strongest ``baseline`` at their selected epochs, from their
+    validation ``losses``; where none does, the sentence says that their spectra are those of networks that have
+    not learned the task beyond it.
+
+    Examples
+    --------
+    >>> copy = Baseline("previous frame", 0.0294)
+    >>> sweep_against_baseline([0.027, 0.031, 0.035], copy, "motion-capture")[:75]
+    '1 of the 3 motion-capture networks beats the previous frame (0.0294) at its'
+    >>> sweep_against_baseline([0.031, 0.035], copy, "motion-capture")[:60]
+    'None of the 2 motion-capture networks beats the previous fra'
+    """
+    beaten = sum(loss < baseline.loss for loss in losses)
+    best = min(losses)
+    if beaten == 0:
+        return (f"None of the {len(losses)} {task} networks beats the {baseline.name} ({baseline.loss:.4g}) at its "
+                f"selected epoch (the best reaches {best:.4g}): the spectra below are of networks that have not "
+                "learned the task beyond that baseline, and their correlation with the loss says nothing about it.")
+    return (f"{beaten} of the {len(losses)} {task} networks beat{'s' if beaten == 1 else ''} the {baseline.name} "
+            f"({baseline.loss:.4g}) at {'its' if beaten == 1 else 'their'} selected epoch; the best reaches "
+            f"{best:.4g}, {100 * (1 - best / baseline.loss):.1f} % below it.")

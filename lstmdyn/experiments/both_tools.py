@@ -33,10 +33,11 @@ __all__ = ["EXPONENTS", "TASKS", "both_tools_frame", "driven_exponents", "driven
 
 
 def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h", "hc"] = "h",
-                   dtype: torch.dtype = torch.float64) -> np.ndarray:
+                   dtype: torch.dtype = torch.float64, **options) -> np.ndarray:
     """The Lyapunov spectrum of a trained model's LSTM driven by ``inputs`` (encoded as the model encodes
     them), in ``dtype`` (float64 unless said) on the model's device: the mean over the sequences, natural log
-    per step, as float64 numpy.
+    per step, as float64 numpy. ``options`` go to :func:`~lstmdyn.lyapunov.lyapunov_spectrum` (``warmup``,
+    ``frame``).
 
     Examples
     --------
@@ -51,7 +52,7 @@ def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h
     lstm = copy.deepcopy(model.recurrent).to(dtype).eval()
     with torch.no_grad():
         x = model.encode(inputs.to(device)).to(dtype)
-    return lyapunov_spectrum(lstm, x, state=state).mean(0).double().cpu().numpy()
+    return lyapunov_spectrum(lstm, x, state=state, **options).mean(0).double().cpu().numpy()
 
 
 def driven_inputs(data: SequenceData, sequences: int = 10, steps: int = 100) -> torch.Tensor:

@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 __all__ = ["VERDICTS", "Claim", "Outcome", "Verdict", "by_share"]
 
-Verdict = Literal["reproduced", "partly", "not reproduced", "not run"]
-VERDICTS: tuple[Verdict, ...] = ("reproduced", "partly", "not reproduced", "not run")
+#: "inconclusive": the measurement cannot tell (a correlation whose interval spans 0 over few networks)
+Verdict = Literal["reproduced", "partly", "inconclusive", "not reproduced", "not run"]
+VERDICTS: tuple[Verdict, ...] = ("reproduced", "partly", "inconclusive", "not reproduced", "not run")
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Outcome:
         The paper's value, as it states it.
     measured : str
         This book's value, formatted, at the profile that produced it.
-    verdict : {"reproduced", "partly", "not reproduced", "not run"}
+    verdict : {"reproduced", "partly", "inconclusive", "not reproduced", "not run"}
     criterion : str
         The rule that decided the verdict, in words.
 

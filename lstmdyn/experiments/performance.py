@@ -293,7 +293,7 @@ def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -
             add(f"steps:{task}", members * epochs * steps)
             add(f"validation:{task}", members * (epochs + 1) * validated)
             add(f"h spectrum {p['epoch_dtype']} ({task})", members * (epochs + 1))
-            add(f"h spectrum float64 ({task})", members)
+            add(f"h spectrum float64 ({task})", 2 * members)  # the selected epoch's, in both conventions
             add(f"hc spectrum float64 ({task})", members)
             add(f"fresh homotopy ({task})", members)
     else:

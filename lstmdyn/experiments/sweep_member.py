@@ -36,9 +36,9 @@ from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_p
 from lstmdyn.records import write_atomically
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
-__all__ = ["CHARRNN_DROPOUT", "CHARRNN_LR", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES",
-           "VALIDATION_BATCH", "SpectrumMember", "charrnn_members", "member_task", "mocap_members", "spectrum_inputs",
-           "sweep_members", "train_and_measure"]
+__all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
+           "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember",
+           "charrnn_members", "member_task", "mocap_members", "spectrum_inputs", "sweep_members", "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -47,15 +47,22 @@ PAPER_CHARRNN = {"blue": (0.034, 0.00301, 0.08), "orange": (0.000, 0.00319, 0.08
                  "purple": (0.014, 0.00153, 0.08), "brown": (0.106, 0.00485, 0.08)}
 PAPER_MOCAP = {"blue": (0.0, 0.05, 0.476), "orange": (0.0, 0.05, 0.305), "green": (0.0, 0.05, 0.196),
                "red": (0.0, 0.05, 0.309), "purple": (0.0, 0.05, 0.059), "brown": (0.0, 0.05, 0.439)}
-#: Ranges of the sampled CharRNNs, covering the six networks above: log10 dropout uniform on
-#: [−3, log10 0.106] (the paper's range is not given; 0.001 stands in for its dropout 0) and the learning
-#: rate uniform on [0.00055, 0.00574].
+#: Ranges of the sampled CharRNNs of the ``"highlighted"`` population, covering the six networks above: log10
+#: dropout uniform on [−3, log10 0.106] (the paper's range is not given; 0.001 stands in for its dropout 0) and
+#: the learning rate uniform on [0.00055, 0.00574].
 CHARRNN_DROPOUT = (1e-3, 0.106)
 CHARRNN_LR = (0.00055, 0.00574)
+#: Ranges of the ``"grid"`` population, those of the authors' published grid search (their repository's
+#: ``CharRNN/WP/HP/Grid Search``): dropout uniform on [0, 0.2], learning rate uniform on [0.001, 0.01].
+CHARRNN_GRID_DROPOUT = (0.0, 0.2)
+CHARRNN_GRID_LR = (0.001, 0.01)
 #: The version of what a member trains and measures (:func:`member_task`, :func:`train_and_measure`): raised with
 #: every change to either, so that a sweep never reuses results that older code computed (the member's key hashes
 #: it, and the sweep's tables show it).
-MEMBER_VERSION = 1
+MEMBER_VERSION = 2
+#: Warm-up steps of the authors' convention (their ``calc_LEs_an``): the first steps of each spectrum input
+#: evolve the state and frame without being counted
+AUTHORS_WARMUP = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,9 @@ class SpectrumMember:
     epoch_dtype : {"float64", "float32"}
         The dtype of the spectra measured after every epoch; the selected epoch's spectra are measured again
         in float64 at the end.
+    target : {"frame", "change"}
+        Motion capture: whether the read-out predicts the next frame or its change from the current one (a
+        residual read-out; the recurrent layer is the same). CharRNN: "frame".
     version : int
         :data:`MEMBER_VERSION` of the code that measures it.
 
@@ -102,6 +112,7 @@ class SpectrumMember:
     steps: int = 100
     label: str = ""
     epoch_dtype: Literal["float64", "float32"] = "float64"
+    target: Literal["frame", "change"] = "frame"
     version: int = MEMBER_VERSION
 
 
@@ -114,9 +125,11 @@ def member_task(member: SpectrumMember) -> Task:
     0.002
     """
     if member.task == "charrnn":
+        if member.target != "frame":
+            raise ValueError(f"a CharRNN predicts the next character, not its change: target {member.target!r}")
         task = war_and_peace_task(member.hidden, samples=member.samples, seed=member.seed)
     elif member.task == "mocap":
-        task = mocap_task(member.hidden, samples=member.samples, seed=member.seed)
+        task = mocap_task(member.hidden, samples=member.samples, target=member.target, seed=member.seed)
     else:
         raise ValueError(f"unknown task {member.task!r}: expected 'charrnn' or 'mocap'")
     task.model.dropout.p = member.dropout
@@ -169,8 +182,10 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     summary : dict
         At the selected epoch (the lowest validation loss after epoch 0): ``selected_epoch``,
         ``valid_loss``, and, measured once at the end in float64, ``max_le``, ``mean_le`` (h state),
-        ``max_le_hc``, ``mean_le_hc`` (the full state), ``spectral_radius`` and ``max_real`` at the equilibrium
-        of the network without input (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`);
+        ``max_le_hc``, ``mean_le_hc`` (the full state), ``max_le_authors``, ``mean_le_authors`` (the h state in
+        the authors' convention: the frame evolved by Jᵀ, the first :data:`AUTHORS_WARMUP` steps as warm-up, bits
+        per step), ``spectral_radius`` and ``max_real`` at the equilibrium of the network without input
+        (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`);
         ``train_seconds`` (training to that epoch, measurements excluded), ``spectrum_seconds`` (median over
         epochs), ``final_seconds`` (the final measurements), ``initial_loss``.
     rows : list of dict
@@ -244,8 +259,10 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     if best["epoch"]:
         task.model.load_state_dict(load_checkpoint(directory / "best.pt", device))
     h, hc = (model_spectrum(task.model.to(device), inputs, state=state) for state in ("h", "hc"))
+    authors = model_spectrum(task.model, inputs, frame="transpose", warmup=AUTHORS_WARMUP) / math.log(2)
     summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
                "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
+               "max_le_authors": float(authors[0]), "mean_le_authors": float(authors.mean()),
                **equilibrium_measures(task.model),
                "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
@@ -278,19 +295,30 @@ def _readable(path: Path, device: str) -> dict | None:
 
 def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, samples: int | None = None,
                     valid_samples: int | None = None, named: int = 6, seed: int = 0,
+                    population: Literal["highlighted", "grid"] = "highlighted",
                     epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
-    """``networks`` CharRNNs with dropout and learning rate sampled (see :data:`CHARRNN_DROPOUT`,
-    :data:`CHARRNN_LR`; seeded by ``seed``), then the first ``named`` of the paper's six networks.
+    """``networks`` CharRNNs with dropout and learning rate sampled (seeded by ``seed``) from the ``population``
+    ``"highlighted"`` (the envelope of the paper's six networks: :data:`CHARRNN_DROPOUT`, :data:`CHARRNN_LR`) or
+    ``"grid"`` (the authors' grid search: :data:`CHARRNN_GRID_DROPOUT`, :data:`CHARRNN_GRID_LR`), then the first
+    ``named`` of the paper's six networks.
 
     Examples
     --------
     >>> members = charrnn_members(3, hidden=16, named=2)
     >>> len(members), [m.label for m in members][-2:], all(1e-3 <= m.dropout <= 0.106 for m in members[:3])
     (5, ['blue', 'orange'], True)
+    >>> all(0.001 <= m.lr <= 0.01 for m in charrnn_members(20, named=0, population="grid"))
+    True
     """
     rng = np.random.default_rng(seed)
-    log_dropout = rng.uniform(*np.log10(CHARRNN_DROPOUT), networks)
-    rates = rng.uniform(*CHARRNN_LR, networks)
+    if population == "highlighted":
+        log_dropout = rng.uniform(*np.log10(CHARRNN_DROPOUT), networks)
+        rates = rng.uniform(*CHARRNN_LR, networks)
+    elif population == "grid":
+        log_dropout = np.log10(np.maximum(rng.uniform(*CHARRNN_GRID_DROPOUT, networks), 1e-12))
+        rates = rng.uniform(*CHARRNN_GRID_LR, networks)
+    else:
+        raise ValueError(f"population must be 'highlighted' or 'grid', got {population!r}")
     common = {"task": "charrnn", "hidden": hidden, "epochs": epochs, "samples": samples,
               "valid_samples": valid_samples, "seed": seed, "init": 0.08, "epoch_dtype": epoch_dtype}
     sampled = [SpectrumMember(lr=round(float(lr), 6), dropout=round(float(10 ** d), 4), **common)
@@ -301,9 +329,10 @@ def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, sampl
 
 
 def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: int = 6, seed: int = 0,
+                  target: Literal["frame", "change"] = "change",
                   epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
     """Motion-capture networks with ``values`` initialisation parameters p evenly from 0.05 to 0.5, then
-    the first ``named`` of the paper's six; learning rate 0.05, dropout 0.
+    the first ``named`` of the paper's six; learning rate 0.05, dropout 0; the read-out predicting ``target``.
 
     Examples
     --------
@@ -311,7 +340,7 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
     [0.05, 0.275, 0.5, 0.476]
     """
     common = {"task": "mocap", "hidden": hidden, "epochs": epochs, "seed": seed, "lr": 0.05, "dropout": 0.0,
-              "epoch_dtype": epoch_dtype}
+              "target": target, "epoch_dtype": epoch_dtype}
     grid = [SpectrumMember(init=round(float(p), 4), **common) for p in np.linspace(0.05, 0.5, values)]
     paper = [SpectrumMember(init=p, label=colour, **common) for colour, (_, _, p) in
              list(PAPER_MOCAP.items())[:named]]
@@ -333,24 +362,29 @@ def sweep_members(name: Literal["charrnn", "mocap"], p: dict) -> list[SpectrumMe
     if name == "charrnn":
         return charrnn_members(p["char_networks"], hidden=p["char_hidden"], epochs=p["char_epochs"],
                                samples=p["char_samples"], valid_samples=p["char_valid"], named=p["char_named"],
-                               seed=p["seed"], epoch_dtype=p.get("epoch_dtype", "float64"))
+                               seed=p["seed"], population=p.get("char_population", "highlighted"),
+                               epoch_dtype=p.get("epoch_dtype", "float64"))
     if name == "mocap":
         return mocap_members(p["mocap_values"], hidden=p["mocap_hidden"], epochs=p["mocap_epochs"],
-                             named=p["mocap_named"], seed=p["seed"], epoch_dtype=p.get("epoch_dtype", "float64"))
+                             named=p["mocap_named"], seed=p["seed"], target=p.get("mocap_target", "change"),
+                             epoch_dtype=p.get("epoch_dtype", "float64"))
     raise ValueError(f"unknown sweep {name!r}: expected 'charrnn' or 'mocap'")
 
 
 #: The sizes of the two sweeps at each profile: the parameters of the chapter *Lyapunov spectra of trained
 #: networks* that :func:`sweep_members` reads (the quick values are the chapter's defaults; the paper's sizes are
-#: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text; motion capture at
-#: 256 units, its p grid, 100 epochs, which the paper does not state).
+#: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text, sampled from the
+#: authors' grid-search ranges; motion capture at 256 units, its p grid, 100 epochs, which the paper does not
+#: state).
 SWEEP_PROFILES = {
     "smoke": {"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
               "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
-    "quick": {"char_networks": 6, "char_named": 6, "char_hidden": 128, "char_epochs": 3, "char_samples": 5000,
+    "quick": {"char_networks": 6, "char_named": 6, "char_hidden": 128, "char_epochs": 6, "char_samples": 2500,
               "char_valid": 500, "mocap_values": 10, "mocap_named": 6, "mocap_hidden": 64, "mocap_epochs": 30},
     "paper": {"char_networks": 60, "char_named": 6, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618,
-              "char_valid": 3202, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256, "mocap_epochs": 100},
+              "char_valid": 3202, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256, "mocap_epochs": 100,
+              "char_population": "grid"},
 }
 for _sizes in SWEEP_PROFILES.values():
-    _sizes |= {"seed": 0, "epoch_dtype": "float64"}
+    _sizes |= {"seed": 0, "epoch_dtype": "float64", "mocap_target": "change"} | {
+        "char_population": _sizes.get("char_population", "highlighted")}

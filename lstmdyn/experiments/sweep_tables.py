@@ -106,31 +106,38 @@ def ranking_epoch(ranking: pd.DataFrame, final_rho: float, tolerance: float = 0.
     return None
 
 
-def early_readout(task: str, ranking: pd.DataFrame, final: Correlation, tolerance: float = 0.1
-                  ) -> tuple[int | None, str]:
+def early_readout(task: str, ranking: pd.DataFrame, final: Correlation, tolerance: float = 0.1,
+                  min_epochs: int = 6) -> tuple[int | None, str]:
     """From which epoch the statistic ranks the networks as at the selected epoch, and the sentence that says
     so: ``(epoch or None, sentence)``. Without a ranking at the selected epoch (its interval reaches 0) there
-    is no early readout to look for, and the sentence says that instead.
+    is no early readout to look for, and with fewer than ``min_epochs`` epochs a run is too short to tell one
+    (the last epoch always agrees with itself); the sentence says so instead.
 
     Examples
     --------
-    >>> ranking = pd.DataFrame({"epoch": [1, 2, 3], "statistic_rho": [-0.2, -0.6, -0.7],
-    ...                         "loss_rho": [0.5, 0.9, 1.0]})
+    >>> ranking = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6], "statistic_rho": [-0.2, -0.6, -0.7, -0.7, -0.7, -0.7],
+    ...                         "loss_rho": [0.5, 0.9, 1.0, 1.0, 1.0, 1.0]})
     >>> epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.3, 12))
     >>> epoch, sentence.split(";")[1]
     (2, " that epoch's validation loss ranks them with ρ = +0.90.")
     >>> early_readout("mocap", ranking, Correlation(0.2, -0.4, 0.7, 16))[0] is None
     True
+    >>> early_readout("CharRNN", ranking[:3], Correlation(-0.7, -0.9, -0.3, 12))[1]
+    'CharRNN: 3 epochs are too few to tell from which epoch the statistic ranks the networks (at least 6 are needed).'
     """
     if not final.excludes_zero:
         return None, (f"{task}: at the selected epoch the statistic does not rank the networks ({final}: the "
                       "interval reaches 0), so there is no early readout to look for.")
+    last = int(ranking["epoch"].max())
+    if last < min_epochs:
+        return None, (f"{task}: {last} epochs are too few to tell from which epoch the statistic ranks the networks "
+                      f"(at least {min_epochs} are needed).")
     epoch = ranking_epoch(ranking, final.rho, tolerance)
     if epoch is None:
         return None, (f"{task}: the statistic's correlation with the final loss does not settle within "
                       f"{tolerance:g} of its final value {final.rho:+.2f} before the last epoch.")
     loss_then = float(ranking.loc[ranking["epoch"] == epoch, "loss_rho"].iloc[0])
-    return epoch, (f"{task}: from epoch {epoch} of {int(ranking['epoch'].iloc[-1])} on, the statistic ranks the "
+    return epoch, (f"{task}: from epoch {epoch} of {last} on, the statistic ranks the "
                    f"networks by their final loss as at the selected epoch (ρ within {tolerance:g} of "
                    f"{final.rho:+.2f}); that epoch's validation loss ranks them with ρ = {loss_then:+.2f}.")
 
@@ -155,7 +162,8 @@ def cost_table(members: pd.DataFrame) -> pd.DataFrame:
 
 
 MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
-                  "max_le", "mean_le", "max_le_hc", "mean_le_hc", "spectral_radius", "max_real", "device"]
+                  "max_le", "mean_le", "max_le_hc", "mean_le_hc", "max_le_authors", "mean_le_authors",
+                  "spectral_radius", "max_real", "device"]
 #: the member table's columns the chapter reads besides MEMBER_COLUMNS, and the epoch table's
 SUMMARY_COLUMNS = ["task", "status", "error", "worker", "seconds", "train_seconds", "spectrum_seconds",
                    "final_seconds", "initial_loss"]
@@ -226,8 +234,9 @@ def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFr
     """The chapter's key numbers for its results file (the keys are documented on the chapter page).
 
     ``sweeps`` maps a sweep's name to ``tables`` (its :class:`~lstmdyn.sweeps.SweepTables`), ``statistic``,
-    ``spearman`` and ``spearman_other`` (:class:`~lstmdyn.experiments.rank_correlation.Correlation`) and
-    ``ranking_epoch``. NaN becomes null.
+    ``spearman`` and ``spearman_other`` (:class:`~lstmdyn.experiments.rank_correlation.Correlation`),
+    ``ranking_epoch``, and optionally ``spearman_controlled`` (the partial correlation given the learning
+    rate). NaN becomes null.
 
     Examples
     --------
@@ -245,6 +254,8 @@ def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFr
         out[name] = {"networks": len(t.members), "failed": int((t.members["status"] == "failed").sum()),
                      "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
                      "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
+                     **({"spearman_controlled": asdict(s["spearman_controlled"])} if "spearman_controlled" in s
+                        else {}),
                      "members": finished_tables(t).members[MEMBER_COLUMNS].to_dict("records")}
     return json_ready({"profile": profile, "sweeps": out, "cost": costs.to_dict("records"),
                        "outcomes": [o.as_dict() for o in outcomes]})

@@ -134,22 +134,30 @@ def nottingham_task(hidden: int = 200, *, window: int = 50, samples: int | None 
 
 def war_and_peace_task(hidden: int = 512, *, length: int = 100, samples: int | None = None,
                        dropout: float = 0.0, lr: float = 3e-3, init: float = 0.08, seed: int = 0) -> Task:
-    """Next-character prediction (CharRNN); ``samples`` limits the number of training sequences."""
+    """Next-character prediction (CharRNN); ``samples`` limits the number of training sequences. The LSTM's
+    weight matrices are drawn uniformly on ±``init``, its read-out keeps PyTorch's initialisation, as in the
+    authors' published code."""
     splits, vocabulary, info = load_war_and_peace()
     train, valid = (SequenceData(*char_sequences(splits[s], length)) for s in ("train", "valid"))
     v = len(vocabulary)
     model = SequenceModel(v, hidden, v, "token", vocabulary=v, one_hot=True, bias=False, dropout=dropout)
-    config = TrainingConfig(batch_size=100, lr=lr, lr_decay=0.95, decay_after=10, init=init, seed=seed)
+    config = TrainingConfig(batch_size=100, lr=lr, lr_decay=0.95, decay_after=10, init=init,
+                            init_scope="recurrent", seed=seed)
     return Task("war_and_peace", model, first_samples(train, samples), first_samples(valid, samples), config, info)
 
 
-def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | None = None, seed: int = 0
-               ) -> Task:
-    """Next-frame regression on the 20 leading motion-capture features."""
+def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | None = None,
+               target: Literal["frame", "change"] = "frame", seed: int = 0) -> Task:
+    """Next-frame regression on the 20 leading motion-capture features: the read-out predicts the next frame,
+    or with ``target="change"`` its change from the current one (a residual read-out). ``init`` draws the
+    LSTM's weight matrices uniformly, as in the authors' published code."""
     splits, info = load_mocap()
     train, valid = (SequenceData(*splits[s]) for s in ("train", "valid"))
-    model = SequenceModel(info.facts["features"], hidden, info.facts["features"], "regression")
-    config = TrainingConfig(batch_size=250, optimizer="sgd", lr=0.05, init=init, seed=seed)
+    if target not in ("frame", "change"):
+        raise ValueError(f"target must be 'frame' or 'change', got {target!r}")
+    features = info.facts["features"]
+    model = SequenceModel(features, hidden, features, "regression", residual=target == "change")
+    config = TrainingConfig(batch_size=250, optimizer="sgd", lr=0.05, init=init, init_scope="recurrent", seed=seed)
     return Task("cmu_mocap", model, first_samples(train, samples), first_samples(valid, samples), config, info)
 
 
