@@ -105,8 +105,8 @@ markdown_table(pd.DataFrame([
      "without it", "trained with +1; analysed as trained and as the solver reads it",
      "both are shown; the claims are judged on the network as trained, the one that computes"),
     ("homotopy", "eq. 3, from the shifted origin", "fixed-point homotopy from the zero state",
-     "both at every checkpoint", "the claims are judged on the fixed-point homotopy's equilibria, which it "
-     "always reaches; eq. 3's success rate is reported"),
+     "both at every checkpoint", "the claims are judged on the fixed-point homotopy's equilibria, whose "
+     "paths are bounded (the chapter {doc}`equilibria`); how often each reaches t = 1 is reported"),
     ("runs", "one (not stated)", "–", f"{seeds} seeds per task", "to show the spread"),
 ], columns=["setting", "paper", "authors' code", "this book", "why"]))
 

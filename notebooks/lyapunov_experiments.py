@@ -130,7 +130,7 @@ markdown_table(pd.DataFrame([
      "a declared choice: the read-out starts near copying the last frame, the baseline to beat, and the "
      "recurrent layer, whose spectrum is measured, is the same (`-p mocap_target frame` runs the paper's)"),
     ("spectrum", "10 sequences × 100 steps", "Jᵀ frame, log₂, 10 steps of warm-up", "J frame, natural log, no "
-     "warm-up, QR every step", "the engine's convention (units: the section *Units* below)"),
+     "warm-up, QR every step", "the engine's convention; the section *Two conventions* below shows both"),
 ], columns=["setting", "paper", "authors' code", "this book", "why"]))
 
 # %%

@@ -53,11 +53,20 @@ def equilibrium_table(results: dict, reference: np.ndarray) -> Styler:
 
 
 def markdown_table(frame: pd.DataFrame) -> Markdown:
-    """A table rendered as MyST Markdown, so that its cells may hold roles such as ``{doc}`name```."""
+    """A table of words rendered as MyST Markdown, so that its cells may hold roles such as ``{doc}`name```;
+    its columns are aligned left (the book's tables of numbers are aligned right).
+
+    Examples
+    --------
+    >>> print(markdown_table(pd.DataFrame({"setting": ["rate"], "value": ["1e-3"]})).data)
+    | setting | value |
+    |:---|:---|
+    | rate | 1e-3 |
+    """
     def cell(value) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + ":---|" * len(frame.columns)]
     lines += ["| " + " | ".join(map(cell, row)) + " |" for row in frame.itertuples(index=False)]
     return Markdown("\n".join(lines))
 
