@@ -57,16 +57,17 @@ from lstmdyn.book.plotting import eigenvalue_plane, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibria, find_equilibrium
 from lstmdyn.experiments.both_tools import exponents_at_equilibrium
-from lstmdyn.experiments.claims_amrouche import flattening, mnist_rises
+from lstmdyn.experiments.claims_amrouche import mnist_rises
 from lstmdyn.experiments.tasks import mnist_task, nottingham_task, ptb_task
 from lstmdyn.experiments.trained_equilibria import (
     CROSSINGS,
     branch_changes,
     crossings_of,
     equilibria_through_training,
+    flat_sentence,
+    near_sentence,
     results_record,
     settings_sentence,
-    stable_near,
     task_outcomes,
     training_sentence,
 )
@@ -184,12 +185,7 @@ for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
 axes[0].set_ylabel(r"$|\lambda|$ at the equilibrium")
 save(fig, "equilibria_training/moduli",
      caption=f"All eigenvalue moduli at each checkpoint's fresh equilibrium, first run (seed {seed}) of each task; checkpoints every {mnist_every}, {ptb_every} and {notts_every} steps.")
-first = runs["mnist"][0]
-flat = flattening(first.train_loss)
-glue_text(mnist_flat=(f"The MNIST training loss had fallen below 1 % of its first interval's mean by step {first.steps[flat]}, "
-                      "where it flattens: a network of this size memorises 100 images."
-                      if first.train_loss[flat] < 0.01 * first.train_loss[1] else
-                      "The MNIST training loss was still falling at the last step: train longer for a flat loss."))
+glue_text(mnist_flat=flat_sentence(runs["mnist"][0], "MNIST"))
 
 # %% [markdown]
 # ## The equilibrium itself (Fig. 1b)
@@ -259,14 +255,12 @@ def radius_runs(**options):
 
 
 chosen = runs["mnist"][:sensitivity_seeds]
-settings = {"Adam 1e-3 with forget bias 1 as trained (this book)": [(r.steps, [e.spectral_radius for e in r.fresh],
-                                                                   r.train_loss) for r in chosen],
-            "the same read as the authors' solver does": [(r.steps, [e.spectral_radius for e in r.solver],
-                                                                  r.train_loss) for r in chosen]}
+settings = {"Adam 1e-3 with forget bias 1 as trained (this book)": [r.trace() for r in chosen],
+            "the same read as the authors' solver does": [r.trace("solver") for r in chosen]}
 for name, options in {"Adam 1e-3 without forget bias": {"forget_bias": 0.0},
                       "Adam 1e-4 with forget bias 1": {"lr": 1e-4},
                       f"SGD {sgd_lr:g} with forget bias 1": {"optimizer": "sgd", "lr": sgd_lr}}.items():
-    settings[name] = [(r.steps, [e.spectral_radius for e in r.fresh], r.train_loss) for r in radius_runs(**options)]
+    settings[name] = [r.trace() for r in radius_runs(**options)]
 fig, ax = plt.subplots(figsize=(10, 4))
 for k, (name, setting) in enumerate(settings.items()):
     steps, radii = np.array(setting[0][0]), np.array([radii for _, radii, _ in setting])
@@ -413,12 +407,8 @@ for task, task_runs in runs.items():
 several = pd.DataFrame(rows)
 glue_numbers(other_starts=starts - 1)
 claimed_radius = {"mnist": 0.81, "ptb": 0.99}  # Nottingham's claim is a crossing, not a radius
-near = {task: stable_near(found_at_end[task], claimed, 0.02) for task, claimed in claimed_radius.items()}
-glue_text(near_paper="; ".join(
-    f"{TASKS[task]}: " + (f"a stable equilibrium of radius {near[task][0]:.3f}, within 0.02 of the paper's "
-                          f"{claimed:g}" if near[task] else
-                          f"no stable equilibrium within 0.02 of the paper's {claimed:g}")
-    for task, claimed in claimed_radius.items()))
+glue_text(near_paper="; ".join(near_sentence(TASKS[task], found_at_end[task], claimed)
+                               for task, claimed in claimed_radius.items()))
 table(several, {"residual": "{:.1e}"})
 
 # %% [markdown]

@@ -16,6 +16,7 @@ from lstmdyn.experiments.trained_equilibria import (
     circle_crossings,
     crossings_of,
     equilibria_through_training,
+    flat_sentence,
     results_record,
     settings_sentence,
     still_falling,
@@ -158,3 +159,14 @@ def test_a_plateau_far_above_the_published_perplexity_is_not_called_trained():
     assert text.startswith("PTB (validation perplexity 446, against about 120 for the published setting) stopped short")
     plateau.valid_loss[-1] = np.log(140.0)
     assert training_sentence({"ptb": [plateau]}, names, perplexity={"ptb": 120}).startswith("Every task")
+
+
+def test_the_flat_sentence_and_the_trace_read_the_run_they_are_given():
+    nan = float("nan")
+    run = _run([0.5, 0.7, 0.9])
+    run.train_loss = [nan, 2.0, 0.01]
+    steps, radii, losses = run.trace()
+    assert steps == run.steps and radii == pytest.approx([0.5, 0.7, 0.9]) and losses is run.train_loss
+    assert flat_sentence(run, "MNIST").endswith(f"by step {run.steps[2]}, where it flattens.")
+    run.train_loss = [nan, 2.0, 0.03]  # above 1 % of 2.0
+    assert "still above 1 %" in flat_sentence(run, "MNIST") and still_falling(run.train_loss) > 0

@@ -15,8 +15,8 @@ from scipy.stats import spearmanr
 
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
 
-__all__ = ["CLAIMS", "flattening", "mnist_rises", "nottingham_crosses", "ptb_near_circle", "published_ptb", "rise",
-           "task_ordering"]
+__all__ = ["CLAIMS", "flattened", "flattening", "mnist_rises", "nottingham_crosses", "ptb_near_circle", "published_ptb",
+           "rise", "task_ordering"]
 
 PAPER = "Amrouche et al."
 
@@ -62,6 +62,17 @@ def flattening(train_loss: Sequence[float], *, fraction: float = 0.01) -> int:
     """
     first = train_loss[1]
     return next((k for k in range(1, len(train_loss)) if train_loss[k] < fraction * first), len(train_loss) - 1)
+
+
+def flattened(train_loss: Sequence[float], *, fraction: float = 0.01) -> bool:
+    """Whether the training loss got below ``fraction`` of the first interval's at all (:func:`flattening`).
+
+    Examples
+    --------
+    >>> flattened([float("nan"), 2.0, 0.5, 0.01]), flattened([float("nan"), 2.0, 1.0])
+    (True, False)
+    """
+    return bool(train_loss[flattening(train_loss, fraction=fraction)] < fraction * train_loss[1])
 
 
 def mnist_rises(runs: Sequence[tuple[Sequence[int], Sequence[float], Sequence[float]]], *, claimed: float = 0.81,

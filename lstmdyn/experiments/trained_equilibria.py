@@ -34,6 +34,7 @@ from tqdm import tqdm
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
 from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
 from lstmdyn.experiments.claims_amrouche import (
+    flattened,
     flattening,
     mnist_rises,
     nottingham_crosses,
@@ -46,9 +47,9 @@ from lstmdyn.experiments.tasks import Task
 from lstmdyn.records import json_ready
 from lstmdyn.training import train
 
-__all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of", "settings_sentence",
-           "stable_near",
-           "equilibria_through_training", "results_record", "task_outcomes"]
+__all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of",
+           "equilibria_through_training", "flat_sentence", "near_sentence", "results_record", "settings_sentence",
+           "stable_near", "still_falling", "task_outcomes", "training_sentence"]
 
 #: the types of unit-circle crossings: a real eigenvalue through +1, through −1, a complex pair
 CROSSINGS = ("fold", "period doubling", "Neimark–Sacker")
@@ -80,6 +81,12 @@ class EquilibriumRun:
     paper: list[Equilibrium] = field(default_factory=list)
     training_seconds: float = 0.0
     driven: dict[str, float] = field(default_factory=dict)
+
+    def trace(self, view: str = "fresh") -> tuple[list[int], list[float], list[float]]:
+        """The steps, the spectral radii of the ``view`` (``"fresh"`` or ``"solver"``) equilibria and the
+        training losses of the checkpoints: what :func:`~lstmdyn.experiments.claims_amrouche.mnist_rises` reads
+        per seed."""
+        return self.steps, [e.spectral_radius for e in getattr(self, view)], self.train_loss
 
     def table(self) -> pd.DataFrame:
         """One row per checkpoint: the losses; the fresh equilibrium's spectral radius, largest real part,
@@ -221,11 +228,8 @@ def task_outcomes(runs: dict[str, list[EquilibriumRun]]) -> list[Outcome]:
     """The outcomes of the paper's claims on the three tasks and their ordering, from the runs of each task
     (``mnist``, ``ptb``, ``nottingham``), judged on the fresh equilibria of the networks as trained: each claim's
     function of :mod:`lstmdyn.experiments.claims_amrouche` called once with the measurements it needs."""
-    def radii(run: EquilibriumRun) -> list[float]:
-        return [e.spectral_radius for e in run.fresh]
-
     final = {task: float(np.mean([r.fresh[-1].spectral_radius for r in task_runs])) for task, task_runs in runs.items()}
-    return [mnist_rises([(r.steps, radii(r), r.train_loss) for r in runs["mnist"]]),
+    return [mnist_rises([r.trace() for r in runs["mnist"]]),
             ptb_near_circle([r.fresh[-1].eigenvalues for r in runs["ptb"]]),
             nottingham_crosses([([e.spectral_radius for e in r.fresh if e.converged],
                                  [e.max_real for e in r.fresh if e.converged]) for r in runs["nottingham"]]),
@@ -313,7 +317,7 @@ def still_falling(train_loss: list[float], *, tolerance: float = 0.02) -> float:
     """
     losses = np.asarray(train_loss[1:], dtype=float)
     quarter = max(1, len(losses) // 4)
-    if len(losses) < 2 * quarter or losses[flattening(train_loss) - 1] < 0.01 * losses[0]:
+    if len(losses) < 2 * quarter or flattened(train_loss):
         return 0.0
     fall = 1.0 - losses[-quarter:].mean() / losses[-2 * quarter:-quarter].mean()
     return float(fall) if fall > tolerance else 0.0
@@ -359,3 +363,39 @@ profile, and the verdicts judge it part-way.'
     return (" and ".join(f"{names[task]} ({why})" for task, why in short.items())
             + f" stopped short of training at this profile, and the verdicts judge {'them' if len(short) > 1 else 'it'}"
             + " part-way" + (f"; {' and '.join(done)} levelled off." if done else "."))
+
+
+def flat_sentence(run: EquilibriumRun, name: str) -> str:
+    """Where the training loss of ``run`` flattens (:func:`~lstmdyn.experiments.claims_amrouche.flattening`), or
+    that it does not within the run.
+
+    Examples
+    --------
+    >>> run = EquilibriumRun("a", 0, steps=[0, 10, 20, 30], train_loss=[float("nan"), 2.0, 0.5, 0.01])
+    >>> flat_sentence(run, "MNIST")
+    "The MNIST training loss had fallen below 1 % of its first interval's mean by step 30, where it flattens."
+    >>> flat_sentence(EquilibriumRun("a", 0, steps=[0, 10], train_loss=[float("nan"), 2.0]), "MNIST")[:45]
+    'The MNIST training loss was still above 1 % o'
+    """
+    if flattened(run.train_loss):
+        return (f"The {name} training loss had fallen below 1 % of its first interval's mean by step "
+                f"{run.steps[flattening(run.train_loss)]}, where it flattens.")
+    return (f"The {name} training loss was still above 1 % of its first interval's mean at the last step: train "
+            "longer for a flat loss.")
+
+
+def near_sentence(name: str, found: list[Equilibrium], claimed: float, tolerance: float = 0.02) -> str:
+    """Whether any stable equilibrium in ``found`` lies within ``tolerance`` of the ``claimed`` spectral radius
+    (:func:`stable_near`), in words.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibria
+    >>> found = find_equilibria(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3), starts=2)
+    >>> near_sentence("PTB", found, 0.99)
+    "PTB: no stable equilibrium within 0.02 of the paper's 0.99"
+    """
+    near = stable_near(found, claimed, tolerance)
+    if near:
+        return f"{name}: a stable equilibrium of radius {near[0]:.3f}, within {tolerance:g} of the paper's {claimed:g}"
+    return f"{name}: no stable equilibrium within {tolerance:g} of the paper's {claimed:g}"
