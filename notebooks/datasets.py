@@ -179,13 +179,12 @@ jsb, jsb_info = load_piano_rolls("jsb_chorales")
 display(record_table(info))
 code = MelodyChordCode.fit(notts["train"])
 frames = torch.cat(notts["train"])
-highest = torch.tensor([int(torch.nonzero(f).max()) for f in frames if f.any()])
 codes = code.encode(frames)
 glue_numbers(notts_keys=info.facts["pitches"], notts_low=info.facts["lowest_midi"],
              notts_high=info.facts["highest_midi"], notts_epoch=len(nottingham_task().train.inputs),
              melody_low=info.facts["lowest_midi"] + code.low,
              melody_high=info.facts["lowest_midi"] + code.low + code.PITCHES - 1,
-             melody_folded=100 * ((highest < code.low) | (highest >= code.low + code.PITCHES)).double().mean().item(),
+             melody_folded=100 * code.folded(frames).double().mean().item(),
              chord_other=100 * (codes[:, 1] == code.CLASSES - 1).double().mean().item())
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
 for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (axes[1], jsb, jsb_info, "a Bach chorale")):

@@ -108,6 +108,10 @@ def test_the_melody_chord_code_splits_each_frame_into_its_highest_note_and_the_r
     inputs, targets = melody_chord_windows([roll], code, 3)
     assert inputs.shape == (1, 3, 68) and torch.equal(inputs[0].view(3, 2, 34).argmax(-1), codes[:3])
     assert torch.equal(targets[0], codes[1:4])
+    # the folded frames are exactly the ones whose highest note encode moved (by whole octaves)
+    highest = [max(torch.nonzero(f).flatten().tolist(), default=None) for f in roll]
+    moved = [h is not None and code.low + int(c) - 1 != h for h, c in zip(highest, codes[:, 0], strict=True)]
+    assert code.folded(roll).tolist() == moved and moved[2] and not moved[0]
 
 
 def test_the_reconstructed_nottingham_code_covers_the_melodies_and_most_chords():

@@ -108,7 +108,22 @@ class MelodyChordCode:
             while pitch >= self.low + self.PITCHES:
                 pitch -= 12
             codes.append((pitch - self.low + 1, index.get(notes[:-1], self.CLASSES - 1)))
-        return torch.tensor(codes, dtype=torch.long)
+        return torch.tensor(codes, dtype=torch.long, device=roll.device)
+
+    def folded(self, roll: torch.Tensor) -> torch.Tensor:
+        """Per frame of a (T, pitches) roll, whether its melody note lies outside the 33 pitches, so that
+        :meth:`encode` moves it in by octaves.
+
+        Examples
+        --------
+        >>> code = MelodyChordCode(low=12, chords=())
+        >>> roll = torch.zeros(3, 60); roll[0, 5] = 1; roll[1, 20] = 1; roll[2, [20, 50]] = 1
+        >>> code.folded(roll).tolist()   # below the range, inside it, above it (the highest note counts)
+        [True, False, True]
+        """
+        sounding = roll.any(-1)
+        highest = roll.shape[-1] - 1 - torch.argmax(roll.flip(-1).ne(0).int(), dim=-1)
+        return sounding & ((highest < self.low) | (highest >= self.low + self.PITCHES))
 
     def one_hot(self, codes: torch.Tensor) -> torch.Tensor:
         """The 68-wide inputs of (…, 2) class codes: melody one-hot, then chord one-hot."""
