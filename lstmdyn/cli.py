@@ -1,7 +1,7 @@
 """Command line: ``lstmdyn sweep|run|book|params|keys`` (or ``python -m lstmdyn``).
 
-    lstmdyn sweep charrnn|mocap [--profile quick] [--scheduler ADDRESS] [--device cpu|cuda|auto]
-                                [--workers N] [--results DIR] [--retry-failed] [--dashboard ADDRESS]
+    lstmdyn sweep charrnn|charrnn_init|mocap [--profile quick] [--scheduler ADDRESS]
+                  [--device cpu|cuda|auto] [--workers N] [--results DIR] [--retry-failed] [--dashboard ADDRESS]
     lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force]
     lstmdyn book [--profile quick] [--force]
     lstmdyn params NOTEBOOK
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     sweep = commands.add_parser("sweep", help="train the networks of a sweep on Dask, resuming where it stopped")
-    sweep.add_argument("name", choices=("charrnn", "mocap"))
+    sweep.add_argument("name", choices=("charrnn", "charrnn_init", "mocap"))
     sweep.add_argument("--profile", choices=PROFILES, default="quick",
                        help="the members the chapter lyapunov_experiments needs at this profile")
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $LSTMDYN_SCHEDULER, "

@@ -331,7 +331,7 @@ outcome = published_ptb(result.eigenvalues)
 glue_text(verdict=f"The equilibrium is {stability}. " + outcome.sentence()
           + ("" if outcome.verdict == "reproduced" else " The published weights may not be the checkpoint of the "
              "paper's figure, or the paper's solver may have reached another equilibrium."))
-write_json("equilibria.json", {"profile": profile, "outcomes": [outcome.as_dict()]})
+write_json("equilibria.json", {"profile": profile, "outcomes": [outcome.as_dict()]});
 
 # %% [markdown]
 # ## Summary

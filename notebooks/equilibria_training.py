@@ -483,7 +483,7 @@ glue_text(trained=training_sentence(runs, TASKS, perplexity={"ptb": 120}))  # Te
 glue_text(**{f"verdict_{key}": o.sentence() for key, o in zip([*runs, "ordering"], outcomes, strict=True)})
 glue_numbers(published_radius=published.spectral_radius)
 write_json("equilibria_training.json",
-           results_record(profile, [r for task_runs in runs.values() for r in task_runs], outcomes))
+           results_record(profile, [r for task_runs in runs.values() for r in task_runs], outcomes));
 
 # %% [markdown]
 # {glue:md}`trained`

@@ -112,8 +112,13 @@ def test_a_sweep_is_measured_against_its_strongest_baseline_network_by_network()
     from lstmdyn.experiments.baselines import sweep_against_baseline
 
     copy = Baseline("previous frame", 0.0294)
-    text = sweep_against_baseline([0.027, 0.0293, 0.0294, 0.05], copy, "motion-capture")
-    assert text.startswith("2 of the 4 motion-capture networks beat the previous frame (0.0294) at their selected")
-    assert text.endswith("the best reaches 0.027, 8.2 % below it.")
-    none = sweep_against_baseline([0.0294, 0.05], copy, "motion-capture")  # equal is not better
+    text = sweep_against_baseline([0.027, 0.0292, 0.0294, 0.05], copy, "motion-capture")
+    assert text.startswith("1 of the 4 motion-capture networks beats the previous frame (0.0294) by more than 1 % "
+                           "at its selected epoch; the best reaches 0.027, 8.2 % below it.")
+    assert text.endswith("The other 3 have not learned the task beyond it.")
+    assert sweep_against_baseline([0.027, 0.028], copy, "motion-capture").startswith("All of the 2")
+    none = sweep_against_baseline([0.0293, 0.05], copy, "motion-capture", at_last=2)  # 0.3 % is not clearly
     assert none.startswith("None of the 2") and "have not learned the task beyond that baseline" in none
+    assert "0.0293, 0.3 % below it" in none and "2 of them were still improving" in none
+    above = sweep_against_baseline([0.0294 * 1.1], copy, "motion-capture")
+    assert "10.0 % above it" in above and "stopped improving before its last epoch" in above

@@ -85,12 +85,37 @@ def test_convergence_needs_a_near_spectrum_within_a_few_epochs_and_every_trained
     assert spectrum_converges(converged[converged["key"] == "fast"], selected).verdict == "reproduced"
     assert spectrum_converges(converged[converged["key"] == "above"], selected).verdict == "not reproduced"
     assert spectrum_converges(converged, pd.Series({"fast": 2, "slow": 3, "above": 1})).verdict == "not run"
+    across = spectrum_converges(converged, selected, pd.Series({"fast": 0.08, "slow": 0.5, "above": 0.08}))
+    assert across.measured == "1 of 3 networks (p = 0.08: 1 of 2, p = 0.5: 0 of 1)"
+    assert "across p" in across.paper_value
 
 
-@pytest.mark.parametrize(("fraction", "verdict"), [(0.029, "reproduced"), (0.031, "not reproduced")])
-def test_the_cost_must_be_within_three_times_the_papers_fraction(fraction, verdict):
-    outcome = spectrum_cost(pd.DataFrame({"task": ["charrnn"], "device": ["cpu"], "fraction": [fraction]}))
-    assert outcome.verdict == verdict and "0.03" in outcome.criterion
+def _costs(fractions, at_last):
+    return pd.DataFrame({"task": ["charrnn", "mocap"][:len(fractions)], "device": "cpu", "fraction": fractions,
+                         "spectrum_iterations": [5.0] * len(fractions), "iterations": [200.0] * len(fractions),
+                         "at_last": at_last, "networks": 4})
+
+
+@pytest.mark.parametrize(("fraction", "at_last", "verdict"), [(0.029, 0, "reproduced"), (0.029, 4, "reproduced"),
+                                                              (0.031, 0, "not reproduced"),
+                                                              (0.031, 4, "inconclusive")])
+def test_the_cost_must_be_within_three_times_the_papers_fraction_of_training_to_its_minimum(fraction, at_last,
+                                                                                           verdict):
+    outcome = spectrum_cost(_costs([fraction], [at_last]))
+    assert outcome.verdict == verdict and "0.03" in outcome.criterion and "one worker" in outcome.criterion
+
+
+def test_the_cost_is_partly_reproduced_when_one_task_holds_and_the_other_fails():
+    assert spectrum_cost(_costs([0.01, 0.05], [0, 0])).verdict == "partly"
+    assert spectrum_cost(_costs([0.01, 0.05], [0, 2])).verdict == "inconclusive"
+    measured = spectrum_cost(_costs([0.01, 0.05], [0, 2])).measured
+    assert "a spectrum = 5.0 iterations, 1/100 of 200 iterations" in measured and "2 networks selected" in measured
+
+
+def test_a_task_without_finished_networks_is_left_out_of_the_cost():
+    costs = _costs([0.01, float("nan")], [0, 0]).assign(networks=[4, 0])
+    assert spectrum_cost(costs).verdict == "reproduced" and "mocap" not in spectrum_cost(costs).measured
+    assert spectrum_cost(costs.assign(networks=0)).verdict == "not run"
 
 
 def test_every_claim_is_judged_in_one_of_the_book_chapters():

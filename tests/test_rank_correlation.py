@@ -43,3 +43,16 @@ def test_the_partial_correlation_removes_what_a_third_variable_explains_and_keep
     assert partial_spearman(exponent, loss, lr) == pytest.approx(partial_spearman(np.exp(exponent), loss ** 3,
                                                                                    np.log(lr)))
     assert np.isnan(partial_spearman(exponent[:3], loss[:3], lr[:3]))
+
+
+def test_the_bootstrap_computes_every_resample_as_scipy_does_ties_and_constants_included():
+    from scipy import stats
+
+    from lstmdyn.experiments.rank_correlation import _spearman_rows
+
+    rng = np.random.default_rng(1)
+    x, y = rng.integers(0, 4, (50, 8)).astype(float), rng.normal(size=(50, 8))  # ties in x
+    x[0] = 1.0  # a constant row
+    rows = _spearman_rows(x, y)
+    assert np.isnan(rows[0])
+    assert rows[1:] == pytest.approx([stats.spearmanr(a, b).statistic for a, b in zip(x[1:], y[1:], strict=True)])

@@ -23,6 +23,7 @@ from lstmdyn.experiments.both_tools import model_spectrum
 from lstmdyn.experiments.sweep_member import (
     MEMBER_VERSION,
     SWEEP_PROFILES,
+    SWEEPS,
     SpectrumMember,
     member_task,
     spectrum_inputs,
@@ -115,6 +116,16 @@ def test_the_sweep_sizes_are_the_chapters_parameters_at_each_profile():
         chapter = {name: spec.profile(profile).get(name, declared[name].default) for name in sizes}
         assert chapter == sizes, profile
     assert len(sweep_members("charrnn", SWEEP_PROFILES["paper"])) == 66
+    across = sweep_members("charrnn_init", SWEEP_PROFILES["paper"])
+    assert [m.init for m in across] == [0.05, 0.14, 0.23, 0.32, 0.41, 0.5]
+    assert {(m.lr, m.dropout, m.hidden, m.epochs) for m in across} == {(0.00301, 0.034, 512, 40)}
+
+
+def test_the_command_line_offers_every_sweep_of_the_chapter():
+    from lstmdyn.cli import _parser
+
+    sweep = next(a for a in _parser()._subparsers._group_actions[0].choices["sweep"]._actions if a.dest == "name")
+    assert tuple(sweep.choices) == SWEEPS
 
 
 @pytest.mark.parametrize("damaged", ["step", "best", "epoch"])

@@ -20,12 +20,15 @@ def test_early_ranking_measures_each_epoch_against_the_final_loss():
     assert ranking.loc[1, "statistic_rho"] == pytest.approx(-1.0) and ranking.loc[1, "loss_rho"] == pytest.approx(1.0)
 
 
-def test_cost_table_divides_spectrum_by_training_time_per_task_and_device():
-    members = pd.DataFrame({"key": list("abc"), "status": ["finished", "finished", "failed"], "task": "mocap",
-                            "device": "cpu", "selected_epoch": [2, 4, 0], "train_seconds": [10.0, 30.0, 0.0],
-                            "spectrum_seconds": [0.2, 0.2, 0.0]})
-    row = cost_table(members).iloc[0]
-    assert row["networks"] == 2 and row["epochs"] == 3 and row["fraction"] == pytest.approx(0.2 / 20)
+def test_cost_table_counts_training_to_the_selected_epoch_in_iterations():
+    epochs = pd.DataFrame({"key": list("aabbcc"), "epoch": [1, 2] * 3, "step": [40, 80] * 3, "epochs": 9})
+    members = pd.DataFrame({"key": list("abc"), "status": ["finished", "finished", "failed"], "epochs": 2,
+                            "selected_epoch": [1, 2, 2]})
+    cost = {"task": "mocap", "device": "cpu", "iteration_seconds": 0.01, "spectrum_seconds": 0.03,
+            "spectrum_iterations": 3.0}
+    row = cost_table(epochs, members, cost).iloc[0]
+    assert row["networks"] == 2 and row["iterations"] == 60 and row["at_last"] == 1
+    assert row["fraction"] == pytest.approx(3 / 60)
 
 
 def test_convergence_is_the_difference_to_the_selected_epochs_spectrum():

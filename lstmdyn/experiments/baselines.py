@@ -186,25 +186,34 @@ def learned_summary(finals: dict[str, tuple[float, list[Baseline]]]) -> str:
             f"do{'' if plural else 'es'} not yet beat the best one")
 
 
-def sweep_against_baseline(losses: Sequence[float], baseline: Baseline, task: str) -> str:
-    """How many networks of a sweep beat its task's strongest ``baseline`` at their selected epochs, from their
-    validation ``losses``; where none does, the sentence says that their spectra are those of networks that have
-    not learned the task beyond it.
+def sweep_against_baseline(losses: Sequence[float], baseline: Baseline, task: str, *, at_last: int = 0,
+                           margin: float = 0.01) -> str:
+    """How many networks of a sweep beat its task's strongest ``baseline`` clearly (by more than ``margin``,
+    1 %) at their selected epochs, from their validation ``losses``; where none does, the sentence says that
+    their spectra are those of networks that have not learned the task beyond it, and how many of them were
+    still improving when their training stopped (``at_last``: selected at their last epoch).
 
     Examples
     --------
     >>> copy = Baseline("previous frame", 0.0294)
-    >>> sweep_against_baseline([0.027, 0.031, 0.035], copy, "motion-capture")[:75]
-    '1 of the 3 motion-capture networks beats the previous frame (0.0294) at its'
-    >>> sweep_against_baseline([0.031, 0.035], copy, "motion-capture")[:60]
-    'None of the 2 motion-capture networks beats the previous fra'
+    >>> sweep_against_baseline([0.027, 0.031, 0.035], copy, "motion-capture")[:85]
+    '1 of the 3 motion-capture networks beats the previous frame (0.0294) by more than 1 %'
+    >>> sweep_against_baseline([0.0293, 0.035], copy, "motion-capture", at_last=2)[:73]
+    'None of the 2 motion-capture networks beats the previous frame (0.0294) b'
     """
-    beaten = sum(loss < baseline.loss for loss in losses)
+    clear = sum(loss < (1 - margin) * baseline.loss for loss in losses)
     best = min(losses)
-    if beaten == 0:
-        return (f"None of the {len(losses)} {task} networks beats the {baseline.name} ({baseline.loss:.4g}) at its "
-                f"selected epoch (the best reaches {best:.4g}): the spectra below are of networks that have not "
-                "learned the task beyond that baseline, and their correlation with the loss says nothing about it.")
-    return (f"{beaten} of the {len(losses)} {task} networks beat{'s' if beaten == 1 else ''} the {baseline.name} "
-            f"({baseline.loss:.4g}) at {'its' if beaten == 1 else 'their'} selected epoch; the best reaches "
-            f"{best:.4g}, {100 * (1 - best / baseline.loss):.1f} % below it.")
+    gap = 100 * (1 - best / baseline.loss)
+    reach = f"the best reaches {best:.4g}, {abs(gap):.1f} % {'below' if gap >= 0 else 'above'} it"
+    head = (f"the {len(losses)} {task} networks beat{'s' if clear <= 1 else ''} the {baseline.name} "
+            f"({baseline.loss:.4g}) by more than {100 * margin:g} % at {'its' if clear <= 1 else 'their'} "
+            "selected epoch")
+    if clear:
+        rest = len(losses) - clear
+        return (f"{'All' if not rest else clear} of {head}; {reach}."
+                + (f" The other {rest} have not learned the task beyond it." if rest else ""))
+    still = (f" {at_last} of them were still improving when their training stopped (their lowest validation loss "
+             "at the last epoch)." if at_last else " Every one had stopped improving before its last epoch.")
+    return (f"None of {head} ({reach}): the spectra of this sweep are of networks that have not learned the task "
+            "beyond that baseline, and their correlation with the loss says nothing about how well a network "
+            "predicts." + still)

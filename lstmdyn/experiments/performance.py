@@ -286,7 +286,7 @@ def chapter_work(chapter: str, p: Mapping[str, Any], units: Mapping[str, Any]) -
                 add(f"fresh homotopy ({size})", checkpoints * homotopies)
                 add(f"tracking (Newton, {size})", checkpoints * (homotopies == 3))
     elif chapter == "lyapunov_experiments":
-        sweeps = {"charrnn": (p["char_networks"] + p["char_named"], p["char_epochs"],
+        sweeps = {"charrnn": (p["char_networks"] + p["char_named"] + p["char_init_values"], p["char_epochs"],
                               math.ceil(p["char_samples"] / 100), p["char_valid"] / samples["charrnn"]),
                   "mocap": (p["mocap_values"] + p["mocap_named"], p["mocap_epochs"], per_epoch["mocap"], 1.0)}
         for task, (members, epochs, steps, validated) in sweeps.items():

@@ -49,7 +49,15 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     >>> spearman(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0, 2.0])), spearman(np.ones(3), np.arange(3.0))
     (-0.5, nan)
     """
-    return float(stats.spearmanr(x, y).statistic) if len(x) > 2 and np.ptp(x) > 0 and np.ptp(y) > 0 else math.nan
+    return float(_spearman_rows(np.asarray(x)[None], np.asarray(y)[None])[0]) if len(x) > 2 else math.nan
+
+
+def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Spearman's ρ of each row of ``x`` with the same row of ``y`` (the correlation of their average ranks),
+    NaN for a row in which either is constant."""
+    rx, ry = (r - r.mean(axis=1, keepdims=True) for r in (stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)))
+    scale = np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
+    return np.divide((rx * ry).sum(axis=1), scale, out=np.full(len(scale), math.nan), where=scale > 0)
 
 
 def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
@@ -74,20 +82,21 @@ def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
     return float(np.corrcoef(ex, ey)[0, 1])
 
 
-def _bootstrap(statistic, columns: list[np.ndarray], resamples: int, level: float, seed: int) -> Correlation:
+def _bootstrap(statistic, columns: list[np.ndarray], resamples: int, level: float, seed: int,
+               by_rows=None) -> Correlation:
     """``statistic(*columns)`` and its bootstrap percentile interval at ``level``: rows resampled with
-    replacement, resamples where the statistic is NaN dropped."""
+    replacement, resamples where the statistic is NaN dropped. ``by_rows``, where given, computes the
+    statistic of every resample at once (one resample per row)."""
     value = statistic(*columns)
-    rng = np.random.default_rng(seed)
     n = len(columns[0])
-    draws = []
-    for _ in range(resamples if n > 2 else 0):
-        index = rng.integers(0, n, n)
-        drawn = statistic(*(c[index] for c in columns))
-        if math.isfinite(drawn):
-            draws.append(drawn)
+    index = np.random.default_rng(seed).integers(0, n, (resamples if n > 2 else 0, n))
+    if by_rows is not None and len(index):
+        draws = by_rows(*(c[index] for c in columns))
+    else:
+        draws = np.array([statistic(*(c[i] for c in columns)) for i in index])
+    draws = draws[np.isfinite(draws)]
     tail = (1 - level) / 2
-    low, high = np.quantile(draws, [tail, 1 - tail]) if draws else (math.nan, math.nan)
+    low, high = np.quantile(draws, [tail, 1 - tail]) if len(draws) else (math.nan, math.nan)
     return Correlation(value, float(low), float(high), n, level)
 
 
@@ -104,7 +113,8 @@ def spearman_interval(x: Sequence[float], y: Sequence[float], *, resamples: int 
     >>> round(c.rho, 3), c.low <= c.rho <= c.high, c.count
     (0.829, True, 6)
     """
-    return _bootstrap(spearman, [np.asarray(x, dtype=float), np.asarray(y, dtype=float)], resamples, level, seed)
+    return _bootstrap(spearman, [np.asarray(x, dtype=float), np.asarray(y, dtype=float)], resamples, level, seed,
+                      by_rows=_spearman_rows)
 
 
 def partial_spearman_interval(x: Sequence[float], y: Sequence[float], z: Sequence[float], *, resamples: int = 2000,

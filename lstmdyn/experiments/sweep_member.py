@@ -7,7 +7,9 @@ measure the Lyapunov spectrum of each:
 - **CharRNN** (Fig. 4a,b; appendix A.1): War and Peace, one LSTM layer without biases, dropout and learning
   rate sampled, initialisation parameter 0.08;
 - **CMU motion capture** (Fig. 4c,d; appendix A.2): the initialisation parameter p from 0.05 to 0.5 at fixed
-  learning rate 0.05 and dropout 0.
+  learning rate 0.05 and dropout 0;
+- **CharRNN across p** (Fig. 3, section 5.2: the convergence "across the range of initialization parameters
+  tested"): the paper's blue CharRNN with p from 0.05 to 0.5, the one range of p the paper states.
 
 Each network is a :class:`SpectrumMember` of a sweep (:mod:`lstmdyn.sweeps`); :func:`train_and_measure` trains
 it, evaluating the validation loss and the h-state spectrum (10 test sequences of 100 steps, QR every step)
@@ -37,8 +39,9 @@ from lstmdyn.records import write_atomically
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
-           "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember",
-           "charrnn_members", "member_task", "mocap_members", "spectrum_inputs", "sweep_members", "train_and_measure"]
+           "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS", "SWEEP_PROFILES", "VALIDATION_BATCH",
+           "SpectrumMember", "charrnn_init_members", "charrnn_members", "member_task", "mocap_members",
+           "spectrum_inputs", "sweep_members", "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -328,6 +331,23 @@ def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, sampl
     return sampled + paper
 
 
+def charrnn_init_members(values: int, *, hidden: int = 512, epochs: int = 40, samples: int | None = None,
+                         valid_samples: int | None = None, seed: int = 0, network: str = "blue",
+                         epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
+    """``values`` CharRNNs with the dropout and learning rate of the paper's ``network`` (one of
+    :data:`PAPER_CHARRNN`) and the initialisation parameter p evenly from 0.05 to 0.5 (Fig. 3 across p).
+
+    Examples
+    --------
+    >>> [(m.init, m.lr) for m in charrnn_init_members(3, hidden=16)]
+    [(0.05, 0.00301), (0.275, 0.00301), (0.5, 0.00301)]
+    """
+    dropout, lr, _ = PAPER_CHARRNN[network]
+    return [SpectrumMember("charrnn", hidden=hidden, epochs=epochs, lr=lr, dropout=dropout, init=round(float(p), 4),
+                           seed=seed, samples=samples, valid_samples=valid_samples, epoch_dtype=epoch_dtype)
+            for p in np.linspace(0.05, 0.5, values)]
+
+
 def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: int = 6, seed: int = 0,
                   target: Literal["frame", "change"] = "change",
                   epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
@@ -347,10 +367,15 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
     return grid + paper
 
 
-def sweep_members(name: Literal["charrnn", "mocap"], p: dict) -> list[SpectrumMember]:
+#: The sweeps of the chapter, by name
+SweepName = Literal["charrnn", "charrnn_init", "mocap"]
+SWEEPS: tuple[SweepName, ...] = ("charrnn", "charrnn_init", "mocap")
+
+
+def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
     """The members of sweep ``name`` for the parameters ``p`` of the chapter's notebook (its ``char_*`` or
     ``mocap_*`` parameters, ``seed`` and ``epoch_dtype``), or of :data:`SWEEP_PROFILES`: the command line and
-    the chapter run the same members.
+    the chapter run the same members. ``"charrnn_init"`` is the CharRNN across p (``char_init_values``).
 
     Examples
     --------
@@ -364,26 +389,32 @@ def sweep_members(name: Literal["charrnn", "mocap"], p: dict) -> list[SpectrumMe
                                samples=p["char_samples"], valid_samples=p["char_valid"], named=p["char_named"],
                                seed=p["seed"], population=p.get("char_population", "highlighted"),
                                epoch_dtype=p.get("epoch_dtype", "float64"))
+    if name == "charrnn_init":
+        return charrnn_init_members(p["char_init_values"], hidden=p["char_hidden"], epochs=p["char_epochs"],
+                                    samples=p["char_samples"], valid_samples=p["char_valid"], seed=p["seed"],
+                                    epoch_dtype=p.get("epoch_dtype", "float64"))
     if name == "mocap":
         return mocap_members(p["mocap_values"], hidden=p["mocap_hidden"], epochs=p["mocap_epochs"],
                              named=p["mocap_named"], seed=p["seed"], target=p.get("mocap_target", "change"),
                              epoch_dtype=p.get("epoch_dtype", "float64"))
-    raise ValueError(f"unknown sweep {name!r}: expected 'charrnn' or 'mocap'")
+    raise ValueError(f"unknown sweep {name!r}: expected one of {', '.join(SWEEPS)}")
 
 
-#: The sizes of the two sweeps at each profile: the parameters of the chapter *Lyapunov spectra of trained
+#: The sizes of the sweeps at each profile: the parameters of the chapter *Lyapunov spectra of trained
 #: networks* that :func:`sweep_members` reads (the quick values are the chapter's defaults; the paper's sizes are
 #: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text, sampled from the
-#: authors' grid-search ranges; motion capture at 256 units, its p grid, 100 epochs, which the paper does not
-#: state).
+#: authors' grid-search ranges; 6 CharRNNs across p, a number the paper does not state; motion capture at 256
+#: units, its p grid, 100 epochs, which the paper does not state).
 SWEEP_PROFILES = {
     "smoke": {"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
-              "char_valid": 50, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8, "mocap_epochs": 2},
-    "quick": {"char_networks": 6, "char_named": 6, "char_hidden": 128, "char_epochs": 6, "char_samples": 2500,
-              "char_valid": 500, "mocap_values": 10, "mocap_named": 6, "mocap_hidden": 64, "mocap_epochs": 30},
+              "char_valid": 50, "char_init_values": 2, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8,
+              "mocap_epochs": 2},
+    "quick": {"char_networks": 4, "char_named": 6, "char_hidden": 128, "char_epochs": 6, "char_samples": 1600,
+              "char_valid": 500, "char_init_values": 4, "mocap_values": 4, "mocap_named": 6, "mocap_hidden": 64,
+              "mocap_epochs": 30},
     "paper": {"char_networks": 60, "char_named": 6, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618,
-              "char_valid": 3202, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256, "mocap_epochs": 100,
-              "char_population": "grid"},
+              "char_valid": 3202, "char_init_values": 6, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256,
+              "mocap_epochs": 100, "char_population": "grid"},
 }
 for _sizes in SWEEP_PROFILES.values():
     _sizes |= {"seed": 0, "epoch_dtype": "float64", "mocap_target": "change"} | {

@@ -3,8 +3,8 @@ sweep read for the page.
 
 From the two tables a sweep writes (:class:`~lstmdyn.sweeps.SweepTables`: one row per member, one per evaluated
 epoch): the networks at their selected epochs, how each spectrum approaches its final one (Vogt et al. Fig. 3),
-how early an epoch's spectrum ranks the networks by their final loss, what a spectrum costs against training
-(Table 1), and the chapter's results file.
+how early an epoch's spectrum ranks the networks by their final loss, what a spectrum costs in training
+iterations (Table 1), and the chapter's results file.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from lstmdyn.records import json_ready
 from lstmdyn.sweeps import SweepTables
 
 __all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout",
-           "failed_members", "finished_tables", "overview", "ranking_epoch", "results_record", "selected_rows"]
+           "failed_members", "finished_tables", "overview", "ranking_epoch", "results_record", "selected_at_last",
+           "selected_rows"]
 
 
 def selected_rows(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -142,23 +143,47 @@ def early_readout(task: str, ranking: pd.DataFrame, final: Correlation, toleranc
                    f"{final.rho:+.2f}); that epoch's validation loss ranks them with ρ = {loss_then:+.2f}.")
 
 
-def cost_table(members: pd.DataFrame) -> pd.DataFrame:
-    """Per task and device (Table 1): the mean selected epoch, the mean training seconds to it, the median
-    seconds of one spectrum and their ratio (spectrum / training).
+def cost_table(epochs: pd.DataFrame, members: pd.DataFrame, cost: Mapping[str, float | str]) -> pd.DataFrame:
+    """One row of Table 1 for a sweep: a spectrum's cost in the training iterations of its networks, and as a
+    fraction of their training to the lowest validation loss.
+
+    ``cost`` is one worker's timing of an iteration and a spectrum of the sweep's networks
+    (:func:`~lstmdyn.experiments.costs.member_cost`); the training to the selected epoch is counted in
+    iterations from the sweep's tables (the ``step`` of each finished member's selected epoch). Where a
+    network's selected epoch is its last, its loss may still have been falling, so the mean is a lower bound
+    on the training to the minimum and the fraction an upper bound: ``at_last`` counts those networks.
 
     Examples
     --------
-    >>> members = pd.DataFrame({"key": ["a"], "status": ["finished"], "task": ["mocap"], "device": ["cpu"],
-    ...                         "selected_epoch": [3], "train_seconds": [20.0], "spectrum_seconds": [0.2]})
-    >>> cost_table(members)[["task", "fraction"]].values.tolist()
-    [['mocap', 0.01]]
+    >>> epochs = pd.DataFrame({"key": ["a", "a", "b", "b"], "epoch": [1, 2, 1, 2], "step": [50, 100, 50, 100]})
+    >>> members = pd.DataFrame({"key": ["a", "b"], "status": ["finished"] * 2, "selected_epoch": [1, 2],
+    ...                         "epochs": [2, 2]})
+    >>> cost = {"task": "mocap", "device": "cpu", "iteration_seconds": 0.02, "spectrum_seconds": 0.1,
+    ...         "spectrum_iterations": 5.0}
+    >>> cost_table(epochs, members, cost)[["iterations", "at_last", "fraction"]].values.tolist()
+    [[75.0, 1.0, 0.06666666666666667]]
     """
-    finished = members[members["status"] == "finished"]
-    table = finished.groupby(["task", "device"]).agg(networks=("key", "size"), epochs=("selected_epoch", "mean"),
-                                                     train_seconds=("train_seconds", "mean"),
-                                                     spectrum_seconds=("spectrum_seconds", "median"))
-    table["fraction"] = table["spectrum_seconds"] / table["train_seconds"]
-    return table.reset_index()
+    chosen = selected_rows(epochs, members)
+    iterations = float(chosen["step"].mean()) if len(chosen) else float("nan")
+    return pd.DataFrame([{**cost, "networks": len(chosen), "iterations": iterations,
+                          "at_last": selected_at_last(epochs, members),
+                          "fraction": cost["spectrum_iterations"] / iterations}])
+
+
+def selected_at_last(epochs: pd.DataFrame, members: pd.DataFrame) -> int:
+    """How many finished members were selected at their last epoch: still improving when their training stopped.
+
+    Examples
+    --------
+    >>> epochs = pd.DataFrame({"key": ["a", "a", "b", "b"], "epoch": [1, 2, 1, 2]})
+    >>> members = pd.DataFrame({"key": ["a", "b"], "status": ["finished"] * 2, "selected_epoch": [1, 2],
+    ...                         "epochs": [2, 2]})
+    >>> selected_at_last(epochs, members)
+    1
+    """
+    chosen = selected_rows(epochs, members)
+    last = chosen["key"].map(members.set_index("key")["epochs"])
+    return int((chosen["epoch"] == last).sum())
 
 
 MEMBER_COLUMNS = ["key", "label", "hidden", "epochs", "lr", "dropout", "init", "selected_epoch", "valid_loss",
