@@ -240,7 +240,7 @@ for column, name in enumerate(order):
     converged[name] = convergence(t.epochs, t.members)
     init = t.members.set_index("key")["init"]
     for key, group in sorted(converged[name].groupby("key"), key=lambda item: init[item[0]]):
-        colour = shades((init[key] - 0.05) / 0.45) if name == "charrnn_init" else "C0"
+        colour = shades(0.85 * (init[key] - 0.05) / 0.45) if name == "charrnn_init" else "C0"  # no pale yellow
         label = f"p = {init[key]:g}" if name == "charrnn_init" else None
         axes[0, column].plot(group["epoch"], group["msd"], color=colour, lw=0.8, alpha=0.8, label=label)
         axes[1, column].plot(group["epoch"], group["mean_difference"], color=colour, lw=0.8, alpha=0.8)
@@ -311,17 +311,17 @@ glue_text(verdict_cost=outcomes["cost"].sentence(),
                     "No GPU was present for this run: the times are the CPU's of the machine that built the page."))
 table(costs[["task", "iteration_seconds", "spectrum_seconds", "spectrum_iterations", "iterations", "at_last",
              "fraction"]]
-      .rename(columns={"iteration_seconds": "one iteration (s)", "spectrum_seconds": "one spectrum (s)",
-                       "spectrum_iterations": "spectrum in iterations", "iterations": "iterations to selected",
-                       "at_last": "selected at last epoch"}),
-      {"fraction": "{:.4f}", "one iteration (s)": "{:.4f}", "one spectrum (s)": "{:.3f}",
-       "spectrum in iterations": "{:.1f}", "iterations to selected": "{:.0f}"})
+      .rename(columns={"iteration_seconds": "iteration (s)", "spectrum_seconds": "spectrum (s)",
+                       "spectrum_iterations": "spectrum, iterations", "iterations": "to selected, iterations",
+                       "at_last": "at last epoch", "fraction": "ratio"}),
+      {"ratio": "{:.4f}", "iteration (s)": "{:.4f}", "spectrum (s)": "{:.3f}", "spectrum, iterations": "{:.1f}",
+       "to selected, iterations": "{:.0f}"})
 
 # %% [markdown]
 # {glue:md}`verdict_cost` {glue:md}`gpu_note` The spectrum's worth in iterations does not depend on how long
-# the networks train; the fraction does. Networks selected at their last epoch were still improving when
-# this profile stopped their training, so for them the training to the lowest loss is longer than counted and
-# the fraction smaller than shown.
+# the networks train; their ratio (the fraction of the training) does. Networks selected at their last epoch
+# (column *at last epoch*) were still improving when this profile stopped their training, so for them the
+# training to the lowest loss is longer than counted and the ratio smaller than shown.
 #
 # ## Two conventions
 #
