@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
+from lstmdyn.experiments.rank_correlation import Correlation, partial_spearman, spearman, spearman_interval
 
 
 def test_spearman_interval_brackets_rho_and_is_nan_for_constant_inputs():
@@ -29,7 +29,7 @@ def test_an_interval_excludes_zero_only_on_one_side_of_it():
 
 
 def test_the_partial_correlation_removes_what_a_third_variable_explains_and_keeps_the_rest():
-    from lstmdyn.experiments.rank_correlation import partial_spearman, partial_spearman_interval
+    from lstmdyn.experiments.rank_correlation import partial_spearman_interval
 
     rng = np.random.default_rng(1)
     lr = rng.uniform(0.5, 5.0, 40)  # drives both: a confound
@@ -56,3 +56,18 @@ def test_the_bootstrap_computes_every_resample_as_scipy_does_ties_and_constants_
     rows = _spearman_rows(x, y)
     assert np.isnan(rows[0])
     assert rows[1:] == pytest.approx([stats.spearmanr(a, b).statistic for a, b in zip(x[1:], y[1:], strict=True)])
+
+
+def test_the_partial_correlation_is_that_of_the_ranks_left_over_by_a_least_squares_line_in_z():
+    from scipy import stats
+
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        z = rng.normal(size=9)
+        x, y = z + rng.normal(size=9), rng.integers(0, 3, 9).astype(float)  # ties in y
+        rx, ry, rz = (stats.rankdata(v) for v in (x, y, z))
+        design = np.column_stack([np.ones(9), rz])
+        ex, ey = (r - design @ np.linalg.lstsq(design, r, rcond=None)[0] for r in (rx, ry))
+        assert partial_spearman(x, y, z) == pytest.approx(np.corrcoef(ex, ey)[0, 1])
+    assert np.isnan(partial_spearman(x, y, np.ones(9))) and np.isnan(partial_spearman(x[:3], y[:3], z[:3]))
+    assert np.isnan(partial_spearman(z, x, z))  # nothing of z's ranks is left over

@@ -49,15 +49,7 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     >>> spearman(np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0, 2.0])), spearman(np.ones(3), np.arange(3.0))
     (-0.5, nan)
     """
-    return float(_spearman_rows(np.asarray(x)[None], np.asarray(y)[None])[0]) if len(x) > 2 else math.nan
-
-
-def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman's ρ of each row of ``x`` with the same row of ``y`` (the correlation of their average ranks),
-    NaN for a row in which either is constant."""
-    rx, ry = (r - r.mean(axis=1, keepdims=True) for r in (stats.rankdata(x, axis=1), stats.rankdata(y, axis=1)))
-    scale = np.sqrt((rx * rx).sum(axis=1) * (ry * ry).sum(axis=1))
-    return np.divide((rx * ry).sum(axis=1), scale, out=np.full(len(scale), math.nan), where=scale > 0)
+    return float(_spearman_rows(*(np.asarray(v, dtype=float)[None] for v in (x, y)))[0])
 
 
 def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
@@ -72,28 +64,45 @@ def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
     >>> round(spearman(x, y), 2), round(partial_spearman(x, y, z), 2)
     (0.81, -0.25)
     """
-    if len(x) < 4 or min(np.ptp(x), np.ptp(y), np.ptp(z)) == 0:
-        return math.nan
-    rx, ry, rz = (stats.rankdata(v) for v in (x, y, z))
-    design = np.column_stack([np.ones_like(rz), rz])
-    ex, ey = (r - design @ np.linalg.lstsq(design, r, rcond=None)[0] for r in (rx, ry))
-    if min(np.std(ex), np.std(ey)) < 1e-9 * len(x):
-        return math.nan
-    return float(np.corrcoef(ex, ey)[0, 1])
+    return float(_partial_spearman_rows(*(np.asarray(v, dtype=float)[None] for v in (x, y, z)))[0])
 
 
-def _bootstrap(statistic, columns: list[np.ndarray], resamples: int, level: float, seed: int,
-               by_rows=None) -> Correlation:
-    """``statistic(*columns)`` and its bootstrap percentile interval at ``level``: rows resampled with
-    replacement, resamples where the statistic is NaN dropped. ``by_rows``, where given, computes the
-    statistic of every resample at once (one resample per row)."""
-    value = statistic(*columns)
+def _centred_ranks(v: np.ndarray) -> np.ndarray:
+    """The average ranks within each row of ``v``, less their mean."""
+    ranks = stats.rankdata(v, axis=1)
+    return ranks - ranks.mean(axis=1, keepdims=True)
+
+
+def _correlations(a: np.ndarray, b: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The correlation of each row of the centred ``a`` with the same row of the centred ``b``; NaN where not
+    ``valid`` or where either row is constant."""
+    scale = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    return np.divide((a * b).sum(axis=1), scale, out=np.full(len(scale), math.nan), where=valid & (scale > 0))
+
+
+def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`spearman` of each row of ``x`` with the same row of ``y`` (one bootstrap resample per row)."""
+    return _correlations(_centred_ranks(x), _centred_ranks(y), np.full(len(x), x.shape[1] > 2))
+
+
+def _partial_spearman_rows(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """:func:`partial_spearman` of each row of ``x`` and ``y`` given the same row of ``z``."""
+    rx, ry, rz = (_centred_ranks(v) for v in (x, y, z))
+    zz = (rz * rz).sum(axis=1, keepdims=True)
+    ex, ey = (r - (r * rz).sum(axis=1, keepdims=True) / np.where(zz > 0, zz, 1.0) * rz for r in (rx, ry))
+    n = x.shape[1]
+    left = np.minimum(*(np.sqrt((e * e).mean(axis=1)) for e in (ex, ey))) >= 1e-9 * n
+    return _correlations(ex, ey, (n >= 4) & (zz[:, 0] > 0) & left)
+
+
+def _bootstrap(statistic_rows, columns: list[np.ndarray], resamples: int, level: float, seed: int) -> Correlation:
+    """The statistic of ``columns`` and its bootstrap percentile interval at ``level``: rows resampled with
+    replacement, resamples where the statistic is NaN dropped. ``statistic_rows`` computes it for each row of
+    its arguments, so that every resample is computed at once (one resample per row)."""
+    value = float(statistic_rows(*(c[None] for c in columns))[0])
     n = len(columns[0])
     index = np.random.default_rng(seed).integers(0, n, (resamples if n > 2 else 0, n))
-    if by_rows is not None and len(index):
-        draws = by_rows(*(c[index] for c in columns))
-    else:
-        draws = np.array([statistic(*(c[i] for c in columns)) for i in index])
+    draws = statistic_rows(*(c[index] for c in columns)) if len(index) else np.array([])
     draws = draws[np.isfinite(draws)]
     tail = (1 - level) / 2
     low, high = np.quantile(draws, [tail, 1 - tail]) if len(draws) else (math.nan, math.nan)
@@ -113,8 +122,8 @@ def spearman_interval(x: Sequence[float], y: Sequence[float], *, resamples: int 
     >>> round(c.rho, 3), c.low <= c.rho <= c.high, c.count
     (0.829, True, 6)
     """
-    return _bootstrap(spearman, [np.asarray(x, dtype=float), np.asarray(y, dtype=float)], resamples, level, seed,
-                      by_rows=_spearman_rows)
+    return _bootstrap(_spearman_rows, [np.asarray(x, dtype=float), np.asarray(y, dtype=float)], resamples, level,
+                      seed)
 
 
 def partial_spearman_interval(x: Sequence[float], y: Sequence[float], z: Sequence[float], *, resamples: int = 2000,
@@ -128,4 +137,4 @@ def partial_spearman_interval(x: Sequence[float], y: Sequence[float], z: Sequenc
     >>> str(partial_spearman_interval(z + 4 * rng.normal(size=30), z + 4 * rng.normal(size=30), z))
     'ρ = -0.25 [-0.49, +0.28] (n = 30)'
     """
-    return _bootstrap(partial_spearman, [np.asarray(v, dtype=float) for v in (x, y, z)], resamples, level, seed)
+    return _bootstrap(_partial_spearman_rows, [np.asarray(v, dtype=float) for v in (x, y, z)], resamples, level, seed)
