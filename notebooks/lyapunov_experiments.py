@@ -70,6 +70,7 @@ from lstmdyn.experiments.sweep_member import (
     CHARRNN_GRID_DROPOUT,
     CHARRNN_GRID_LR,
     CHARRNN_LR,
+    INIT_RANGE,
     PAPER_CHARRNN,
     sweep_members,
     train_and_measure,
@@ -117,6 +118,7 @@ LABEL = {"max_le": "largest exponent $\\lambda_1$", "mean_le": "mean exponent $\
 ranges = {"highlighted": (CHARRNN_DROPOUT, CHARRNN_LR), "grid": (CHARRNN_GRID_DROPOUT, CHARRNN_GRID_LR)}
 (d_low, d_high), (lr_low, lr_high) = ranges[char_population]
 blue_dropout, blue_lr, _ = PAPER_CHARRNN["blue"]
+p_low, p_high = INIT_RANGE
 markdown_table(pd.DataFrame([
     ("initialisation", "weight parameters uniform on ±p", "`models.py`: the LSTM's weight matrices only; biases "
      "and read-out keep PyTorch's", "as the authors' code", "the paper's words read as their code reads them"),
@@ -128,9 +130,10 @@ markdown_table(pd.DataFrame([
      f"rate {lr_low:g}–{lr_high:g}", "`highlighted` covers the paper's six networks; `grid`, the authors' "
      "search, is the paper profile's"),
     ("CharRNN across p (Fig. 3)", "the spectrum converges \"across the range of initialization parameters "
-     "tested\"; the range is not given", "–", f"the blue network (dropout {blue_dropout:g}, rate {blue_lr:g}) at "
-     f"{char_init_values} values of p evenly from 0.05 to 0.5", "0.05–0.5 is the one range of p the paper states "
-     "(for motion capture)"),
+     "tested\"; neither the range nor the network is given", "–", f"the blue network (dropout {blue_dropout:g}, "
+     f"rate {blue_lr:g}) at {char_init_values} values of p evenly from {p_low:g} to {p_high:g}",
+     f"{p_low:g}–{p_high:g} is the one range of p the paper states (for motion capture); blue is the first of the "
+     "paper's six networks, its rate in the middle of theirs"),
     ("motion-capture network", "256 units, windows of 25, MSE, batches of 250, rate 0.05, dropout 0; p from 0.05 "
      "to 0.5", "–", f"as stated, at {mocap_hidden} units", "the paper's setting at this profile's size"),
     ("motion-capture optimiser, length", "not stated", "–", f"SGD, {mocap_epochs} epochs",
@@ -213,7 +216,7 @@ fig = spectra_against_loss(chosen["mocap"], STATISTIC["mocap"], LABEL[STATISTIC[
 save(fig, "lyapunov_experiments/mocap",
      caption=f"Motion capture: spectra at the selected epoch coloured by validation loss, and the mean exponent "
              f"against the loss with Spearman's ρ and its 95 % bootstrap interval, the dashed line copying the last frame; "
-             f"{len(members['mocap'])} networks of {mocap_hidden} units, {mocap_epochs} epochs, p from 0.05 to 0.5.")
+             f"{len(members['mocap'])} networks of {mocap_hidden} units, {mocap_epochs} epochs, p from {p_low:g} to {p_high:g}.")
 
 # %% [markdown]
 # {glue:md}`mocap_learned`
@@ -240,7 +243,7 @@ for column, name in enumerate(order):
     converged[name] = convergence(t.epochs, t.members)
     init = t.members.set_index("key")["init"]
     for key, group in sorted(converged[name].groupby("key"), key=lambda item: init[item[0]]):
-        colour = shades(0.85 * (init[key] - 0.05) / 0.45) if name == "charrnn_init" else "C0"  # no pale yellow
+        colour = shades(0.85 * (init[key] - p_low) / (p_high - p_low)) if name == "charrnn_init" else "C0"
         label = f"p = {init[key]:g}" if name == "charrnn_init" else None
         axes[0, column].plot(group["epoch"], group["msd"], color=colour, lw=0.8, alpha=0.8, label=label)
         axes[1, column].plot(group["epoch"], group["mean_difference"], color=colour, lw=0.8, alpha=0.8)

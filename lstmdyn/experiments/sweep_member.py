@@ -38,7 +38,7 @@ from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_p
 from lstmdyn.records import write_atomically
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
-__all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
+__all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR", "INIT_RANGE",
            "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS", "SWEEP_PROFILES", "VALIDATION_BATCH",
            "SpectrumMember", "charrnn_init_members", "charrnn_members", "member_task", "mocap_members",
            "spectrum_inputs", "sweep_members", "train_and_measure"]
@@ -59,6 +59,9 @@ CHARRNN_LR = (0.00055, 0.00574)
 #: ``CharRNN/WP/HP/Grid Search``): dropout uniform on [0, 0.2], learning rate uniform on [0.001, 0.01].
 CHARRNN_GRID_DROPOUT = (0.0, 0.2)
 CHARRNN_GRID_LR = (0.001, 0.01)
+#: The initialisation parameter p of the motion-capture sweep (appendix A.2), the one range of p the paper
+#: states; the CharRNN sweep across p (Fig. 3) uses it too.
+INIT_RANGE = (0.05, 0.5)
 #: The version of what a member trains and measures (:func:`member_task`, :func:`train_and_measure`): raised with
 #: every change to either, so that a sweep never reuses results that older code computed (the member's key hashes
 #: it, and the sweep's tables show it).
@@ -335,7 +338,7 @@ def charrnn_init_members(values: int, *, hidden: int = 512, epochs: int = 40, sa
                          valid_samples: int | None = None, seed: int = 0, network: str = "blue",
                          epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
     """``values`` CharRNNs with the dropout and learning rate of the paper's ``network`` (one of
-    :data:`PAPER_CHARRNN`) and the initialisation parameter p evenly from 0.05 to 0.5 (Fig. 3 across p).
+    :data:`PAPER_CHARRNN`) and the initialisation parameter p evenly over :data:`INIT_RANGE` (Fig. 3 across p).
 
     Examples
     --------
@@ -345,13 +348,13 @@ def charrnn_init_members(values: int, *, hidden: int = 512, epochs: int = 40, sa
     dropout, lr, _ = PAPER_CHARRNN[network]
     return [SpectrumMember("charrnn", hidden=hidden, epochs=epochs, lr=lr, dropout=dropout, init=round(float(p), 4),
                            seed=seed, samples=samples, valid_samples=valid_samples, epoch_dtype=epoch_dtype)
-            for p in np.linspace(0.05, 0.5, values)]
+            for p in np.linspace(*INIT_RANGE, values)]
 
 
 def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: int = 6, seed: int = 0,
                   target: Literal["frame", "change"] = "change",
                   epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
-    """Motion-capture networks with ``values`` initialisation parameters p evenly from 0.05 to 0.5, then
+    """Motion-capture networks with ``values`` initialisation parameters p evenly over :data:`INIT_RANGE`, then
     the first ``named`` of the paper's six; learning rate 0.05, dropout 0; the read-out predicting ``target``.
 
     Examples
@@ -361,7 +364,7 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
     """
     common = {"task": "mocap", "hidden": hidden, "epochs": epochs, "seed": seed, "lr": 0.05, "dropout": 0.0,
               "target": target, "epoch_dtype": epoch_dtype}
-    grid = [SpectrumMember(init=round(float(p), 4), **common) for p in np.linspace(0.05, 0.5, values)]
+    grid = [SpectrumMember(init=round(float(p), 4), **common) for p in np.linspace(*INIT_RANGE, values)]
     paper = [SpectrumMember(init=p, label=colour, **common) for colour, (_, _, p) in
              list(PAPER_MOCAP.items())[:named]]
     return grid + paper
