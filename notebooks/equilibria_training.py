@@ -46,6 +46,8 @@ cross_steps = 1000  # steps of the Lyapunov spectrum at the final equilibria (af
 profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
+from functools import partial
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -63,10 +65,10 @@ from lstmdyn.experiments.trained_equilibria import (
     CROSSINGS,
     branch_changes,
     crossings_of,
-    equilibria_through_training,
     flat_sentence,
     near_sentence,
     results_record,
+    seeded_runs,
     settings_sentence,
     task_outcomes,
     training_sentence,
@@ -125,14 +127,11 @@ markdown_table(pd.DataFrame([
 # continuously. {glue:text}`seeds` runs per task, with different seeds.
 
 # %%
-def runs_of(make_task, epochs, every):
-    return [equilibria_through_training(make_task(seed + k), epochs, every, validate_on=validate_on)
-            for k in range(seeds)]
-
-
-runs = {"mnist": runs_of(lambda s: mnist_task(seed=s), mnist_epochs, mnist_every),
-        "ptb": runs_of(lambda s: ptb_task(windows=ptb_windows, seed=s), ptb_epochs, ptb_every),
-        "nottingham": runs_of(lambda s: nottingham_task(samples=notts_samples, seed=s), notts_epochs, notts_every)}
+every_seed = {"seeds": seeds, "first_seed": seed, "validate_on": validate_on}
+runs = {"mnist": seeded_runs(mnist_task, mnist_epochs, mnist_every, **every_seed),
+        "ptb": seeded_runs(partial(ptb_task, windows=ptb_windows), ptb_epochs, ptb_every, **every_seed),
+        "nottingham": seeded_runs(partial(nottingham_task, samples=notts_samples), notts_epochs, notts_every,
+                                  **every_seed)}
 checkpoints = pd.concat([r.table() for task_runs in runs.values() for r in task_runs], ignore_index=True)
 summary = checkpoints.groupby("task", sort=False).agg(
     runs=("seed", "nunique"), checkpoints=("step", "size"), last_step=("step", "max"),
@@ -249,18 +248,15 @@ glue_text(views=", ".join(f"{TASKS[t]} {r['spectral radius']:.3f} as trained and
 # seeds each (mean and standard deviation), with the claim's criterion applied to each.
 
 # %% tags=["hide-input"]
-def radius_runs(**options):
-    return [equilibria_through_training(mnist_task(seed=seed + k, **options), mnist_epochs, mnist_every,
-                                        validate_on=validate_on, full=False) for k in range(sensitivity_seeds)]
-
-
 chosen = runs["mnist"][:sensitivity_seeds]
 settings = {"Adam 1e-3 with forget bias 1 as trained (this book)": [r.trace() for r in chosen],
             "the same read as the authors' solver does": [r.trace("solver") for r in chosen]}
 for name, options in {"Adam 1e-3 without forget bias": {"forget_bias": 0.0},
                       "Adam 1e-4 with forget bias 1": {"lr": 1e-4},
                       f"SGD {sgd_lr:g} with forget bias 1": {"optimizer": "sgd", "lr": sgd_lr}}.items():
-    settings[name] = [r.trace() for r in radius_runs(**options)]
+    settings[name] = [r.trace() for r in seeded_runs(partial(mnist_task, **options), mnist_epochs, mnist_every,
+                                                     seeds=sensitivity_seeds, first_seed=seed, validate_on=validate_on,
+                                                     full=False)]
 fig, ax = plt.subplots(figsize=(10, 4))
 for k, (name, setting) in enumerate(settings.items()):
     steps, radii = np.array(setting[0][0]), np.array([radii for _, radii, _ in setting])

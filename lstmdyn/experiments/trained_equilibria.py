@@ -25,6 +25,7 @@ trained.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,8 +49,8 @@ from lstmdyn.records import json_ready
 from lstmdyn.training import train
 
 __all__ = ["CROSSINGS", "EquilibriumRun", "branch_changes", "circle_crossings", "crossings_of",
-           "equilibria_through_training", "flat_sentence", "near_sentence", "results_record", "settings_sentence",
-           "stable_near", "still_falling", "task_outcomes", "training_sentence"]
+           "equilibria_through_training", "flat_sentence", "near_sentence", "results_record", "seeded_runs",
+           "settings_sentence", "stable_near", "still_falling", "task_outcomes", "training_sentence"]
 
 #: the types of unit-circle crossings: a real eigenvalue through +1, through −1, a complex pair
 CROSSINGS = ("fold", "period doubling", "Neimark–Sacker")
@@ -160,6 +161,28 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
         run.tracked.append(continue_equilibrium(lstm, previous.x, **homotopy_options) if previous is not None
                            else run.fresh[-1])
     return run
+
+
+def seeded_runs(make_task: Callable[..., Task], epochs: int, every: int, *, seeds: int, first_seed: int = 0,
+                **options) -> list[EquilibriumRun]:
+    """:func:`equilibria_through_training` of ``make_task(seed=s)`` for the ``seeds`` seeds ``first_seed``,
+    ``first_seed + 1``, …: one training setting run several times. ``options`` go to
+    :func:`equilibria_through_training` (``validate_on``, ``full``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+    >>> def sign_task(seed):
+    ...     x = torch.randn(40, 6, 2, generator=torch.Generator().manual_seed(0))
+    ...     data = SequenceData(x, (x.sum((1, 2)) > 0).long())
+    ...     return Task("sign", SequenceModel(2, 5, 2, "class"), data, data, TrainingConfig(batch_size=10, seed=seed),
+    ...                 None)
+    >>> [(r.seed, r.steps) for r in seeded_runs(sign_task, 1, 4, seeds=2, first_seed=7, full=False)]
+    [(7, [0, 4]), (8, [0, 4])]
+    """
+    return [equilibria_through_training(make_task(seed=first_seed + k), epochs, every, **options)
+            for k in range(seeds)]
 
 
 def _outside(eigenvalues: np.ndarray, tol: float) -> dict[str, int]:
