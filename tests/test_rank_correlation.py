@@ -71,3 +71,14 @@ def test_the_partial_correlation_is_that_of_the_ranks_left_over_by_a_least_squar
         assert partial_spearman(x, y, z) == pytest.approx(np.corrcoef(ex, ey)[0, 1])
     assert np.isnan(partial_spearman(x, y, np.ones(9))) and np.isnan(partial_spearman(x[:3], y[:3], z[:3]))
     assert np.isnan(partial_spearman(z, x, z))  # nothing of z's ranks is left over
+
+
+def test_no_networks_give_nan_without_a_warning():
+    import warnings
+
+    from lstmdyn.experiments.rank_correlation import partial_spearman_interval
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(spearman([], [])) and np.isnan(partial_spearman([], [], []))
+        assert np.isnan(spearman_interval([], []).low) and partial_spearman_interval([], [], []).count == 0

@@ -68,9 +68,9 @@ def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
 
 
 def _centred_ranks(v: np.ndarray) -> np.ndarray:
-    """The average ranks within each row of ``v``, less their mean."""
+    """The average ranks within each row of ``v``, less their mean (rows of no values stay empty)."""
     ranks = stats.rankdata(v, axis=1)
-    return ranks - ranks.mean(axis=1, keepdims=True)
+    return ranks - ranks.sum(axis=1, keepdims=True) / max(v.shape[1], 1)
 
 
 def _correlations(a: np.ndarray, b: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -91,7 +91,7 @@ def _partial_spearman_rows(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.nd
     zz = (rz * rz).sum(axis=1, keepdims=True)
     ex, ey = (r - (r * rz).sum(axis=1, keepdims=True) / np.where(zz > 0, zz, 1.0) * rz for r in (rx, ry))
     n = x.shape[1]
-    left = np.minimum(*(np.sqrt((e * e).mean(axis=1)) for e in (ex, ey))) >= 1e-9 * n
+    left = np.minimum(*(np.sqrt((e * e).sum(axis=1) / max(n, 1)) for e in (ex, ey))) >= 1e-9 * n
     return _correlations(ex, ey, (n >= 4) & (zz[:, 0] > 0) & left)
 
 
