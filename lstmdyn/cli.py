@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 __all__ = ["CommandError", "console", "main"]
 
 PROFILES = ("smoke", "quick", "paper")
+#: what the command line reads as a negative number rather than an option: -1, -0.5, -.5, -1e-3, -2.5E+4
+NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 class CommandError(Exception):
@@ -58,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                      metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
     run.add_argument("--profile", choices=PROFILES, default="quick")
     run.add_argument("--force", action="store_true", help="execute even if up to date")
+    # a value such as -1e-3 is a number, not an option (argparse's own test knows -1 and -0.5 alone)
+    run._negative_number_matcher = NEGATIVE_NUMBER
 
     book = commands.add_parser("book", help="run every notebook, then build the site in _build/html (book extra)")
     book.add_argument("--profile", choices=PROFILES, default="quick")

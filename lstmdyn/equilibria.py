@@ -391,7 +391,7 @@ def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] 
         ``"convex"`` (default): ``H(t, x) = x − tΦ(x) − (1 − t)x0``, from ``x0`` (default: the zero state).
         ``"paper"``: eqs. (2)–(3) of Amrouche et al., from the shifted origin.
     x0 : (2n,) array, optional
-        Start state (c, h) of the convex homotopy.
+        Start state (c, h) of the convex homotopy; another length or a non-finite entry is a ``ValueError``.
     method : {"pc", "ode"}
         Predictor–corrector continuation (:func:`follow_path`), or the paper's ODE (5) integrated with
         ``solve_ivp`` (:func:`follow_path_ode`).
@@ -413,6 +413,13 @@ def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] 
     """
     if method not in ("pc", "ode"):
         raise ValueError(f"method must be 'pc' or 'ode', got {method!r}")
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float)
+        if x0.shape != (2 * lstm.n,):
+            raise ValueError(f"x0 must be a state (c, h) of length 2n = {2 * lstm.n} for this LSTM of {lstm.n} units, "
+                             f"got an array of shape {x0.shape}")
+        if not np.all(np.isfinite(x0)):
+            raise ValueError("x0 must be finite")
     # Matrices of a few hundred rows factorise faster on one BLAS thread than on several (measured on the
     # performance page: 0.23 s instead of 0.42 s at n = 200 on two cores).
     with threadpool_limits(limits=1 if lstm.n <= SINGLE_THREAD_UP_TO else None, user_api="blas"):

@@ -68,7 +68,8 @@ from lstmdyn.cells import (
     transposed_blocks,
 )
 
-__all__ = ["NetworkDynamics", "QRInfo", "cholesky_qr2", "lyapunov_spectra", "lyapunov_spectrum", "map_spectrum",
+__all__ = ["CollapsedDirectionsWarning", "NetworkDynamics", "QRInfo", "cholesky_qr2", "lyapunov_spectra",
+           "lyapunov_spectrum", "map_spectrum",
            "spectrum_mean_std"]
 
 _CELLS = {torch.nn.LSTM: LSTMParameters, torch.nn.GRU: GRUParameters, torch.nn.RNN: RNNParameters}
@@ -236,7 +237,8 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
         Exponents per time step in ``units``, sorted in descending order (with a :class:`QRInfo` if
         ``full_output``). An exponent of ``-inf`` is a direction that the product of Jacobians maps exactly to
         zero in floating point: a Jacobian with an exactly singular direction, as saturated gates give when
-        their derivatives underflow to zero. It sorts last, and the finite exponents above it are unaffected.
+        their derivatives underflow to zero. It sorts last, the finite exponents above it are unaffected, and a
+        :class:`CollapsedDirectionsWarning` says how many there are.
 
     Raises
     ------
@@ -254,10 +256,37 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
     >>> lyapunov_spectrum(rnn, torch.randn(3, 50, 2, dtype=torch.float64)).shape
     torch.Size([3, 8])
     """
-    exponents, info = lyapunov_spectra([model], inputs, state=state, warmup=warmup, qr_every=qr_every, k=k,
-                                       frame=frame, units=units, qr=qr, graph=graph, check_every=check_every,
-                                       full_output=True)
+    exponents, info = _spectra([model], inputs, state=state, warmup=warmup, qr_every=qr_every, k=k, frame=frame,
+                               units=units, qr=qr, graph=graph, check_every=check_every)
+    _warn_collapsed(exponents)
     return (exponents[0], info) if full_output else exponents[0]
+
+
+class CollapsedDirectionsWarning(RuntimeWarning):
+    """Some Lyapunov exponents are −inf: the product of Jacobians maps a direction exactly to zero in floating
+    point (saturated gates whose derivatives underflow, or zero weights).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> rnn = torch.nn.RNN(2, 3, batch_first=True).double()
+    >>> _ = rnn.weight_hh_l0.data.zero_()          # no recurrence: every direction is forgotten at once
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     exponents = lyapunov_spectrum(rnn, torch.randn(2, 5, 2, dtype=torch.float64))
+    >>> str(caught[0].message)[:43], bool(torch.isneginf(exponents).all())
+    ('6 of 6 Lyapunov exponents are -inf: the Jac', True)
+    """
+
+
+def _warn_collapsed(exponents: torch.Tensor) -> None:
+    """Warn once, from the caller of the public function, where exponents are −inf: how many, and why."""
+    collapsed = int(torch.isneginf(exponents).sum())
+    if collapsed:
+        warnings.warn(CollapsedDirectionsWarning(
+            f"{collapsed} of {exponents.numel()} Lyapunov exponents are -inf: the Jacobians map those directions "
+            "exactly to zero (saturated gates whose derivatives underflow, or zero weights); the finite exponents "
+            "above them are unaffected"), stacklevel=3)
 
 
 def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
@@ -293,6 +322,16 @@ def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
     >>> spectra.shape, torch.allclose(spectra[1], lyapunov_spectrum(rnns[1], x))
     (torch.Size([3, 4, 8]), True)
     """
+    exponents, info = _spectra(models, inputs, state=state, warmup=warmup, qr_every=qr_every, k=k, frame=frame,
+                               units=units, qr=qr, graph=graph, check_every=check_every)
+    _warn_collapsed(exponents)
+    return (exponents, info) if full_output else exponents
+
+
+def _spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *, state: Literal["h", "hc"], warmup: int,
+             qr_every: int, k: int | None, frame: Literal["jacobian", "transpose"], units: Literal["nats", "bits"],
+             qr: QRMethod, graph: bool, check_every: int) -> tuple[torch.Tensor, QRInfo]:
+    """:func:`lyapunov_spectra` without its warning: the exponents and the :class:`QRInfo`."""
     if len(models) == 0:
         raise ValueError("no model given")
     networks = [NetworkDynamics(model, state) for model in models]
@@ -330,8 +369,7 @@ def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
             exponents, info = _benettin(program.advance, first.dim, program.frames, length, warmup, qr_every, k,
                                         first.dtype, inputs.device)
     exponents = exponents.reshape(len(networks), inputs.shape[1], -1)
-    exponents = exponents / math.log(2) if units == "bits" else exponents
-    return (exponents, info) if full_output else exponents
+    return (exponents / math.log(2) if units == "bits" else exponents), info
 
 
 def cholesky_qr2(A: torch.Tensor, tolerance: float = 0.5) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -508,17 +546,6 @@ def _benettin(advance: Callable[[int], torch.Tensor], dim: int, batch: int, leng
 def _check_logs(log_diagonal: torch.Tensor, t: int) -> None:
     if torch.isnan(log_diagonal).any() or torch.isposinf(log_diagonal).any():
         raise FloatingPointError(f"non-finite tangent vectors at time step {t} (counting from 0)")
-
-
-def _cholesky_step(frame: torch.Tensor, info: QRInfo) -> tuple[torch.Tensor, torch.Tensor]:
-    """CholeskyQR2 of the frames, Householder for those it refuses (counted in ``info.fallbacks``)."""
-    Q, log_diagonal, ok = cholesky_qr2(frame)
-    refused = (~ok).nonzero().flatten()
-    if len(refused):
-        info.fallbacks += len(refused)
-        Q[refused], R = torch.linalg.qr(frame[refused])
-        log_diagonal[refused] = R.diagonal(dim1=-2, dim2=-1).abs().log()
-    return Q, log_diagonal
 
 
 class _StepProgram:

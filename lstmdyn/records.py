@@ -12,6 +12,7 @@ Nothing here needs the book's tools: a GPU worker or a cluster node with the pac
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -26,12 +27,14 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Table", "json_ready", "machine", "read_measurements", "write_atomically", "write_json", "write_measurement"]
+__all__ = ["DiskFullError", "Table", "disk_full", "json_ready", "machine", "read_measurements", "write_atomically",
+           "write_json", "write_measurement"]
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """``write(temporary)``, then rename the temporary file to ``path``: a reader sees the old file or the
-    whole new one, never a partial one. The temporary file is removed if ``write`` fails.
+    whole new one, never a partial one. The temporary file is removed if ``write`` fails; a write that failed
+    for want of space raises :class:`DiskFullError`, whatever the writer raised.
 
     Examples
     --------
@@ -46,8 +49,72 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     try:
         write(temporary)
         os.replace(temporary, path)
+    except Exception as e:
+        temporary.unlink(missing_ok=True)
+        full = disk_full(path, e)
+        if full is not None:
+            raise full from None
+        raise
     finally:
         temporary.unlink(missing_ok=True)
+
+
+#: Free bytes under which a failed write is taken for a full disk, whatever error the writer raised (PyTorch's
+#: writer, for one, reports ENOSPC as "unexpected pos")
+FULL_BELOW = 1 << 20
+
+
+class DiskFullError(OSError):
+    """No space left to write a file: a fault of the machine, never a result. The message names the file system
+    (its mount point), the file that could not be written and the space left.
+
+    Examples
+    --------
+    >>> full = disk_full(Path("/tmp/x.json"), OSError(errno.ENOSPC, "No space left on device"))
+    >>> str(full).startswith("no space left on /"), " to write /tmp/x.json (" in str(full), full.errno == errno.ENOSPC
+    (True, True, True)
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.ENOSPC, message)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+    def __reduce__(self):
+        return type(self), (self.strerror,)
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def disk_full(path: Path, error: BaseException) -> DiskFullError | None:
+    """A :class:`DiskFullError` where ``error``, raised while writing ``path``, is a full disk: an ``ENOSPC`` or
+    ``EDQUOT`` error, or any error while fewer than :data:`FULL_BELOW` bytes are free there; else None.
+
+    Examples
+    --------
+    >>> disk_full(Path("/tmp/x.pt"), OSError(errno.ENOSPC, "No space left on device")) is not None
+    True
+    >>> disk_full(Path("/tmp/x.pt"), ValueError("a bug, not the disk")) is None   # /tmp has space here
+    True
+    """
+    directory = Path(path).parent
+    try:
+        stats = os.statvfs(directory)
+        free = stats.f_bavail * stats.f_frsize
+    except OSError:
+        free = None
+    by_errno = isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if not by_errno and (free is None or free >= FULL_BELOW):
+        return None
+    left = f"{free} bytes free" if free is not None else "free space unknown"
+    return DiskFullError(f"no space left on {_mount_point(directory)} to write {path} ({left}; "
+                                       f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})")
 
 
 def json_ready(value: Any) -> Any:

@@ -19,12 +19,15 @@ client, atomically, to two Parquet tables under the results directory (``results
     RESULTS/NAME/members/KEY.parquet   one row per member: its configuration, status, error, device,
                                        worker address, seconds and summary
 
+Each member runs with the CPU threads it declares (:func:`member_threads`; one unless its ``threads`` field
+says otherwise), recorded in its ``members`` row: a member gives the same numbers in a worker and in-process.
+
 A member whose ``members`` row exists is finished and skipped by a later run; a member that raised (a
 non-finite loss, out of memory) is recorded with ``status="failed"`` and its error, the sweep going on, and
 is run again only with ``retry_failed=True``. A member whose worker was lost (killed, out of memory) runs once
 more, and is recorded as failed if it is lost again. A fault of the environment (:class:`SweepError`: missing
-data, no CUDA device, a module that cannot be imported, a scheduler or results directory out of reach) is no
-result: the sweep stops with it and records nothing for the member. :func:`read_sweep` reads both tables.
+data, no CUDA device, a module that cannot be imported, a full disk, a scheduler or results directory out of
+reach) is no result: the sweep stops with it and records nothing for the member. :func:`read_sweep` reads both tables.
 
 Members are placed on a GPU when one is present (``device="auto"``); with several GPUs and an embedded
 cluster, worker ``k`` uses GPU ``k mod count``, and :data:`MEMBERS_PER_GPU` members share each GPU by default.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import time
 import traceback
@@ -46,14 +50,15 @@ from typing import Any
 import dask
 import pandas as pd
 import torch
-from distributed import Client, LocalCluster, as_completed, get_worker
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from tqdm import tqdm
 
 from lstmdyn.data.registry import DataError
-from lstmdyn.records import write_atomically
+from lstmdyn.records import DiskFullError, disk_full, write_atomically
+from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 
 __all__ = ["ENVIRONMENT_FAULTS", "MEMBERS_PER_GPU", "SweepError", "SweepTables", "cluster", "default_workers",
-           "member_key", "read_sweep", "results_directory", "run_sweep"]
+           "member_key", "member_threads", "read_sweep", "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
 
@@ -119,9 +124,28 @@ def read_sweep(name: str, results: str | Path | None = None) -> SweepTables:
 
     def table(kind: str) -> pd.DataFrame:
         files = sorted((root / kind).glob("*.parquet"))
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame()
+        required = ["key", "status"] if kind == "members" else ["key"]
+        if not files:  # the columns every table has, so that an empty sweep reads like any other
+            return pd.DataFrame(columns=required)
+        return pd.concat([_read_table(f, required) for f in files], ignore_index=True)
 
     return SweepTables(table("members"), table("epochs"))
+
+
+def _read_table(path: Path, required: list[str]) -> pd.DataFrame:
+    """One member's table, or a :class:`SweepError` that names the damaged file and how to recover: without its
+    two files the member is not finished, and the next run of the sweep measures it again."""
+    try:
+        frame = pd.read_parquet(path)
+        missing = [column for column in required if column not in frame]
+        if missing:
+            raise ValueError(f"no column {', '.join(missing)}")
+    except Exception as e:  # noqa: BLE001 - a truncated file, another format or a table without its columns
+        key = path.stem
+        raise SweepError(f"the sweep table {path} is damaged ({type(e).__name__}: {str(e).splitlines()[0]}): move "
+                         f"members/{key}.parquet and epochs/{key}.parquet of {path.parent.parent} aside, and the next "
+                         "run of the sweep measures that member again") from None
+    return frame
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -160,32 +184,57 @@ class SweepError(RuntimeError):
 
 
 #: Exceptions that are faults of the environment (:class:`SweepError`), whatever member raises them
-ENVIRONMENT_FAULTS = (SweepError, DataError, ImportError)
+ENVIRONMENT_FAULTS = (SweepError, DataError, ImportError, DiskFullError)
 
 
-def _execute(run: MemberFunction, member: Any, directory: Path, device: str, threads: int | None = None
-             ) -> tuple[dict, list[dict]]:
+def member_threads(member: Any) -> int:
+    """The CPU threads a member runs with: its ``threads`` field where it has one, else
+    :data:`~lstmdyn.threads.MEMBER_THREADS`.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class M:
+    ...     threads: int = 2
+    >>> member_threads(M()), member_threads(object())
+    (2, 1)
+    """
+    return getattr(member, "threads", MEMBER_THREADS)
+
+
+def _execute(run: MemberFunction, member: Any, directory: Path, device: str) -> tuple[dict, list[dict]]:
     """One member on a worker: its summary and rows; ``status="failed"`` and the error for a member that raised;
     ``status="fault"`` for a fault of the environment (:data:`ENVIRONMENT_FAULTS`), which is never recorded.
-    PyTorch takes ``threads`` threads (the embedded cluster's share of the cores), else as many as the worker
-    has."""
+    PyTorch and the BLAS libraries run with :func:`member_threads` threads, recorded in the summary."""
     worker = ""
     with contextlib.suppress(ValueError):  # on a Dask worker
-        torch.set_num_threads(threads or max(1, get_worker().state.nthreads))
         worker = get_worker().address
     start = time.perf_counter()
+    threads = member_threads(member)
     try:
         device = _worker_device(device)
-        summary, rows = run(member, directory, device)
+        with pinned_threads(threads):
+            summary, rows = run(member, directory, device)
         summary = {"status": "finished", "error": "", **summary}
     except ENVIRONMENT_FAULTS as e:
-        summary, rows = {"status": "fault", "error": f"{type(e).__name__}: {e}"}, []
+        return _execute_fault(e, device, worker, threads, start)
     except Exception as e:  # noqa: BLE001 - a failed member is recorded and the sweep goes on
+        full = disk_full(Path(getattr(e, "filename", None) or directory / "?"), e)
+        if full is not None:  # out of space, however the writer put it: a fault, not the member's result
+            return _execute_fault(full, device, worker, threads, start)
         last = traceback.extract_tb(e.__traceback__)[-1]
         summary, rows = {"status": "failed", "error": f"{type(e).__name__}: {e} ({Path(last.filename).name}:"
                                                           f"{last.lineno})"}, []
-    summary.update(device=device, worker=worker, seconds=time.perf_counter() - start)
+    summary.update(device=device, worker=worker, threads=threads, seconds=time.perf_counter() - start)
     return summary, rows
+
+
+def _execute_fault(error: BaseException, device: str, worker: str, threads: int, start: float
+                   ) -> tuple[dict, list[dict]]:
+    """The summary of a member stopped by a fault of the environment (never recorded)."""
+    return {"status": "fault", "error": f"{type(error).__name__}: {error}", "device": device, "worker": worker,
+            "threads": threads, "seconds": time.perf_counter() - start}, []
 
 
 #: Sweep members that share one GPU by default: measured on the performance page (benchmarks/sweep_member.py), the
@@ -196,7 +245,7 @@ MEMBERS_PER_GPU = 4
 def default_workers(device: str = "auto") -> int:
     """The worker processes of an embedded cluster: on a machine whose GPUs the members use (``device``
     ``"cuda"``, or ``"auto"`` with a GPU present) :data:`MEMBERS_PER_GPU` per GPU, otherwise one per core. Each
-    worker runs one member at a time, with its share of the cores as PyTorch threads.
+    worker runs one member at a time, with the member's threads (:func:`member_threads`).
 
     Examples
     --------
@@ -245,6 +294,27 @@ def cluster(scheduler: str | None = None, workers: int | None = None, device: st
                                                  dashboard_address=dashboard, silence_logs=40) as local, \
             Client(local) as client:
         yield client
+
+
+class _WorkerLog(WorkerPlugin):
+    """An embedded cluster's worker writes its log (warnings and errors, with their tracebacks) to ``path`` rather
+    than to the console, where the traceback of a heartbeat cut off by a stopping sweep would bury the one line
+    that says why it stopped."""
+
+    name = "lstmdyn-worker-log"
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+
+    def setup(self, worker) -> None:
+        logger = logging.getLogger("distributed")
+        for handler in list(logger.handlers):
+            if type(handler) is logging.StreamHandler:
+                logger.removeHandler(handler)
+        handler = logging.FileHandler(self.path)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results: str | Path | None = None,
@@ -297,12 +367,13 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
         with cluster(scheduler, workers, device, dashboard=dashboard) as client, \
                 tqdm(total=len(unique), initial=len(unique) - len(todo), desc=name, unit="member",
                      disable=not progress) as bar:
-            embedded = not (scheduler or os.environ.get("LSTMDYN_SCHEDULER"))
-            threads = max(1, (os.cpu_count() or 1) // len(client.scheduler_info()["workers"])) if embedded else None
+            log = root / "workers.log"
+            if not (scheduler or os.environ.get("LSTMDYN_SCHEDULER")):
+                client.register_plugin(_WorkerLog(log))
             futures, pending, queue = {}, as_completed(), list(todo)
 
             def submit(key: str, attempt: int = 0) -> None:
-                future = client.submit(_execute, run, todo[key], root / "runs" / key, device, threads,
+                future = client.submit(_execute, run, todo[key], root / "runs" / key, device,
                                        key=f"{name}-{key}-{attempt}", pure=False)
                 futures[future] = (key, attempt)
                 pending.add(future)
@@ -319,16 +390,22 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
                         submit(key, 1)
                         continue
                     summary, rows = {"status": "failed", "error": f"the worker running it was lost twice "
-                                     f"({type(e).__name__}: {e})", "device": device, "worker": "", "seconds": 0.0}, []
+                                     f"({type(e).__name__}: {e})", "device": device, "worker": "",
+                                     "threads": member_threads(todo[key]), "seconds": 0.0}, []
                 finally:
                     future.release()  # its result is read: a worker lost later must not make Dask run it again
                 if summary["status"] == "fault":
                     client.cancel(list(futures))
                     raise SweepError(f"{name}: {summary['error']} (the sweep stopped; nothing was recorded for the "
-                                     "member, so that it runs again once this is mended)")
+                                     f"member, so that it runs again once this is mended; the workers' log is {log})")
                 if queue:
                     submit(queue.pop(0))
-                _record(root, key, todo[key], summary, rows)
+                try:
+                    _record(root, key, todo[key], summary, rows)
+                except DiskFullError as e:
+                    client.cancel(list(futures))
+                    raise SweepError(f"{name}: {e} (the sweep stopped; the member is not recorded, so that it runs "
+                                     "again once there is space)") from None
                 bar.update()
                 if progress:
                     tqdm.write(f"{name} {key}: {summary['status']} in {summary['seconds']:.1f} s on "

@@ -53,6 +53,7 @@ from lstmdyn.experiments.homotopies import (
     failure_onset,
     path_failure,
     paths_outcome,
+    stability_sentence,
     start_outcome,
 )
 from lstmdyn.records import write_json
@@ -150,12 +151,9 @@ eigenvalue_plane(ax, convex.eigenvalues)
 ax.set_title(f"eigenvalues at the equilibrium, n = {n}")
 save(fig, "equilibria/example_eigenvalues",
      caption=f"The 2n = {2 * n} eigenvalues of the linearisation at the fixed-point homotopy's equilibrium, with the unit circle.")
-glue_numbers(example_radius=convex.spectral_radius)
-glue_text(example_stability="the equilibrium is stable." if convex.stable else
-          "the equilibrium is unstable: the free-running network moves away from it.")
+glue_text(example_stability=stability_sentence(convex))
 
 # %% [markdown]
-# All $2n$ eigenvalues lie within radius {glue:text}`example_radius:.3f` of the origin:
 # {glue:md}`example_stability`
 #
 # ## When the paper's homotopy fails

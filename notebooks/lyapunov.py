@@ -42,6 +42,7 @@ profile = "quick"  # the profile this page ran with (set by --profile; written t
 
 # %% tags=["hide-input"]
 import inspect
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -57,6 +58,7 @@ from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.experiments.spectra import (
     REGIME_TOLERANCE,
     carousel_comparison,
+    collapsed_sentence,
     crossing_sentence,
     qr_interval_shifts,
     regime,
@@ -64,10 +66,11 @@ from lstmdyn.experiments.spectra import (
     spread_sentence,
     zero_crossing,
 )
-from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.lyapunov import CollapsedDirectionsWarning, lyapunov_spectrum
 from lstmdyn.records import write_json
 
 use_style()
+warnings.simplefilter("ignore", CollapsedDirectionsWarning)  # exponents of −inf are said in the prose instead
 torch.manual_seed(seed)
 generator = torch.Generator().manual_seed(seed)
 m = 10  # input width of the vanilla RNN and the LSTM
@@ -175,13 +178,14 @@ axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
 save(fig, "lyapunov/regimes",
      caption=f"Top: unit 1 of five trajectories from initial states {start_spread:g} apart under the same input; bottom: the spectra (median, 10-90 % over {batch} sequences), n = {n_rnn}.")
 glue_numbers(shown=shown, start_spread=start_spread, regime_tolerance=REGIME_TOLERANCE)
-glue_text(spreads="; ".join(spreads))
+glue_text(spreads="; ".join(spreads),
+          collapsed_gains=collapsed_sentence({f"g = {g:.2f}": spectra[g].numpy() for g in shown_gains}))
 table(pd.DataFrame(rows), {"gain g": "{:.2f}", "spread at the start": "{:.1e}", f"spread after {shown} steps": "{:.1e}"})
 
 # %% [markdown]
 # The table gives, for each network, the largest distance of the five states from their mean at the start
 # and after {glue:text}`shown` steps of common input; the regime is named by the sign of λ₁ (within
-# ±{glue:text}`regime_tolerance:g` of zero: marginal). Measured: {glue:md}`spreads`. A negative spectrum means the state forgets where it started
+# ±{glue:text}`regime_tolerance:g` of zero: marginal). Measured: {glue:md}`spreads`. {glue:md}`collapsed_gains` A negative spectrum means the state forgets where it started
 # and follows the input alone; with a positive exponent nearby trajectories separate, however long the common
 # input lasts; near a crossing some perturbations neither grow nor shrink, the regime in which gradients can
 # travel far back in time. (Spectra: median over the input sequences; bands: 10–90 %.)
@@ -209,6 +213,7 @@ save(fig, "lyapunov/lstm_spectrum",
      caption=f"Lyapunov spectrum of an LSTM with {n} units, weights uniform on ±{init}, state h: median and 10-90 % over {batch} sequences of {T} steps.")
 glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item(),
              lstm_spread=lstm_h[:, 0].std().item(), lstm_spread_mean=lstm_h[:, 0].std().item() / np.sqrt(batch))
+glue_text(collapsed_lstm=collapsed_sentence({f"p = {init:g}": lstm_h.numpy()}))
 
 # %% [markdown]
 # The largest exponent is {glue:text}`lstm_max:.3f` and the mean {glue:text}`lstm_mean:.3f` per step; across
@@ -217,6 +222,7 @@ glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item()
 # standard error of about
 # {glue:text}`lstm_spread_mean:.3f`; it does not remove it. These are the two statistics the paper correlates with
 # performance: the largest exponent for the character-level model, the mean one for motion capture.
+# {glue:md}`collapsed_lstm`
 #
 # ## Warm-up
 #

@@ -83,6 +83,7 @@ from lstmdyn.experiments.sweep_tables import (
     failed_members,
     finished_tables,
     overview,
+    require_finished,
     results_record,
     selected_at_last,
     selected_rows,
@@ -154,7 +155,8 @@ markdown_table(pd.DataFrame([
 # %%
 members = {name: sweep_members(name, globals()) for name in SWEEPS}
 runs = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False)
-        for name, m in members.items() if m}
+        for name, m in members.items()}  # a sweep of no members gives empty tables
+require_finished(runs)  # one line, and no page, where no network of any sweep finished
 failed = failed_members(runs)
 summary = overview(runs, SWEEPS)
 tables = {name: finished_tables(t) for name, t in runs.items()}  # what follows reads the finished members
@@ -251,7 +253,7 @@ for column, name in enumerate(order):
     axes[1, column].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[1, column].axhline(0, color="grey", lw=0.8)
     axes[1, column].set(xlabel="epoch (0: initialisation)", ylabel="mean difference")
-    if name == "charrnn_init":
+    if name == "charrnn_init" and len(converged[name]):
         axes[0, column].legend(fontsize="small")
 save(fig, "lyapunov_experiments/convergence",
      caption="Mean squared difference and mean difference of each network's spectrum to its spectrum at the "
@@ -306,7 +308,7 @@ glue_text(**{f"settled_{name}": sentence for name, (_, sentence) in settled.item
 
 # %% tags=["hide-input"]
 costs = pd.concat([cost_table(tables[name].epochs, tables[name].members, member_cost(members[name][0], device))
-                   for name in TASKS], ignore_index=True)
+                   for name in TASKS if members[name]], ignore_index=True)  # a sweep of no networks has no cost
 outcomes["cost"] = spectrum_cost(costs)
 gpu = costs["device"].str.startswith("cuda").any()
 glue_text(verdict_cost=outcomes["cost"].sentence(),

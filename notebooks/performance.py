@@ -42,6 +42,7 @@ from lstmdyn.experiments.performance import (
     rebuild_verdict,
     sharing_verdict,
     step_parts_verdict,
+    threads_verdict,
     tracking_verdict,
 )
 from lstmdyn.records import read_measurements
@@ -199,6 +200,17 @@ display(Markdown(measurement_markdown(records.get("equilibria_training"), "equil
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("training"), "training")))
+
+# %% [markdown]
+# ## Threads
+#
+# `benchmarks/threads.py`: one chapter executed with one thread and with every core, on an idle machine and
+# while as many other processes as there are cores multiply small matrices with PyTorch's default threads (as
+# another chapter or a test run beside it does). The chapters run on the thread count this chose
+# (`lstmdyn.threads.chapter_threads`; `LSTMDYN_THREADS` sets another).
+
+# %% tags=["hide-input"]
+display(Markdown(measurement_markdown(records.get("threads"), "threads", [threads_verdict])))
 
 # %% [markdown]
 # ## Building the book

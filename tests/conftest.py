@@ -1,8 +1,16 @@
-"""Shared fixtures. The real data sets are read from ../shared/data unless LSTMDYN_DATA says otherwise."""
+"""Shared fixtures. The real data sets are read from ../shared/data unless LSTMDYN_DATA says otherwise.
+
+The tests' own computations, and the processes they start, run PyTorch and the BLAS libraries on one thread unless
+the environment says otherwise: their matrices are small, and on a machine that other jobs keep busy more
+threads make them several times slower, not faster (benchmarks/threads.py); a test that needs another count sets
+it and the fixture below puts it back."""
 
 from __future__ import annotations
 
 import os
+
+for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # before anything imports torch
+    os.environ.setdefault(_variable, "1")
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +34,19 @@ def lstmdyn(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``python -m lstmdyn ARGS`` in ``cwd`` with the test's interpreter."""
     return subprocess.run([sys.executable, "-m", "lstmdyn", *args], cwd=cwd, capture_output=True,
                           text=True)
+
+
+@pytest.fixture(autouse=True)
+def _process_settings_restored():
+    """A test that changes PyTorch's thread count, default dtype or random state leaves the next test as it found
+    it: no test depends on the order the tests run in."""
+    import torch
+
+    threads, dtype, rng = torch.get_num_threads(), torch.get_default_dtype(), torch.get_rng_state()
+    yield
+    torch.set_num_threads(threads)
+    torch.set_default_dtype(dtype)
+    torch.set_rng_state(rng)
 
 
 @pytest.fixture(scope="session")

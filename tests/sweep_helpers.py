@@ -52,3 +52,26 @@ def lost_once(member: Value, directory: Path, device: str) -> tuple[dict, list[d
 def learning_rate(member: Any, directory: Path, device: str) -> tuple[dict, list[dict]]:
     """A stand-in for a sweep member's measurement: its learning rate, without training."""
     return {"measured": member.lr}, []
+
+
+def no_space(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """A member whose file system is full: the operating system's ENOSPC, a fault of the environment."""
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device", str(directory / "step_0000001.pt"))
+
+
+def large_checkpoint(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """Writes a checkpoint of 4 MB with PyTorch, as a training member does, then returns its square."""
+    import torch
+
+    from lstmdyn.records import write_atomically
+
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomically(directory / "step_0000001.pt", lambda p: torch.save(torch.zeros(1 << 20), p))
+    return {"square": member.value ** 2}, []
+
+
+def large_rows(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """Writes nothing itself but returns 4 MB of rows, which the sweep's client writes."""
+    return {"square": member.value ** 2}, [{"epoch": e, "noise": os.urandom(1 << 20).hex()} for e in range(2)]

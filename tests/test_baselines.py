@@ -122,3 +122,17 @@ def test_a_sweep_is_measured_against_its_strongest_baseline_network_by_network()
     assert "0.0293, 0.3 % below it" in none and "2 of them were still improving" in none
     above = sweep_against_baseline([0.0294 * 1.1], copy, "motion-capture")
     assert "10.0 % above it" in above and "stopped improving before its last epoch" in above
+
+
+def test_masked_targets_of_minus_one_are_left_out_of_the_frequencies_and_the_loss():
+    """Half the training targets and a third of the validation targets are masked (−1): the unigram baseline
+    is that of the known targets alone, not one where every masked step counts as class 0."""
+    train_targets = torch.tensor([[2, -1, 2, -1, 1, -1, 3, -1]])
+    valid_targets = torch.tensor([[2, -1, 1, 3, -1, 2]])
+    counts = torch.tensor([0.0, 1.0, 2.0, 1.0], dtype=torch.float64) + 1  # add-one smoothed, class 0 never seen
+    log_p = torch.log(counts / counts.sum())
+    expected = -log_p[torch.tensor([2, 1, 3, 2])].mean().item()
+    task = Task("masked", SequenceModel(4, 4, 4, "token", vocabulary=4),
+                SequenceData(torch.zeros(1, 8, dtype=torch.long), train_targets),
+                SequenceData(torch.zeros(1, 6, dtype=torch.long), valid_targets), TrainingConfig(), None)
+    assert by_name(task)["unigram model"] == pytest.approx(expected, rel=1e-12)

@@ -78,3 +78,29 @@ def test_the_ordering_is_strict_and_counts_the_pairs_in_order(radii, verdict):
 def test_every_claim_is_judged_in_one_of_the_book_chapters():
     assert {claim.chapter for claim in CLAIMS.values()} == {"equilibria", "equilibria_training"}
     assert all(key.startswith("amrouche.") for key in CLAIMS)
+
+
+def test_mnist_boundaries_a_rise_strictly_above_its_threshold_and_a_distance_up_to_the_tolerance():
+    """At the boundaries themselves, with values exact in binary: a ρ equal to the threshold is no rise; a mean
+    exactly the tolerance away from the claim is near it; a loss exactly at the fraction has not flattened."""
+    from lstmdyn.experiments.claims_amrouche import flattening, rise
+
+    radii = [0.3, 0.5, 0.4, 0.75]
+    at = rise(STEPS, radii)
+    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.75, rising=at).verdict == "partly"  # near, no rise above
+    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.75, rising=at - 1e-9).verdict == "reproduced"
+    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.5, floor=0.25).verdict == "reproduced"  # |0.75 − 0.5| = 0.25
+    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.5, floor=0.1875).verdict == "partly"
+    assert flattening([float("nan"), 1.0, 0.25, 0.125], fraction=0.25) == 3  # 0.25 is not below 0.25 × 1.0
+    assert flattening([float("nan"), 1.0, 0.25 - 2 ** -20, 0.125], fraction=0.25) == 2
+
+
+def test_nottingham_a_radius_of_exactly_one_does_not_cross_and_a_real_part_of_exactly_one_is_not_below():
+    assert nottingham_crosses([([0.9, 1.0], [0.5, 0.6])]).verdict == "not reproduced"
+    assert nottingham_crosses([([0.9, 1.02], [0.5, 1.0])]).verdict == "not reproduced"
+    assert nottingham_crosses([([0.9, 1.0 + 2 ** -40], [0.5, 1.0 - 2 ** -40])]).verdict == "reproduced"
+
+
+def test_ptb_takes_the_two_eigenvalues_of_largest_modulus_in_whatever_order_they_come():
+    shuffled = np.array([0.5, -0.3, 0.995, 0.2j, 0.985], dtype=complex)
+    assert ptb_near_circle([shuffled]).verdict == "reproduced" and published_ptb(shuffled).verdict == "reproduced"

@@ -129,3 +129,31 @@ def test_the_controlled_correlation_says_whether_the_ranking_outlives_the_learni
     assert "still ranks" in controlled_sentence(raw, Correlation(-0.5, -0.8, -0.1, 12))
     assert "reverses" in controlled_sentence(raw, Correlation(0.5, 0.1, 0.8, 12))
     assert "too little is left" in controlled_sentence(raw, Correlation(float("nan"), float("nan"), float("nan"), 3))
+
+
+def test_boundaries_a_warm_up_that_exactly_halves_the_bias_reduces_it_and_a_cost_exactly_at_the_limit_holds():
+    """Values exact in binary, at each boundary: half the bias is not 'at least halved' strictly below half; a
+    fraction equal to 3 × the claimed one holds."""
+    assert warmup_removes_bias(0.5, 0.25).verdict == "partly"
+    assert warmup_removes_bias(0.5, 0.25 - 2 ** -30).verdict == "reproduced"
+    assert spectrum_cost(_costs([0.75], [0]), claimed=0.25).verdict == "reproduced"
+    assert spectrum_cost(_costs([0.75 + 2 ** -30], [0]), claimed=0.25).verdict == "not reproduced"
+
+
+@pytest.mark.parametrize(("low", "high", "verdict"), [(-0.9, 0.0, "inconclusive"), (0.0, 0.9, "inconclusive"),
+                                                      (-0.9, -1e-12, "reproduced"), (1e-12, 0.9, "not reproduced")])
+def test_an_interval_that_ends_exactly_at_zero_does_not_decide(monkeypatch, low, high, verdict):
+    from lstmdyn.experiments import claims_vogt
+
+    monkeypatch.setattr(claims_vogt, "spearman_interval", lambda *a, **k: Correlation((low + high) / 2, low, high, 10))
+    chosen = pd.DataFrame({"max_le": [0.0] * 10, "mean_le": [0.0] * 10, "valid_loss": [1.0] * 10})
+    assert sweep_correlation("charrnn", chosen)[2].verdict == verdict
+
+
+def test_the_initialised_network_is_left_out_of_the_largest_change_that_convergence_is_measured_against():
+    """Epoch 0's difference is huge; measured against the trained epochs alone, epoch 3 has not come near."""
+    converged = pd.DataFrame({"key": ["a"] * 6, "epoch": range(6), "msd": [100.0, 1.0, 0.6, 0.5, 0.01, 0.0],
+                              "mean_difference": [-5.0, -1.0, -0.6, -0.5, -0.1, 0.0]})
+    assert spectrum_converges(converged, pd.Series({"a": 5})).verdict == "not reproduced"
+    assert spectrum_converges(converged.assign(msd=[100.0, 1.0, 0.6, 0.1, 0.01, 0.0]),
+                              pd.Series({"a": 5})).verdict == "reproduced"

@@ -99,3 +99,42 @@ def test_a_parameter_given_twice_is_refused():
 def test_a_seed_beyond_what_the_generators_take_is_refused():
     out = lstmdyn("run", "lstm_model", "-p", "seed", "99999999999999999999999", "--profile", "smoke", cwd=ROOT)
     assert out.returncode == 2 and "parameter seed must be between 0 and 4294967295" in out.stderr
+
+
+@pytest.mark.parametrize("value", ["-1e-3", "-2.5E+4", "-.5", "-1"])
+def test_a_negative_number_in_any_form_is_a_parameter_value_not_an_option(value):
+    """Read as the value of -p, it reaches the range check, which names the parameter (clip must be positive)."""
+    out = lstmdyn("run", "learning_to_remember", "-p", "clip", value, "--profile", "smoke", cwd=ROOT)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip() == f"error: parameter clip must be between 1e-06 and 1000000.0, got {float(value)!r}"
+
+
+@pytest.mark.parametrize("fault", ["corrupt data", "no GPU"])
+def test_a_fault_of_the_environment_is_one_line_and_the_workers_traceback_goes_to_a_named_log(tmp_path, fault):
+    """A sweep stopped by a fault prints the line that says why and where the workers' log is, and no traceback
+    (a worker's heartbeat cut off by the stopping cluster writes one into that log instead)."""
+    from lstmdyn.data.registry import registry
+
+    env = {**os.environ}
+    if fault == "corrupt data":
+        data = tmp_path / "data"
+        for name in registry.datasets["cmu_mocap"].files:
+            (data / "cmu_mocap" / name).parent.mkdir(parents=True, exist_ok=True)
+            (data / "cmu_mocap" / name).write_text("not the data\n")
+        env["LSTMDYN_DATA"], device, said = str(data), "cpu", "is corrupt: its sha256 is"
+    else:
+        if _cuda_available():
+            pytest.skip("needs a machine without a CUDA device")
+        device, said = "cuda", "a worker sees no CUDA device"
+    out = _sweep("mocap", "--profile", "smoke", "--results", str(tmp_path / "results"), "--device", device, env=env)
+    lines = [line for line in out.stderr.replace("\r", "\n").splitlines() if line.strip() and "member/s" not in line]
+    log = tmp_path / "results" / "mocap" / "workers.log"
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("error: mocap: ") and said in lines[0], lines
+    assert lines[0].endswith(f"the workers' log is {log})")
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

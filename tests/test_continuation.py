@@ -109,3 +109,22 @@ def test_an_exactly_singular_start_is_reported_without_a_warning(recwarn):
     H = CallableHomotopy(lambda x, t: (0.0 * x - t, np.zeros((1, 1)), np.array([-1.0])), np.zeros(1))
     end = follow_path(H, max_steps=20)
     assert end.status != "converged" and not [w for w in recwarn if issubclass(w.category, Warning)]
+
+
+def test_a_corrector_that_contracts_by_less_than_half_a_step_is_refused():
+    """H(x, t) = 2x + t, corrected with the chord matrix of a slope 2/0.3 instead of 2: each chord step is 0.7 times
+    the one before. That is the slow contraction of a prediction that landed near another branch; it must be
+    refused, although with a loose tolerance the iteration would reach it by its second step. The same
+    corrector with a chord slope of 2/0.7 (steps shrinking by 0.3) is accepted."""
+    import scipy.linalg as sl
+
+    H = CallableHomotopy(lambda x, t: (2 * x + t, np.diag(2 * np.ones_like(x)), np.array([1.0])), np.array([0.0]))
+    border, y_p = np.array([0.0, 1.0]), np.array([1.0, 0.0])  # t held at 0: the root is x = 0
+
+    def corrected(slope):
+        lu = sl.lu_factor(np.array([[slope, 0.0], [0.0, 1.0]]))
+        return continuation._correct(H, lu, border, y_p, tol=0.15)
+
+    assert corrected(2 / 0.3) is None
+    y, first, contraction = corrected(2 / 0.7)
+    assert first == pytest.approx(0.7) and contraction == pytest.approx(0.3) and abs(y[0]) < 0.1

@@ -243,6 +243,18 @@ def test_bad_homotopy_and_method_names_are_rejected():
         find_equilibrium(lstm, method="rk4")
 
 
+@pytest.mark.parametrize(("x0", "message"), [
+    (np.zeros(3), r"x0 must be a state \(c, h\) of length 2n = 6 for this LSTM of 3 units, got an array of "
+                  r"shape \(3,\)"),
+    (np.zeros((2, 6)), r"got an array of shape \(2, 6\)"),
+    (np.full(6, np.nan), "x0 must be finite"),
+])
+def test_a_start_state_of_the_wrong_length_says_what_length_was_expected(x0, message):
+    with pytest.raises(ValueError, match=message):
+        find_equilibrium(_random(3), x0=x0)
+    assert find_equilibrium(_random(3), x0=list(np.zeros(6))).converged  # a list of the right length will do
+
+
 @pytest.mark.parametrize("make", [lambda lstm, e: ConvexHomotopy(lstm, perturbation=e),
                                   lambda lstm, e: PaperHomotopy(lstm, perturbation=e)])
 def test_a_perturbed_start_is_a_root_at_t_zero_and_leaves_t_one_unchanged(make):

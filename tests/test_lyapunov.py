@@ -232,6 +232,7 @@ def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, messa
         lyapunov_spectrum(module, inputs, **options)
 
 
+@pytest.mark.filterwarnings("ignore::lstmdyn.lyapunov.CollapsedDirectionsWarning")  # said, and tested, below
 @pytest.mark.parametrize("qr", QR)
 def test_a_direction_collapsed_to_zero_is_minus_infinity_at_the_tail_alone(qr):
     """Weights ×100 saturate the gates until some derivatives are 0 or nearly: a Jacobian with a (numerically)
@@ -249,6 +250,30 @@ def test_a_direction_collapsed_to_zero_is_minus_infinity_at_the_tail_alone(qr):
     assert (spectra[:, -1] < spectra[:, 0] - 20).all() and torch.isfinite(spectra[:, :3]).all()
     torch.testing.assert_close(spectra[:, :3], lyapunov_spectrum(module, x, qr="householder")[:, :3], rtol=0,
                                atol=1e-10)
+
+
+@pytest.mark.parametrize("qr", QR)
+def test_exponents_of_minus_infinity_are_said_once_with_their_count(qr):
+    """Zero recurrent weights map every direction exactly to zero: all exponents are -inf, and one warning says
+    how many and why; a network without a collapsed direction says nothing."""
+    import warnings
+
+    from lstmdyn.lyapunov import CollapsedDirectionsWarning
+
+    module = torch.nn.RNN(M, N, batch_first=True).double()
+    with torch.no_grad():
+        module.weight_hh_l0.zero_()
+    x = torch.randn(3, 12, M, dtype=torch.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spectra = lyapunov_spectrum(module, x, qr=qr)
+    assert torch.isneginf(spectra).all()
+    assert [type(w.message) for w in caught] == [CollapsedDirectionsWarning]
+    assert str(caught[0].message).startswith(f"{3 * N} of {3 * N} Lyapunov exponents are -inf: ")
+    assert caught[0].filename == __file__  # reported where the caller asked for the spectrum
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lyapunov_spectrum(torch.nn.RNN(M, N, batch_first=True).double(), x, qr=qr)
 
 
 @pytest.mark.parametrize("qr", QR)
@@ -287,6 +312,27 @@ def test_cholesky_qr2_refuses_a_frame_too_ill_conditioned_for_it():
     _, log_r, ok = cholesky_qr2(A)  # condition numbers 1e6 (fine) and 1e12 (beyond u^{-1/2})
     assert ok.tolist() == [True, False]
     torch.testing.assert_close(log_r[0], torch.linalg.qr(A[0]).R.diagonal().abs().log(), rtol=0, atol=1e-8)
+
+
+def test_cholesky_qr2_refuses_a_frame_whose_first_pass_factorises_but_leaves_q_far_from_orthonormal():
+    """Condition number 1e10: the first Gram matrix still has a Cholesky factor, and so does the second pass's,
+    but the first pass's Q is far from orthonormal (‖QᵀQ − I‖ > 1): only the orthonormality test refuses it."""
+    generator = torch.Generator().manual_seed(11)
+    U = torch.linalg.qr(torch.randn(40, 10, dtype=torch.float64, generator=generator)).Q
+    V = torch.linalg.qr(torch.randn(10, 10, dtype=torch.float64, generator=generator)).Q
+    A = U @ torch.diag(torch.logspace(0, -10, 10, dtype=torch.float64)) @ V.T
+    L, failed = torch.linalg.cholesky_ex(A.T @ A)
+    Q1 = torch.linalg.solve_triangular(L.mT, A, upper=True, left=False)
+    assert failed == 0 and torch.linalg.cholesky_ex(Q1.T @ Q1).info == 0  # both factorisations succeed
+    assert torch.linalg.matrix_norm(Q1.T @ Q1 - torch.eye(10, dtype=torch.float64)) > 1
+    assert not cholesky_qr2(A)[2]
+
+
+def test_a_householder_frame_that_overflows_stops_with_its_time_step():
+    """A map whose state stays finite while its Jacobian stretches the frame past the float range between two
+    QR steps: the Householder path stops naming the step instead of returning an infinite exponent."""
+    with pytest.raises(FloatingPointError, match="non-finite tangent vectors at time step 1"):
+        map_spectrum(lambda x: x, lambda x: np.array([[1e300]]), np.array([1.0]), 4, qr_every=2)
 
 
 def test_auto_is_householder_on_the_cpu_and_the_qr_steps_are_counted():

@@ -52,7 +52,7 @@ def test_unknown_parameter_is_rejected_by_name_with_the_valid_names():
     ("n", "true", "parameter n expects an integer"),
     ("n", "1", "parameter n must be between 2 and 2048"),
     ("gains", "0.5", "parameter gains expects a non-empty list"),
-    ("gains", "[0.5, -1]", "parameter gains must be between 0.0 and 10.0"),
+    ("gains", "[0.5, -1]", "parameter gains must be between 0.01 and 10.0"),
     ("seed", "-1", "parameter seed must be between 0 and 4294967295, got -1"),
 ])
 def test_bad_values_are_rejected_naming_the_parameter(name, value, message):

@@ -82,3 +82,29 @@ def test_no_networks_give_nan_without_a_warning():
         warnings.simplefilter("error")
         assert np.isnan(spearman([], [])) and np.isnan(partial_spearman([], [], []))
         assert np.isnan(spearman_interval([], []).low) and partial_spearman_interval([], [], []).count == 0
+
+
+def test_two_pairs_give_no_correlation_and_three_do():
+    """Spearman's ρ of two pairs is ±1 whatever they are: NaN, as the docstring says; three are enough."""
+    assert np.isnan(spearman([1.0, 2.0], [1.0, 2.0])) and np.isnan(spearman_interval([1, 2], [2, 1]).rho)
+    assert spearman([1.0, 2.0, 3.0], [1.0, 3.0, 2.0]) == pytest.approx(0.5)
+
+
+def test_three_triples_give_no_partial_correlation_and_four_do():
+    """Three triples leave one residual direction once the line in z is taken out, so any x and y correlate ±1:
+    NaN. The x of this example is no function of z, so nothing else makes it NaN."""
+    assert np.isnan(partial_spearman([1.0, 3.0, 2.0], [2.0, 1.0, 3.0], [1.0, 2.0, 3.0]))
+    assert np.isfinite(partial_spearman([1.0, 3.0, 2.0, 4.0], [2.0, 1.0, 4.0, 3.0], [1.0, 2.0, 3.0, 4.0]))
+
+
+def test_an_interval_that_touches_zero_does_not_exclude_it():
+    assert not Correlation(0.3, 0.0, 0.6, 10).excludes_zero and not Correlation(-0.3, -0.6, 0.0, 10).excludes_zero
+    assert Correlation(0.3, 1e-12, 0.6, 10).excludes_zero and Correlation(-0.3, -0.6, -1e-12, 10).excludes_zero
+
+
+def test_resamples_without_a_correlation_are_dropped_not_carried_into_the_interval():
+    """Four ties in five values: many resamples draw a constant x, whose ρ is NaN; the interval comes from the
+    others and is finite."""
+    x, y = [0.0, 0.0, 0.0, 0.0, 1.0], [0.1, 0.4, 0.2, 0.3, 0.9]
+    c = spearman_interval(x, y, resamples=400)
+    assert np.isfinite(c.low) and np.isfinite(c.high) and c.low <= c.high

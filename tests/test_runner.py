@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import jupytext
 import nbformat
@@ -324,20 +325,30 @@ def test_the_site_settings_need_a_github_repository_address(tmp_path):
         site_config(Project(tmp_path), "https://gitlab.com/owner/book")
 
 
-def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
-    """Every motion-capture member and one CharRNN member failed in an earlier run: the chapter shows them in a
-    table, judges what the finished members allow, and says that the rest did not run."""
+def _record_failed(results: Path, failing: dict[str, int | None]) -> str:
+    """Record the first ``count`` smoke members of each sweep in ``failing`` as failed (all of them for None)."""
     from lstmdyn import sweeps
     from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members
 
-    project = copy_project(tmp_path / "project")
-    results = tmp_path / "results"
     error = "TrainingError: non-finite loss at step 3 (epoch 0, batch 2)"
-    for name in ("mocap", "charrnn"):
-        members = sweep_members(name, SWEEP_PROFILES["smoke"])
-        for member in members if name == "mocap" else members[:1]:
+    for name, count in failing.items():
+        for member in sweep_members(name, SWEEP_PROFILES["smoke"])[:count]:
             sweeps._record(results / name, sweeps.member_key(member), member,
                            {"status": "failed", "error": error, "device": "cpu", "worker": "", "seconds": 0.0}, [])
+    return error
+
+
+def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
+    """Every member of one claim's sweep and one member of the other failed in an earlier run: the chapter shows
+    them in a table, judges what the finished members allow, and says that the rest did not run. (A sweep of no
+    members at all, the motion-capture one included, is run by tests/test_parameter_edges.py.)"""
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members
+
+    empty, partial = "charrnn", "mocap"
+
+    project = copy_project(tmp_path / "project")
+    results = tmp_path / "results"
+    error = _record_failed(results, {empty: None, partial: 1})
     env = {**os.environ, "LSTMDYN_RESULTS": str(results)}
     run = subprocess.run([sys.executable, "-m", "lstmdyn", "run", "lyapunov_experiments", "--profile", "smoke"],
                          cwd=project, env=env, capture_output=True, text=True)
@@ -345,10 +356,30 @@ def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
     generated = project / "book" / "generated"
     assert error in (generated / "lyapunov_experiments.ipynb").read_text()
     record = json.loads((generated / "lyapunov_experiments.json").read_text())
-    assert record["sweeps"]["mocap"]["failed"] == 4 and record["sweeps"]["charrnn"]["failed"] == 1
-    assert record["sweeps"]["mocap"]["members"] == []
+    everyone = len(sweep_members(empty, SWEEP_PROFILES["smoke"]))
+    assert record["sweeps"][empty]["failed"] == everyone and record["sweeps"][partial]["failed"] == 1
+    assert record["sweeps"][empty]["members"] == []
     verdicts = {o["key"]: o["verdict"] for o in record["outcomes"]}
-    assert verdicts["vogt.mocap"] == "not run" and verdicts["vogt.charrnn"] != "not run"
+    assert verdicts[f"vogt.{empty}"] == "not run" and verdicts[f"vogt.{partial}"] != "not run"
+
+
+def test_a_sweeps_chapter_without_one_finished_network_says_so_in_one_line(tmp_path):
+    """Every member of the three sweeps failed: no page, exit 1, one line naming the sweeps, their failures and
+    where the errors are."""
+    from lstmdyn.experiments.sweep_member import SWEEPS
+
+    project = copy_project(tmp_path / "project")
+    results = tmp_path / "results"
+    _record_failed(results, dict.fromkeys(SWEEPS))
+    env = {**os.environ, "LSTMDYN_RESULTS": str(results)}
+    run = subprocess.run([sys.executable, "-m", "lstmdyn", "run", "lyapunov_experiments", "--profile", "smoke"],
+                         cwd=project, env=env, capture_output=True, text=True)
+    assert run.returncode == 1
+    error = [line for line in run.stderr.replace("\r", "\n").splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert "no network of the sweeps finished: charrnn 4 of 4 failed, mocap 4 of 4 failed, charrnn_init 2 of 2 " \
+           f"failed; the errors are in the column `error` of {results}/NAME/members/*.parquet" in error[0]
+    assert not (project / "book" / "generated" / "lyapunov_experiments.ipynb").exists()
 
 
 @pytest.mark.parametrize("chapter", sorted(CHECKS))

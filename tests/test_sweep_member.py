@@ -72,11 +72,16 @@ def test_a_killed_sweep_resumes_its_member_from_the_last_checkpoint(tmp_path):
     assert {p: (run / p).stat().st_mtime_ns for p in first} == first  # measured epochs are not measured again
     assert sorted(tables.epochs["epoch"]) == [0, 1, 2, 3, 4] and not list(run.glob("step_*.pt"))
 
-    torch.set_num_threads(1)
+    # Same numbers anywhere: the member was trained in two Dask worker processes, killed between them; this
+    # process trains it again uninterrupted, with whatever threads the test process had before. The member pins
+    # its own threads in both places, so the numbers must be equal to the last bit, not merely close: a thread
+    # count taken from the worker, or a resume that restored less than the whole state, would differ.
+    torch.set_num_threads(3)  # neither the member's count nor a worker's default on any machine of 1 or 2 cores
     _, rows = train_and_measure(MEMBER, tmp_path / "uninterrupted", "cpu")
     resumed = tables.epochs.sort_values("epoch")
-    np.testing.assert_allclose(resumed["valid_loss"], [r["valid_loss"] for r in rows], rtol=1e-5)
-    np.testing.assert_allclose(np.stack(resumed["spectrum"]), [r["spectrum"] for r in rows], atol=1e-6)
+    np.testing.assert_array_equal(resumed["valid_loss"], [r["valid_loss"] for r in rows])
+    np.testing.assert_array_equal(np.stack(resumed["spectrum"]), [r["spectrum"] for r in rows])
+    assert list(tables.members["threads"]) == [MEMBER.threads] == [1] and torch.get_num_threads() == 3
 
 
 def test_spectrum_inputs_are_test_split_stretches():
@@ -92,7 +97,6 @@ def test_spectrum_inputs_are_test_split_stretches():
 def test_the_selected_epoch_is_measured_again_in_float64_whatever_the_epochs_dtype(tmp_path):
     member = SpectrumMember("charrnn", hidden=8, epochs=2, lr=3e-3, samples=200, valid_samples=20, sequences=2,
                             steps=30, epoch_dtype="float32")
-    torch.set_num_threads(1)
     summary, rows = train_and_measure(member, tmp_path, "cpu")
     task = member_task(member)
     task.model.load_state_dict(torch.load(tmp_path / "best.pt"))
@@ -134,7 +138,6 @@ def test_a_damaged_file_of_a_member_is_set_aside_and_the_member_trains_again(tmp
     member trains again from the start, to the numbers of a run that was never damaged."""
     small = {"task": "charrnn", "hidden": 6, "lr": 3e-3, "samples": 200, "valid_samples": 20, "sequences": 2,
              "steps": 20}
-    torch.set_num_threads(1)
     _, whole = train_and_measure(SpectrumMember(epochs=2, **small), tmp_path / "whole", "cpu")
     run = tmp_path / "damaged"
     train_and_measure(SpectrumMember(epochs=1, **small), run, "cpu")  # an earlier run got one epoch in
@@ -156,3 +159,64 @@ def test_results_that_older_code_measured_are_not_reused(tmp_path):
     again = run_sweep("versions", [current], learning_rate, results=tmp_path, workers=1, progress=False)
     assert list(again.members["version"]) == [MEMBER_VERSION] and list(again.members["status"]) == ["finished"]
     assert sorted(read_sweep("versions", tmp_path).members["version"]) == [MEMBER_VERSION - 1, MEMBER_VERSION]
+
+
+SMALL = {"task": "charrnn", "hidden": 16, "samples": 20, "valid_samples": 20, "sequences": 2, "steps": 20}
+
+
+def test_the_selected_epoch_is_the_best_trained_one_and_its_training_time_counts_up_to_it(tmp_path):
+    """Rate 1: the validation loss falls at epoch 1, then rises (4.38 → 3.95, 5.11, 4.81). The network of epoch 1
+    is selected, not the last one, its weights are best.pt, and the training time is that of epochs 0 and 1."""
+    member = SpectrumMember(epochs=3, lr=1.0, **SMALL)
+    summary, rows = train_and_measure(member, tmp_path, "cpu")
+    losses = [r["valid_loss"] for r in rows]
+    assert summary["selected_epoch"] == 1 == 1 + int(np.argmin(losses[1:])) and losses[3] > losses[1]
+    assert summary["valid_loss"] == losses[1]
+    assert summary["train_seconds"] == rows[0]["train_seconds"] + rows[1]["train_seconds"]
+    assert rows[1]["train_seconds"] > 0
+    task = member_task(member)
+    task.model.load_state_dict(torch.load(tmp_path / "best.pt"))
+    spectrum = model_spectrum(task.model, spectrum_inputs("charrnn", 2, 20))
+    assert spectrum[0] == pytest.approx(summary["max_le"], abs=1e-12)
+
+
+def test_the_initialised_network_is_never_selected_nor_sets_the_bar_for_the_best_weights(tmp_path):
+    """Rate 3 makes every trained epoch worse than the initialisation (4.38 → 7.18, 11.7, 11.8): the best trained
+    epoch, 1, is still the selection, and its weights are kept although the initial loss was lower."""
+    summary, rows = train_and_measure(SpectrumMember(epochs=3, lr=3.0, **SMALL), tmp_path, "cpu")
+    assert rows[0]["valid_loss"] < min(r["valid_loss"] for r in rows[1:])
+    assert summary["selected_epoch"] == 1 and (tmp_path / "best.pt").exists()
+
+
+def test_the_authors_convention_counts_the_steps_after_its_warm_up(tmp_path):
+    """The authors' exponents: the frame evolved by Jᵀ, the first AUTHORS_WARMUP steps not counted, in bits."""
+    from lstmdyn.experiments.sweep_member import AUTHORS_WARMUP
+
+    member = SpectrumMember(epochs=1, lr=3e-2, **SMALL)
+    summary, _ = train_and_measure(member, tmp_path, "cpu")
+    task = member_task(member)
+    task.model.load_state_dict(torch.load(tmp_path / "best.pt"))
+    inputs = spectrum_inputs("charrnn", 2, 20)
+
+    def authors(warmup):
+        return model_spectrum(task.model, inputs, frame="transpose", warmup=warmup) / np.log(2)
+
+    assert summary["max_le_authors"] == pytest.approx(authors(AUTHORS_WARMUP)[0], abs=1e-12)
+    assert summary["mean_le_authors"] == pytest.approx(authors(AUTHORS_WARMUP).mean(), abs=1e-12)
+    assert abs(summary["mean_le_authors"] - authors(0).mean()) > 1e-6
+
+
+def test_the_checkpoint_a_kill_would_resume_from_stays_until_the_next_one_is_written(tmp_path, monkeypatch):
+    """When an epoch is measured, the checkpoint of the epoch before is still on disk (and none older)."""
+    from lstmdyn.experiments import sweep_member
+
+    seen, evaluate = [], sweep_member.evaluate
+
+    def watching(model, data, batch):
+        seen.append(sorted(p.name for p in tmp_path.glob("step_*.pt")))
+        return evaluate(model, data, batch)
+
+    monkeypatch.setattr(sweep_member, "evaluate", watching)
+    train_and_measure(SpectrumMember(epochs=3, lr=3e-2, **SMALL), tmp_path, "cpu")
+    assert seen == [["step_0000000.pt"], ["step_0000000.pt", "step_0000001.pt"],
+                    ["step_0000001.pt", "step_0000002.pt"], ["step_0000002.pt", "step_0000003.pt"]]

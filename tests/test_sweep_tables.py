@@ -53,3 +53,15 @@ def test_a_run_too_short_to_show_an_early_readout_reports_none():
     ranking = pd.DataFrame({"epoch": [1, 2, 3], "statistic_rho": [-0.7, -0.7, -0.7], "loss_rho": [0.9, 1.0, 1.0]})
     epoch, sentence = early_readout("CharRNN", ranking, Correlation(-0.7, -0.9, -0.4, 12))
     assert epoch is None and sentence.startswith("CharRNN: 3 epochs are too few")
+
+
+def test_selected_at_last_counts_the_members_selected_at_their_own_last_epoch_and_no_other():
+    """Members of different lengths: selected at their last epoch (a: 3 of 3, c: 2 of 2), one before it (b: 2 of 3),
+    and one at its first (d: 1 of 3)."""
+    from lstmdyn.experiments.sweep_tables import selected_at_last
+
+    spans = {"a": 3, "b": 3, "c": 2, "d": 3}
+    epochs = pd.DataFrame([{"key": k, "epoch": e} for k, n in spans.items() for e in range(n + 1)])
+    members = pd.DataFrame({"key": list(spans), "status": "finished", "selected_epoch": [3, 2, 2, 1],
+                            "epochs": list(spans.values())})
+    assert selected_at_last(epochs, members) == 2

@@ -101,7 +101,8 @@ def test_the_embedded_dashboard_listens_on_this_machine_alone_unless_exposed():
 
 
 @pytest.mark.parametrize(("member_function", "error"), [("missing_data", "DataError: mnist/train.gz"),
-                                                         ("missing_module", "ModuleNotFoundError: No module named")])
+                                                         ("missing_module", "ModuleNotFoundError: No module named"),
+                                                         ("no_space", "DiskFullError: no space left on /")])
 def test_a_fault_of_the_environment_stops_the_sweep_and_records_nothing(tmp_path, member_function, error):
     import sweep_helpers
 
@@ -118,6 +119,40 @@ def test_members_asked_for_cuda_without_a_gpu_stop_the_sweep(tmp_path):
     with pytest.raises(sweeps.SweepError, match="sees no CUDA device"):
         run_sweep("cuda", [Value(1)], square, results=tmp_path, workers=1, device="cuda", progress=False)
     assert read_sweep("cuda", tmp_path).members.empty
+
+
+@pytest.fixture
+def small_file_system(tmp_path):
+    """A file system of 256 KiB (a tmpfs; skipped where this process may not mount one), grown to 64 MiB by
+    calling the fixture's value."""
+    where = tmp_path / "small"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where, lambda: subprocess.run(["mount", "-o", "remount,size=64m", str(where)], check=True)
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.parametrize(("member_function", "writer"), [("large_checkpoint", "the member"),
+                                                         ("large_rows", "the client")])
+def test_a_full_disk_stops_the_sweep_records_nothing_and_a_rerun_with_space_recovers(small_file_system,
+                                                                                    member_function, writer):
+    """Out of space, whether the member's PyTorch checkpoint (which says 'unexpected pos', not ENOSPC) or the
+    sweep's own table cannot be written: no member is recorded as failed, and once there is space the same
+    command runs them without --retry-failed."""
+    import sweep_helpers
+
+    where, grow = small_file_system
+    function = getattr(sweep_helpers, member_function)
+    with pytest.raises(sweeps.SweepError, match=rf"no space left on {where} to write .* runs again"):
+        run_sweep("full", [Value(1), Value(2)], function, results=where, workers=1, progress=False)
+    assert read_sweep("full", where).members.empty, writer
+    grow()
+    tables = run_sweep("full", [Value(1), Value(2)], function, results=where, workers=1, progress=False)
+    assert list(tables.members["status"]) == ["finished", "finished"]
 
 
 def test_a_lost_worker_runs_its_member_once_more_then_records_it(tmp_path):
@@ -150,3 +185,24 @@ def test_a_table_write_that_fails_leaves_no_table(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         sweeps._write_parquet(pd.DataFrame({"key": ["a"]}), tmp_path / "members" / "a.parquet")
     assert not list((tmp_path / "members").iterdir())  # a plain write would leave a damaged table there
+
+
+@pytest.mark.parametrize("damage", ["truncated", "no status column"])
+def test_a_damaged_sweep_table_is_named_with_the_way_to_recover(tmp_path, damage):
+    """A members table cut short, or without its status column: one error naming the file and what to move aside;
+    once moved aside, the next run measures that member again and the sweep reads whole."""
+    run_sweep("damaged", [Value(2), Value(3)], square, results=tmp_path, workers=1, progress=False)
+    key = member_key(Value(2))
+    table = tmp_path / "damaged" / "members" / f"{key}.parquet"
+    if damage == "truncated":
+        table.write_bytes(table.read_bytes()[:40])
+    else:
+        pd.read_parquet(table).drop(columns="status").to_parquet(table)
+    with pytest.raises(sweeps.SweepError, match=rf"the sweep table {table} is damaged .*: move members/{key}.parquet "
+                                                rf"and epochs/{key}.parquet of {tmp_path / 'damaged'} aside"):
+        read_sweep("damaged", tmp_path)
+    for kind in ("members", "epochs"):
+        path = tmp_path / "damaged" / kind / f"{key}.parquet"
+        path.rename(path.with_suffix(".damaged"))
+    tables = run_sweep("damaged", [Value(2), Value(3)], square, results=tmp_path, workers=1, progress=False)
+    assert sorted(tables.members["square"]) == [4, 9] and len(tables.epochs) == 4

@@ -170,3 +170,36 @@ def test_the_flat_sentence_and_the_trace_read_the_run_they_are_given():
     assert flat_sentence(run, "MNIST").endswith(f"by step {run.steps[2]}, where it flattens.")
     run.train_loss = [nan, 2.0, 0.03]  # above 1 % of 2.0
     assert "still above 1 %" in flat_sentence(run, "MNIST") and still_falling(run.train_loss) > 0
+
+
+def test_the_ptb_claim_reads_the_last_checkpoint_of_each_seed():
+    """A PTB run whose last checkpoint has two eigenvalues at 0.99 and whose first has none: reproduced only if
+    the claim reads the trained network, the last checkpoint."""
+    run = _run([0.5, 0.7, 0.9])
+    run.fresh[-1] = dataclasses.replace(run.fresh[-1], eigenvalues=np.array([0.992, 0.988, 0.1], dtype=complex))
+    outcomes = {o.key: o for o in task_outcomes({"mnist": [run], "ptb": [run], "nottingham": [run]})}
+    assert outcomes["amrouche.ptb"].verdict == "reproduced"
+
+
+def test_an_eigenvalue_on_the_unit_circle_is_not_outside_it():
+    """Modulus exactly 1 counts as inside: leaving the circle from there is a crossing, arriving on it is not."""
+    assert circle_crossings(np.array([1.0, 0.1], dtype=complex), np.array([1.01, 0.1], dtype=complex))["fold"] == 1
+    assert circle_crossings(np.array([0.9, 0.1], dtype=complex), np.array([1.0, 0.1], dtype=complex))["fold"] == 0
+
+
+def test_only_stable_equilibria_are_near_the_claim():
+    from lstmdyn.experiments.trained_equilibria import stable_near
+
+    stable, unstable = (dataclasses.replace(_run([r]).fresh[0], eigenvalues=np.array([r, 0.1], dtype=complex))
+                        for r in (0.985, 1.005))
+    assert stable_near([stable, unstable], 0.99, 0.02) == [0.985]
+    assert stable_near([unstable], 1.0, 0.02) == []
+
+
+def test_a_fall_of_exactly_the_tolerance_is_not_still_falling():
+    """The mean of the last quarter falls from 4 to 3, by exactly 0.25 (exact in binary)."""
+    from lstmdyn.experiments.trained_equilibria import still_falling
+
+    loss = [float("nan"), 4.0, 4.0, 4.0, 3.0]
+    assert still_falling(loss, tolerance=0.25) == 0.0
+    assert still_falling(loss, tolerance=0.25 - 2 ** -20) == 0.25

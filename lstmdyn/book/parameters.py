@@ -149,8 +149,9 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
     Raises
     ------
     ParameterError
-        For an unknown profile, an unknown parameter name (the message lists the valid names), or a
-        value of the wrong type or out of range (the message names the parameter).
+        For an unknown profile, an unknown parameter name (the message lists the valid names), a
+        value of the wrong type or out of range (the message names the parameter), or a group of counts
+        (:attr:`~lstmdyn.book.profiles.NotebookSpec.at_least_one`) all 0.
     """
     if profile not in PROFILES:
         raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
@@ -169,6 +170,10 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
             values[name] = check_value(name, value, declared[name], spec)
     resolved = {name: check_value(name, p.default, p, spec) for name, p in declared.items()}
     resolved.update(values)
+    for group in spec.at_least_one:
+        if all(resolved[name] == 0 for name in group):
+            raise ParameterError(f"at least one of {', '.join(group)} must be above 0: with all of them 0 "
+                                 f"notebook {notebook} has nothing to run")
     if "profile" in declared:
         resolved["profile"] = profile
     return resolved

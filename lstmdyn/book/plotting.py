@@ -71,9 +71,19 @@ def figure_data(fig: plt.Figure) -> pd.DataFrame:
 
 
 def median_band(ax: plt.Axes, x, samples, label: str, quantiles: tuple[float, float] = (0.1, 0.9)):
-    """Plot the median over the first axis of ``samples`` as a line and a quantile range as a band."""
-    line, = ax.plot(x, np.median(samples, axis=0), label=label)
-    lo, hi = np.quantile(samples, quantiles, axis=0)
+    """Plot the median over the first axis of ``samples`` as a line and a quantile range as a band; samples of
+    −inf (exponents of a direction mapped to zero) are below every other, and leave gaps in the curves.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> line = median_band(ax, [1, 2], np.array([[0.0, -np.inf], [1.0, -np.inf], [2.0, -1.0]]), "x")
+    >>> line.get_ydata().tolist()
+    [1.0, -inf]
+    """
+    with np.errstate(invalid="ignore"):  # −inf samples (a collapsed direction) give a −inf quantile, not NaN
+        middle, lo, hi = np.nan_to_num(np.quantile(samples, [0.5, *quantiles], axis=0), nan=-np.inf, posinf=np.inf)
+    line, = ax.plot(x, middle, label=label)
     ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
     return line
 
@@ -93,8 +103,9 @@ def homotopy_path(ax_t: plt.Axes, ax_norm: plt.Axes, path, label: str, **style) 
     if path.turning_points:
         s, t = zip(*path.turning_points, strict=True)
         ax_t.plot(s, t, "x", color=line.get_color(), ms=8, mew=2)
-    ax_norm.plot(path.s, path.parts["c"], color=line.get_color(), label=f"{label}: ‖c‖", **style)
-    ax_norm.plot(path.s, path.parts["h"], color=line.get_color(), ls="--", label=f"{label}: ‖h‖ or ‖q‖")
+    if path.parts:  # none where the path failed at its first point
+        ax_norm.plot(path.s, path.parts["c"], color=line.get_color(), label=f"{label}: ‖c‖", **style)
+        ax_norm.plot(path.s, path.parts["h"], color=line.get_color(), ls="--", label=f"{label}: ‖h‖ or ‖q‖")
     for ax in (ax_t, ax_norm):
         ax.set_xscale("symlog", linthresh=1.0)
         ax.set_xlabel("arclength $s$ (linear below 1, logarithmic above)")

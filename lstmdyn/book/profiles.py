@@ -6,7 +6,11 @@
 - ``paper``: the sizes of the papers, for readers with time or a GPU.
 
 For each notebook: the overrides of ``smoke`` and ``paper`` (``quick`` has none), the admissible range of
-numeric parameters (inclusive; ``None`` for no bound) and the admissible values of string parameters.
+numeric parameters (inclusive; ``None`` for no bound) and the admissible values of string parameters. Every
+edge of a range gives a page (``tests/test_parameter_edges.py`` runs them); a range ends where a value would stop
+meaning what its parameter says (a learning rate of 0 trains nothing, weights of 0 have no dynamics to measure, a
+forget bias of 20 on the published PTB network saturates its forget gate into a map with no isolated
+equilibrium), not where the book would rather not look.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ class NotebookSpec:
     limits: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reads: tuple[str, ...] = ()  #: files it reads (glob patterns from the project root), in its cache key
+    #: groups of count parameters of which at least one must be above 0 (else the chapter has nothing to run)
+    at_least_one: tuple[tuple[str, ...], ...] = ()
 
     def profile(self, name: str) -> Mapping[str, Any]:
         """The overrides of profile ``name`` (empty for ``quick``)."""
@@ -39,7 +45,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         smoke={"n": 16, "T": 40, "seeds": 2, "T_check": 5},
         paper={"n": 128, "T": 300, "seeds": 20, "T_check": 200},
         limits={"n": (2, 2048), "T": (10, 100_000), "seeds": (1, 1000), "seed": (0, SEED_MAX),
-                "T_check": (1, 10_000), "spectral_radii": (0.0, 10.0), "gains": (0.0, 10.0),
+                "T_check": (1, 10_000), "spectral_radii": (0.01, 10.0), "gains": (0.01, 10.0),
                 "forget_biases": (-20.0, 20.0), "scalar_weights": (-10.0, 10.0)},
     ),
     "equilibria": NotebookSpec(
@@ -48,7 +54,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         paper={"n": 200, "sizes": [4, 10, 30, 100], "networks": 50, "max_steps": 5000, "starts": 20},
         limits={"seed": (0, SEED_MAX), "n": (1, 2000), "scale": (0.0, 100.0), "sizes": (1, 1000),
                 "scales": (0.0, 100.0), "networks": (1, 10_000), "max_steps": (10, 1_000_000),
-                "starts": (1, 1000), "forget_biases": (-20.0, 20.0)},
+                "starts": (1, 1000), "forget_biases": (-2.0, 2.0)},
     ),
     "datasets": NotebookSpec(
         smoke={"mnist_epochs": 2, "ptb_windows": 10, "nottingham_samples": 64, "nottingham_epochs": 1,
@@ -64,8 +70,8 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                "reber_epochs": 2, "test_strings": 32},
         paper={"seeds": 10, "epochs": 3000, "reber_strings": 5000, "reber_epochs": 50, "test_strings": 1000},
         limits={"seed": (0, SEED_MAX), "seeds": (1, 1000), "hidden": (1, 1024), "epochs": (1, 1_000_000),
-                "learning_rates": (0.0, 1000.0), "clip": (0.0, 1e6), "reber_strings": (2, 1_000_000),
-                "reber_epochs": (1, 100_000), "test_strings": (2, 1_000_000), "reber_lr": (0.0, 10.0)},
+                "learning_rates": (1e-6, 1000.0), "clip": (1e-6, 1e6), "reber_strings": (2, 1_000_000),
+                "reber_epochs": (1, 100_000), "test_strings": (2, 1_000_000), "reber_lr": (1e-6, 10.0)},
     ),
     "equilibria_training": NotebookSpec(
         smoke={"seeds": 1, "mnist_epochs": 3, "mnist_every": 10, "ptb_windows": 12, "ptb_every": 4,
@@ -78,7 +84,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "ptb_windows": (1, 2323), "ptb_epochs": (1, 1000), "ptb_every": (1, None),
                 "notts_samples": (1, 3177), "notts_epochs": (1, 10_000), "notts_every": (1, None),
                 "validate_on": (1, None), "starts": (1, 1000), "cross_steps": (5, 1_000_000),
-                "sensitivity_seeds": (1, 100), "sgd_lr": (0.0, 100.0)},
+                "sensitivity_seeds": (1, 100), "sgd_lr": (1e-6, 100.0)},
     ),
     "lyapunov": NotebookSpec(
         smoke={"batch": 3, "T": 20, "n_rnn": 20, "gains": [0.5, 2.0, 4.0], "n": 12, "warmup": 20,
@@ -86,7 +92,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         paper={"n_rnn": 200, "n": 512, "warmup": 500, "lengths": [10, 25, 50, 100, 200, 400, 1000],
                "cost_sizes": [128, 256, 512]},
         limits={"seed": (0, SEED_MAX), "batch": (2, 10_000), "T": (1, 1_000_000), "n_rnn": (2, 4096),
-                "gains": (0.0, 100.0), "n": (2, 4096), "init": (0.0, 10.0), "warmup": (1, 1_000_000),
+                "gains": (0.01, 100.0), "n": (2, 4096), "init": (0.01, 10.0), "warmup": (1, 1_000_000),
                 "lengths": (1, 1_000_000), "qr_intervals": (1, 10_000), "cost_sizes": (2, 4096)},
     ),
     "lyapunov_experiments": NotebookSpec(
@@ -103,6 +109,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "mocap_epochs": (1, 100_000)},
         choices={"device": ("auto", "cpu", "cuda"), "epoch_dtype": ("float64", "float32"),
                  "char_population": ("highlighted", "grid"), "mocap_target": ("change", "frame")},
+        at_least_one=(("char_networks", "char_named", "char_init_values", "mocap_values", "mocap_named"),),
     ),
     "scorecard": NotebookSpec(smoke={}, paper={}, reads=tuple(
         f"book/generated/{chapter}.json"

@@ -32,12 +32,21 @@ def _glued(nb: NotebookNode, kind: str) -> dict[str, str]:
     return found
 
 
+def _number(text: str):
+    """A glued value as the page stores it: JSON, or Python's ``-inf``, ``inf`` and ``nan``, which JSON does not
+    read."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return float(text)
+
+
 def glued_numbers(nb: NotebookNode) -> dict[str, float]:
     """The numbers an executed notebook glued for its prose, by name."""
     found = {}
     for name, text in _glued(nb, _PLAIN).items():
         try:
-            value = json.loads(text)
+            value = _number(text)
         except ValueError:
             continue
         if isinstance(value, Real) and not isinstance(value, bool):
@@ -77,7 +86,7 @@ def page_prose(nb: NotebookNode) -> str:
             return f"⟨{name}?⟩"
         if kind == "md" or not spec:
             return glued[name]
-        return format(json.loads(glued[name]), spec)
+        return format(_number(glued[name]), spec)
 
     return "\n\n".join(_GLUE.sub(written, cell.source) for cell in nb.cells if cell.cell_type == "markdown")
 

@@ -44,6 +44,7 @@ import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.records import write_atomically
+from lstmdyn.threads import chapter_threads
 
 __all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys",
            "run_notebook", "scan_site", "site_config"]
@@ -306,11 +307,12 @@ def _execute(name: str, nb: NotebookNode, parameters: Mapping[str, Any], project
     temporary = output.with_name(f".{output.stem}.{os.getpid()}.tmp.ipynb")
     start = time.perf_counter()
     try:
-        executed = papermill.execute_notebook(
-            nb, str(temporary), parameters=parameters, kernel_name=KERNEL, language="python",
-            cwd=str(project.generated), progress_bar=progress and {"desc": name, "leave": False},
-            config=_kernel_config(),
-        )
+        with _kernel_threads(chapter_threads()):
+            executed = papermill.execute_notebook(
+                nb, str(temporary), parameters=parameters, kernel_name=KERNEL, language="python",
+                cwd=str(project.generated), progress_bar=progress and {"desc": name, "leave": False},
+                config=_kernel_config(),
+            )
     except papermill.PapermillExecutionError as e:
         failed = output.with_suffix(".failed.ipynb")
         os.replace(temporary, failed)
@@ -321,6 +323,26 @@ def _execute(name: str, nb: NotebookNode, parameters: Mapping[str, Any], project
     finally:
         temporary.unlink(missing_ok=True)
     return executed, time.perf_counter() - start
+
+
+#: the variables that set the threads of PyTorch (OpenMP) and of the BLAS libraries when a process starts
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _kernel_threads(threads: int) -> Iterator[None]:
+    """A kernel started in the block runs with ``threads`` CPU threads (:func:`lstmdyn.threads.chapter_threads`):
+    the variables PyTorch and the BLAS libraries read at start-up are set for it, and put back afterwards."""
+    before = {variable: os.environ.get(variable) for variable in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+    try:
+        yield
+    finally:
+        for variable, value in before.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
 
 
 def _digest(path: Path) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
 
 __all__ = ["PathFailure", "describe_failures", "equilibria_summary", "failure_onset", "path_failure", "paths_outcome",
-           "start_outcome"]
+           "stability_sentence", "start_outcome"]
 
 
 def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8) -> str:
@@ -42,6 +42,27 @@ def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8
     return (text + f" The paper's path did not: it ended *{paper.status}* after {paper.steps} steps, "
             + ("without turning back in *t*." if not turns else
                f"having turned back in *t* {_times(turns)}."))
+
+
+def stability_sentence(result: Equilibrium) -> str:
+    """Where the eigenvalues at ``result``'s equilibrium lie and what that makes it; or, where no equilibrium was
+    found, that there is none to look at.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibrium
+    >>> stability_sentence(find_equilibrium(AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)))[:60]
+    'All 8 eigenvalues lie within radius 0.591 of the origin: the'
+    >>> stability_sentence(find_equilibrium(AutonomousLSTM.random(4, rng=np.random.default_rng(1)), max_steps=1))
+    'The fixed-point homotopy found no equilibrium of this network (it ended *max_steps*), so there are no \
+eigenvalues to show.'
+    """
+    if not len(result.eigenvalues):
+        return (f"The fixed-point homotopy found no equilibrium of this network (it ended *{result.status}*), so "
+                "there are no eigenvalues to show.")
+    return (f"All {len(result.eigenvalues)} eigenvalues lie within radius {result.spectral_radius:.3f} of the origin: "
+            + ("the equilibrium is stable." if result.stable else
+               "the equilibrium is unstable: the free-running network moves away from it."))
 
 
 def _times(k: int) -> str:

@@ -15,10 +15,8 @@ import pandas as pd
 
 __all__ = ["authors_comparison", "batching_verdict", "chapter_work", "equilibria_verdict", "float32_verdict",
            "goals_verdict", "graph_verdict", "paper_member_verdict", "paper_profile_table", "paper_profile_times",
-           "paper_total_verdict", "qr_accuracy_verdict",
-           "qr_speed_verdict",
-           "rebuild_verdict", "sharing_verdict", "step_parts_verdict", "table_frame", "tracking_verdict",
-           "work_seconds"]
+           "paper_total_verdict", "qr_accuracy_verdict", "qr_speed_verdict", "rebuild_verdict", "sharing_verdict",
+           "step_parts_verdict", "table_frame", "threads_verdict", "tracking_verdict", "work_seconds"]
 
 
 def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
@@ -183,6 +181,32 @@ def rebuild_verdict(record: Mapping[str, Any]) -> str:
     return (f"The rebuild took {findings['rebuild'] / findings['clean']:.2f} of the clean build "
             f"({findings['rebuild']:.0f} s against {findings['clean']:.0f} s): {ran} of the "
             f"{findings['chapters']} notebooks ran again.")
+
+
+def threads_verdict(record: Mapping[str, Any]) -> str:
+    """What all cores did against one thread for a chapter, idle and busy, from the findings of a ``threads``
+    measurement (ratios of wall times, all cores over one thread).
+
+    Examples
+    --------
+    >>> print(threads_verdict({"findings": {"chapter": "lstm_model", "profile": "quick", "cores": 2,
+    ...                                     "idle_ratio": 1.18, "busy_ratio": 5.87}}))
+    With 2 threads lstm_model (quick) took 1.18 × the time of one thread on an idle machine and 5.87 × on a busy \
+one: one thread is faster on both.
+    >>> threads_verdict({"findings": {"chapter": "c", "profile": "quick", "cores": 2, "idle_ratio": 0.6,
+    ...                               "busy_ratio": 1.5}})[-73:]
+    'more threads are faster when the machine is idle, slower when it is busy.'
+    """
+    f = record["findings"]
+    head = (f"With {f['cores']} threads {f['chapter']} ({f['profile']}) took {f['idle_ratio']:.2f} × the time of one "
+            f"thread on an idle machine and {f['busy_ratio']:.2f} × on a busy one: ")
+    faster_idle, faster_busy = f["idle_ratio"] < 1, f["busy_ratio"] < 1
+    if faster_idle and faster_busy:
+        return head + "more threads are faster on both."
+    if not faster_idle and not faster_busy:
+        return head + "one thread is faster on both."
+    return head + ("more threads are faster when the machine is idle, slower when it is busy." if faster_idle else
+                   "more threads are slower when the machine is idle, faster when it is busy.")
 
 
 #: How the equilibria benchmark's methods read in a sentence.

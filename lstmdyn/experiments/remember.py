@@ -142,9 +142,17 @@ class LossShape:
 
     @classmethod
     def of(cls, history: dict) -> LossShape:
-        """From a :class:`~lstmdyn.numpy_lstm.NumpyLSTM` history (``loss`` and ``weight_norm`` per step)."""
+        """From a :class:`~lstmdyn.numpy_lstm.NumpyLSTM` history (``loss`` and ``weight_norm`` per step); a run of
+        one step has no step on which its loss could rise.
+
+        Examples
+        --------
+        >>> LossShape.of({"loss": [2.0], "weight_norm": [1.0]})
+        LossShape(ratio=1.0, rising=0.0, weight_growth=1.0)
+        """
         loss, weights = np.asarray(history["loss"]), np.asarray(history["weight_norm"])
-        return cls(float(loss[-1] / loss[0]), float(np.mean(np.diff(loss) > 0)), float(weights[-1] / weights[0]))
+        rising = float(np.mean(np.diff(loss) > 0)) if len(loss) > 1 else 0.0
+        return cls(float(loss[-1] / loss[0]), rising, float(weights[-1] / weights[0]))
 
     @property
     def label(self) -> str:
@@ -205,7 +213,15 @@ class Divergence:
 
     @classmethod
     def of(cls, history: dict[str, list[float]], early: int = 5) -> Divergence:
-        """Measure a run's ``history`` (:class:`lstmdyn.numpy_lstm.NumpyLSTM`'s)."""
+        """Measure a run's ``history`` (:class:`lstmdyn.numpy_lstm.NumpyLSTM`'s); a run shorter than ``early``
+        steps is looked at to its end.
+
+        Examples
+        --------
+        >>> Divergence.of({"gradient_norm": [1.0, 2.0], "weight_norm": [3.0, 4.0]}).early
+        2
+        """
+        early = min(early, len(history["weight_norm"]))
         gradient = np.asarray(history["gradient_norm"])
         return cls(float(gradient.max()), int(gradient.argmax()) + 1, float(gradient[-1]),
                    float(history["weight_norm"][0]), float(history["weight_norm"][early - 1]), early)

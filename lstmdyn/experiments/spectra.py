@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["REGIME_TOLERANCE", "carousel_comparison", "crossing_sentence", "qr_interval_shifts", "regime",
-           "slowest_forget_rate", "spread_sentence", "zero_crossing"]
+__all__ = ["REGIME_TOLERANCE", "carousel_comparison", "collapsed_sentence", "crossing_sentence", "qr_interval_shifts",
+           "regime", "slowest_forget_rate", "spread_sentence", "zero_crossing"]
 
 
 def zero_crossing(x: np.ndarray, y: np.ndarray) -> float | None:
@@ -148,3 +148,24 @@ def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str
     return (f"Against QR every step, the largest exponent moves by at most "
             f"{' and '.join(f'{h:.1e} in {d}' for h, d in zip(heads, dtypes, strict=True))} over the other "
             f"intervals, the smallest by up to {' and '.join(f'{e:.3f}' for e in ends)}.")
+
+
+def collapsed_sentence(spectra: dict[str, np.ndarray]) -> str:
+    """Which of the ``spectra`` (label → exponents of any shape) hold exponents of −inf, and how many: a
+    sentence, empty where none does (the engine's :class:`~lstmdyn.lyapunov.CollapsedDirectionsWarning`, said on
+    the page).
+
+    Examples
+    --------
+    >>> collapsed_sentence({"g = 1": np.zeros((2, 3))})
+    ''
+    >>> collapsed_sentence({"g = 1": np.zeros(3), "g = 100": np.array([0.1, -np.inf, -np.inf])})
+    'At g = 100, 2 of 3 exponents are −∞: the Jacobians map those directions exactly to zero (saturated units \
+whose derivatives underflow), and the curves leave them out.'
+    """
+    counts = {label: (int(np.isneginf(v).sum()), int(np.size(v))) for label, v in spectra.items()}
+    parts = [f"{label}, {k} of {n} exponents {'are' if k > 1 else 'is'} −∞" for label, (k, n) in counts.items() if k]
+    if not parts:
+        return ""
+    return ("At " + "; at ".join(parts) + ": the Jacobians map those directions exactly to zero (saturated units "
+            "whose derivatives underflow), and the curves leave them out.")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,13 +36,15 @@ from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
+from lstmdyn.lyapunov import CollapsedDirectionsWarning
 from lstmdyn.records import write_atomically
+from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR", "INIT_RANGE",
            "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS", "SWEEP_PROFILES", "VALIDATION_BATCH",
            "SpectrumMember", "charrnn_init_members", "charrnn_members", "member_task", "mocap_members",
-           "spectrum_inputs", "sweep_members", "train_and_measure"]
+           "spectrum_inputs", "stretches_in_turn", "sweep_members", "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -65,7 +68,7 @@ INIT_RANGE = (0.05, 0.5)
 #: The version of what a member trains and measures (:func:`member_task`, :func:`train_and_measure`): raised with
 #: every change to either, so that a sweep never reuses results that older code computed (the member's key hashes
 #: it, and the sweep's tables show it).
-MEMBER_VERSION = 2
+MEMBER_VERSION = 3
 #: Warm-up steps of the authors' convention (their ``calc_LEs_an``): the first steps of each spectrum input
 #: evolve the state and frame without being counted
 AUTHORS_WARMUP = 10
@@ -96,6 +99,9 @@ class SpectrumMember:
     target : {"frame", "change"}
         Motion capture: whether the read-out predicts the next frame or its change from the current one (a
         residual read-out; the recurrent layer is the same). CharRNN: "frame".
+    threads : int
+        CPU threads it trains and is measured with (:func:`~lstmdyn.threads.pinned_threads`), wherever it runs:
+        in a Dask worker or in-process, resumed or not, the same member gives the same numbers.
     version : int
         :data:`MEMBER_VERSION` of the code that measures it.
 
@@ -119,6 +125,7 @@ class SpectrumMember:
     label: str = ""
     epoch_dtype: Literal["float64", "float32"] = "float64"
     target: Literal["frame", "change"] = "frame"
+    threads: int = MEMBER_THREADS
     version: int = MEMBER_VERSION
 
 
@@ -158,14 +165,26 @@ def spectrum_inputs(task: TaskName, sequences: int = 10, steps: int = 100) -> to
     """
     if task == "charrnn":
         return char_sequences(load_war_and_peace()[0]["test"], steps)[0][:sequences]
-    recordings = list(mocap_sequences()[0]["test"].values())
-    stretches = [[r[i:i + steps] for i in range(0, len(r) - steps + 1, steps)] for r in recordings]
-    order = [s for turn in range(max(map(len, stretches))) for group in stretches if turn < len(group)
-             for s in [group[turn]]]
+    order = stretches_in_turn(list(mocap_sequences()[0]["test"].values()), steps)
     if len(order) < sequences:
         raise ValueError(f"the motion-capture test recordings hold {len(order)} stretches of {steps} frames, "
                          f"fewer than {sequences}")
     return torch.tensor(np.array(order[:sequences]), dtype=torch.float32)
+
+
+def stretches_in_turn(recordings: list[np.ndarray], steps: int) -> list[np.ndarray]:
+    """Every whole stretch of ``steps`` frames of each recording (non-overlapping, from its start), taken in turn
+    from the recordings: the first of each, then the second of each, and so on.
+
+    Examples
+    --------
+    >>> a, b = np.arange(200), np.arange(1000, 1150)     # 4 and 3 whole stretches of 50, the last ones exactly
+    >>> [int(s[0]) for s in stretches_in_turn([a, b], 50)]
+    [0, 1000, 50, 1050, 100, 1100, 150]
+    """
+    stretches = [[r[i:i + steps] for i in range(0, len(r) - steps + 1, steps)] for r in recordings]
+    return [group[turn] for turn in range(max(map(len, stretches), default=0)) for group in stretches
+            if turn < len(group)]
 
 
 #: Sequences per validation batch, by device type: larger batches fill a GPU (measured on the performance page)
@@ -175,6 +194,9 @@ VALIDATION_BATCH = {"cpu": 256, "cuda": 1024}
 def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cpu"
                       ) -> tuple[dict, list[dict]]:
     """Train ``member`` in ``directory``, measuring after every epoch; resume from what is there.
+
+    Everything runs with ``member.threads`` CPU threads, so that the numbers do not depend on where the member
+    runs (a Dask worker or this process) nor on whether it was resumed.
 
     After every epoch (and at the initialisation, epoch 0) the validation loss and the h-state spectrum (in
     ``member.epoch_dtype``) are measured and written as ``epoch_EEE.json``; the weights with the lowest
@@ -190,7 +212,9 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
         ``valid_loss``, and, measured once at the end in float64, ``max_le``, ``mean_le`` (h state),
         ``max_le_hc``, ``mean_le_hc`` (the full state), ``max_le_authors``, ``mean_le_authors`` (the h state in
         the authors' convention: the frame evolved by Jᵀ, the first :data:`AUTHORS_WARMUP` steps as warm-up, bits
-        per step), ``spectral_radius`` and ``max_real`` at the equilibrium of the network without input
+        per step), ``collapsed`` (how many of the h exponents are −inf: directions the network maps exactly to
+        zero, :class:`~lstmdyn.lyapunov.CollapsedDirectionsWarning`), ``spectral_radius`` and ``max_real`` at the
+        equilibrium of the network without input
         (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`);
         ``train_seconds`` (training to that epoch, measurements excluded), ``spectrum_seconds`` (median over
         epochs), ``final_seconds`` (the final measurements), ``initial_loss``.
@@ -207,7 +231,13 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     >>> summary["selected_epoch"], [r["epoch"] for r in rows]      # epoch 0 is the initialisation
     (1, [0, 1])
     """
-    directory = Path(directory)
+    with pinned_threads(member.threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapsedDirectionsWarning)  # counted in the summary instead
+        return _train_and_measure(member, Path(directory), device)
+
+
+def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> tuple[dict, list[dict]]:
+    """:func:`train_and_measure` with the member's threads pinned."""
     directory.mkdir(parents=True, exist_ok=True)
     task = member_task(member)
     per_epoch = task.train.count(task.config.batch_size)
@@ -269,6 +299,7 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
     summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
                "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
                "max_le_authors": float(authors[0]), "mean_le_authors": float(authors.mean()),
+               "collapsed": int(np.isneginf(h).sum()),
                **equilibrium_measures(task.model),
                "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),

@@ -10,19 +10,21 @@ iterations (Table 1), and the chapter's results file.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
+from lstmdyn.experiments.sweep_member import SpectrumMember
 from lstmdyn.records import json_ready
-from lstmdyn.sweeps import SweepTables
+from lstmdyn.sweeps import SweepTables, results_directory
 
-__all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout",
-           "failed_members", "finished_tables", "overview", "ranking_epoch", "results_record", "selected_at_last",
-           "selected_rows"]
+__all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "NoFinishedNetworkError", "convergence", "cost_table", "early_ranking",
+           "early_readout", "failed_members", "finished_tables", "overview", "ranking_epoch", "require_finished",
+           "results_record", "selected_at_last", "selected_rows"]
 
 
 def selected_rows(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -194,6 +196,8 @@ SUMMARY_COLUMNS = ["task", "status", "error", "worker", "seconds", "train_second
                    "final_seconds", "initial_loss"]
 EPOCH_COLUMNS = ["key", "epoch", "step", "valid_loss", "train_seconds", "validation_seconds", "spectrum_seconds",
                  "max_le", "mean_le", "spectrum"]
+#: the configuration of a member, which a sweep writes into every row of both tables
+CONFIGURATION_COLUMNS = [f.name for f in fields(SpectrumMember)]
 
 
 def finished_tables(tables: SweepTables) -> SweepTables:
@@ -204,12 +208,15 @@ def finished_tables(tables: SweepTables) -> SweepTables:
     --------
     >>> failed = pd.DataFrame({"key": ["a"], "status": ["failed"], "error": ["ValueError: boom"]})
     >>> done = finished_tables(SweepTables(failed, pd.DataFrame()))
-    >>> len(done.members), "valid_loss" in done.members, list(done.epochs.columns) == EPOCH_COLUMNS
+    >>> len(done.members), "valid_loss" in done.members, list(done.epochs.columns)[:len(EPOCH_COLUMNS)] == EPOCH_COLUMNS
     (0, True, True)
+    >>> selected_rows(done.epochs, done.members).reindex(columns=["lr", "dropout"]).shape  # the configuration too
+    (0, 2)
     """
     members = tables.finished.reindex(columns=list(dict.fromkeys([*MEMBER_COLUMNS, *SUMMARY_COLUMNS,
-                                                                  *tables.members.columns])))
-    epochs = tables.epochs.reindex(columns=list(dict.fromkeys([*EPOCH_COLUMNS, *tables.epochs.columns])))
+                                                                  *CONFIGURATION_COLUMNS, *tables.members.columns])))
+    epochs = tables.epochs.reindex(columns=list(dict.fromkeys([*EPOCH_COLUMNS, *CONFIGURATION_COLUMNS,
+                                                               *tables.epochs.columns])))
     members, epochs = members.astype({"key": str}), epochs.astype({"key": str})  # also where they are empty
     return SweepTables(members.reset_index(drop=True),
                        epochs[epochs["key"].isin(members["key"])].reset_index(drop=True))
@@ -226,16 +233,25 @@ def overview(tables: Mapping[str, SweepTables], titles: Mapping[str, str]) -> pd
     >>> overview({"charrnn": SweepTables(members, pd.DataFrame())}, {"charrnn": "CharRNN"}).to_dict("records")[0]
     {'sweep': 'CharRNN', 'networks': 2, 'finished': 1, 'failed': 1, 'units': 8, 'epochs': 2, 'device': 'cpu', \
 'training (s)': 3.0}
+
+    A sweep of no members (its counts set to 0) has a row of zeros, its units and epochs missing:
+
+    >>> overview({"mocap": SweepTables(pd.DataFrame(), pd.DataFrame())}, {"mocap": "Mocap"})["units"].tolist()
+    [<NA>]
     """
     rows = []
     for name, t in tables.items():
         m = t.members
+        if not len(m):
+            rows.append({"sweep": titles[name], "networks": 0, "finished": 0, "failed": 0, "units": None,
+                         "epochs": None, "device": "", "training (s)": 0.0})
+            continue
         done = finished_tables(t).members
         rows.append({"sweep": titles[name], "networks": len(m), "finished": int((m["status"] == "finished").sum()),
                      "failed": int((m["status"] == "failed").sum()), "units": int(m["hidden"].iloc[0]),
                      "epochs": int(m["epochs"].iloc[0]), "device": ", ".join(sorted(set(m["device"].dropna()))),
                      "training (s)": float(done["train_seconds"].sum())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"units": "Int64", "epochs": "Int64"})
 
 
 def failed_members(tables: Mapping[str, SweepTables]) -> pd.DataFrame:
@@ -252,6 +268,42 @@ def failed_members(tables: Mapping[str, SweepTables]) -> pd.DataFrame:
     frames = [t.members.loc[t.members["status"] == "failed"].reindex(columns=columns) for t in tables.values()
               if len(t.members)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+class NoFinishedNetworkError(RuntimeError):
+    """Not one network of a chapter's sweeps finished: there is nothing to judge, and the page is not drawn
+    (raised by :func:`require_finished`).
+
+    Examples
+    --------
+    >>> issubclass(NoFinishedNetworkError, RuntimeError)
+    True
+    """
+
+
+def require_finished(tables: Mapping[str, SweepTables], results: str | Path | None = None) -> None:
+    """Stop with one line where no sweep of ``tables`` has a finished member: which sweeps, how many of their
+    members failed, and where their errors are (the ``error`` column of ``RESULTS/NAME/members/*.parquet``).
+    Where one sweep has finished networks the page judges what they allow, and says the rest did not run.
+
+    Examples
+    --------
+    >>> failed = SweepTables(pd.DataFrame({"key": ["a", "b"], "status": ["failed", "failed"]}), pd.DataFrame())
+    >>> try:
+    ...     require_finished({"mocap": failed, "charrnn": SweepTables(pd.DataFrame(), pd.DataFrame())}, "/r")
+    ... except NoFinishedNetworkError as e:
+    ...     print(e)
+    no network of the sweeps finished: mocap 2 of 2 failed, charrnn had no members; the errors are in the column \
+`error` of /r/NAME/members/*.parquet (python -m lstmdyn sweep NAME --retry-failed runs them again)
+    """
+    if any(len(t.finished) for t in tables.values()):
+        return
+    counts = [f"{name} {int((t.members['status'] == 'failed').sum())} of {len(t.members)} failed" if len(t.members)
+              else f"{name} had no members" for name, t in tables.items()]
+    raise NoFinishedNetworkError(
+        f"no network of the sweeps finished: {', '.join(counts)}; the errors are in the column `error` of "
+        f"{Path(results_directory(results)) / 'NAME' / 'members'}/*.parquet (python -m lstmdyn sweep NAME "
+        "--retry-failed runs them again)")
 
 
 def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFrame,

@@ -1,0 +1,77 @@
+"""Every admissible value must give a page: each chapter runs at the edges of the ranges its parameters admit
+(``lstmdyn.book.profiles``), the rest at the smoke profile, and must execute without an error or a warning.
+
+Two runs per chapter, in both of which every size and count is at its lower edge (at their upper edges they
+would cost hours, and degenerate no further than at their lower ones): every real-valued parameter at its lower
+edge with the seed at its largest value (0 is the default every other test runs), then every real-valued
+parameter at its upper edge. Where the lower edges together leave a chapter nothing to run (a group of counts
+all 0), the first of the group is set to 1, and the all-zero combination must be refused before any work."""
+
+from __future__ import annotations
+
+import jupytext
+import pytest
+from conftest import ROOT, copy_project
+from sentence_checks import CHECKS, check_page
+
+from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
+from lstmdyn.book.profiles import NOTEBOOKS, SEED_MAX
+from lstmdyn.book.runner import Project, run_notebook
+
+CHAPTERS = sorted(name for name, spec in NOTEBOOKS.items() if spec.limits)
+
+
+def _declared(chapter: str):
+    return declared_parameters(jupytext.read(ROOT / "notebooks" / f"{chapter}.py"))
+
+
+def edges(chapter: str, which: str) -> dict:
+    """The parameter values of one edge run: ``"low"`` or ``"high"`` (see the module docstring)."""
+    spec, declared = NOTEBOOKS[chapter], _declared(chapter)
+    values = {}
+    for name, (low, high) in spec.limits.items():
+        default = declared[name].default
+        scalar = default[0] if isinstance(default, list) else default
+        if name == "seed":
+            value = SEED_MAX if which == "low" else None
+        else:
+            value = high if which == "high" and isinstance(scalar, float) else low
+        if value is not None:
+            value = type(scalar)(value)
+            values[name] = [value] if isinstance(default, list) else value
+    for group in spec.at_least_one:
+        if all(values.get(name, 1) == 0 for name in group):
+            values[group[0]] = 1
+    return values
+
+
+def _real_valued(chapter: str) -> bool:
+    declared = _declared(chapter)
+    return any(isinstance((d[0] if isinstance(d, list) else d), float)
+               for d in (declared[name].default for name in NOTEBOOKS[chapter].limits))
+
+
+RUNS = [(chapter, which) for chapter in CHAPTERS for which in ("low", "high")
+        if which == "low" or _real_valued(chapter)]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return Project(copy_project(tmp_path_factory.mktemp("edges") / "project"))
+
+
+@pytest.mark.parametrize(("chapter", "which"), RUNS)
+def test_every_chapter_runs_at_the_edges_of_its_parameters(project, chapter, which):
+    settings = edges(chapter, which)
+    assert settings, f"{chapter} has no {which} edge"
+    result = run_notebook(chapter, "smoke", settings, force=True, project=project, progress=False)
+    if chapter in CHECKS:
+        check_page(chapter, result.output)
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if NOTEBOOKS[c].at_least_one])
+def test_counts_that_leave_a_chapter_nothing_to_run_are_refused_before_any_work(chapter):
+    for group in NOTEBOOKS[chapter].at_least_one:
+        with pytest.raises(ParameterError, match=f"at least one of {', '.join(group)} must be above 0"):
+            resolve(chapter, _declared(chapter), "smoke", dict.fromkeys(group, 0))
+        resolve(chapter, _declared(chapter), "smoke", {**dict.fromkeys(group, 0), group[-1]: 1})
