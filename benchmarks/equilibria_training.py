@@ -1,5 +1,5 @@
 """Equilibria of a training run's checkpoints: tracking (Newton from the previous checkpoint's equilibrium)
-against a fresh fixed-point homotopy from zero at every checkpoint (the paper's procedure).
+against a fresh fixed-point homotopy from zero at every checkpoint (the authors' published solver).
 
     .venv/bin/python benchmarks/equilibria_training.py [--threads 1] [--checkpoints 50]
 
@@ -62,7 +62,7 @@ def main() -> None:
     print(f"largest residual {residual:.1e}; Newton sufficed at {newton} of {len(maps) - 1} checkpoints; "
           f"the two ways differ at {differ} checkpoints")
     table = Table("methods", ["method", "seconds", "per checkpoint"], [
-        ["fresh fixed-point homotopy from zero at every checkpoint (the paper's procedure)",
+        ["fresh fixed-point homotopy from zero at every checkpoint (the authors' published solver)",
          round(fresh_seconds, 2), round(fresh_seconds / len(maps), 3)],
         ["tracked: Newton from the previous checkpoint's equilibrium, homotopy where it fails",
          round(tracked_seconds, 2), round(tracked_seconds / len(maps), 3)]])

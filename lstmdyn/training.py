@@ -195,10 +195,13 @@ class TrainingConfig:
     decay_after: int = 0  #: epochs trained at the full learning rate (see :meth:`learning_rate`)
     clip: float | None = None  #: gradient-norm clipping threshold
     init: float | None = None  #: weights uniform on ±init (Vogt's initialisation parameter); None: default
-    #: what ``init`` draws: ``"all"``, every parameter (TensorFlow's PTB tutorial); ``"recurrent"``, only the
-    #: recurrent layer's weight matrices (``weight_ih``, ``weight_hh``), its biases and the readout keeping
-    #: PyTorch's defaults (the ``models.py`` of Vogt et al.'s published code)
-    init_scope: Literal["all", "recurrent"] = "all"
+    #: what ``init`` draws: ``"all"``, every parameter; ``"tensorflow"``, every parameter but the recurrent layer's
+    #: biases, which start at 0 (TensorFlow's PTB tutorial: its scope's uniform initialiser for the embedding,
+    #: the kernel and the softmax, and ``BasicLSTMCell``'s own zero initialiser for its one bias vector, which
+    #: PyTorch's two bias vectors then share); ``"recurrent"``, only the recurrent layer's weight matrices
+    #: (``weight_ih``, ``weight_hh``), its biases and the readout keeping PyTorch's defaults (the ``models.py`` of
+    #: Vogt et al.'s published code)
+    init_scope: Literal["all", "tensorflow", "recurrent"] = "all"
     #: added to every LSTM layer's forget-gate bias after initialisation. TensorFlow's ``BasicLSTMCell`` adds
     #: ``forget_bias`` (1 by default) inside the forget gate at run time without storing it; training with it is
     #: training with a forget-gate bias that starts that much higher (the stored weights lack it)
@@ -225,8 +228,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be positive or None, got {value!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-        if self.init_scope not in ("all", "recurrent"):
-            raise ValueError(f"init_scope must be 'all' or 'recurrent', got {self.init_scope!r}")
+        if self.init_scope not in ("all", "tensorflow", "recurrent"):
+            raise ValueError(f"init_scope must be 'all', 'tensorflow' or 'recurrent', got {self.init_scope!r}")
         if self.sequence_loss not in ("mean", "sum"):
             raise ValueError(f"sequence_loss must be 'mean' or 'sum', got {self.sequence_loss!r}")
 
@@ -297,17 +300,21 @@ def evaluate(model: SequenceModel, data: SequenceData, batch_size: int = 256) ->
 
 def _initialise(model: SequenceModel, config: TrainingConfig) -> None:
     """PyTorch's initialisation from ``config.seed``, then uniform on ±``config.init`` for the parameters of
-    ``config.init_scope``; then the forget bias."""
+    ``config.init_scope`` (the recurrent biases then at 0 for ``"tensorflow"``); then the forget bias."""
     torch.manual_seed(config.seed)
     for module in model.children():
         if hasattr(module, "reset_parameters"):
             module.reset_parameters()
     with torch.no_grad():
         if config.init is not None:
-            drawn = model.parameters() if config.init_scope == "all" else (
+            drawn = model.parameters() if config.init_scope in ("all", "tensorflow") else (
                 p for name, p in model.recurrent.named_parameters() if name.startswith("weight_"))
             for p in drawn:
                 p.uniform_(-config.init, config.init)
+            if config.init_scope == "tensorflow":
+                for name, p in model.recurrent.named_parameters():
+                    if name.startswith("bias_"):
+                        p.zero_()
         if config.forget_bias:
             rnn = model.recurrent
             if not isinstance(rnn, nn.LSTM) or not rnn.bias:

@@ -1,16 +1,10 @@
-"""Shared fixtures. The real data sets are read from ../shared/data unless LSTMDYN_DATA says otherwise.
-
-The tests' own computations, and the processes they start, run PyTorch and the BLAS libraries on one thread unless
-the environment says otherwise: their matrices are small, and on a machine that other jobs keep busy more
-threads make them several times slower, not faster (benchmarks/threads.py); a test that needs another count sets
-it and the fixture below puts it back."""
+"""Shared fixtures. The real data sets are read from ../shared/data unless LSTMDYN_DATA says otherwise. The tests
+run on one thread (the conftest.py at the top of the checkout); a test that needs another count sets it, and the
+fixture below puts it back."""
 
 from __future__ import annotations
 
 import os
-
-for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):  # before anything imports torch
-    os.environ.setdefault(_variable, "1")
 import subprocess
 import sys
 from pathlib import Path

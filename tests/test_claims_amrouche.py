@@ -20,29 +20,46 @@ STEPS = [0, 200, 400, 600]
 LOSS = [float("nan"), 2.0, 0.5, 0.01]  # flattens at the last checkpoint (below 1 % of 2.0)
 
 
-@pytest.mark.parametrize(("final", "verdict"), [(0.81, "reproduced"), (0.829, "reproduced"), (0.831, "partly"),
-                                                (0.70, "partly")])
-def test_mnist_needs_a_rise_to_within_the_tolerance_of_081(final, verdict):
-    assert mnist_rises([(STEPS, [0.3, 0.5, 0.6, final], LOSS)]).verdict == verdict  # one seed: the floor, 0.02
+@pytest.mark.parametrize(("final", "verdict"), [(0.81, "reproduced"), (0.76, "reproduced"), (0.86, "reproduced"),
+                                                (0.759, "partly"), (0.861, "partly"), (0.70, "partly")])
+def test_mnist_about_081_is_a_fixed_band_from_076_to_086(final, verdict):
+    assert mnist_rises([(STEPS, [0.3, 0.5, 0.6, final], LOSS)]).verdict == verdict
 
 
-def test_mnist_without_a_rise_is_not_reproduced_away_from_081_and_partly_near_it():
-    assert mnist_rises([(STEPS, [0.95, 0.9, 0.85, 0.7], LOSS)]).verdict == "not reproduced"
-    assert mnist_rises([(STEPS, [0.95, 0.9, 0.85, 0.81], LOSS)]).verdict == "partly"
+def test_mnist_a_noisy_setting_does_not_pass_more_easily():
+    """Seeds ending at 0.94, 1.12 and 1.30 (mean 1.12, sd 0.15): far from 0.81 however much they spread."""
+    runs = [(STEPS, [0.3, 0.5, 0.6, final], LOSS) for final in (0.94, 1.12, 1.30)]
+    outcome = mnist_rises(runs)
+    assert outcome.verdict == "partly" and "about: no" in outcome.measured and "[0.76, 0.86]" in outcome.criterion
+
+
+def test_mnist_the_moduli_must_not_reach_the_unit_circle_at_any_checkpoint():
+    """Both halves of the sentence: a seed that rises through 1 and ends at 0.81 holds the first, not the second."""
+    assert mnist_rises([(STEPS, [0.3, 0.6, 1.02, 0.81], LOSS)]).verdict == "partly"
+    assert mnist_rises([(STEPS, [0.3, 0.6, 0.999, 0.81], LOSS)]).verdict == "reproduced"
+    assert mnist_rises([(STEPS, [0.3, 0.6, 1.0, 0.81], LOSS)]).verdict == "partly"  # reaching 1 is reaching it
+
+
+def test_mnist_without_a_rise_is_partly_near_081_and_not_reproduced_when_nothing_holds():
+    assert mnist_rises([(STEPS, [0.95, 0.9, 0.85, 0.7], LOSS)]).verdict == "partly"  # below 1 still holds
+    assert mnist_rises([(STEPS, [1.2, 1.1, 1.05, 1.01], LOSS)]).verdict == "not reproduced"
 
 
 def test_mnist_reads_the_radius_where_the_loss_flattens_not_at_the_end():
     early = [float("nan"), 2.0, 0.001, 0.001]  # flat from the second checkpoint on
-    assert mnist_rises([(STEPS, [0.3, 0.6, 0.81, 1.1], early)]).verdict == "reproduced"
-    assert mnist_rises([(STEPS, [0.3, 0.6, 0.81, 1.1], LOSS)]).verdict == "partly"
+    assert mnist_rises([(STEPS, [0.3, 0.6, 0.81, 0.95], early)]).verdict == "reproduced"
+    assert mnist_rises([(STEPS, [0.3, 0.6, 0.81, 0.95], LOSS)]).verdict == "partly"
 
 
-def test_mnist_tolerance_grows_with_the_spread_over_seeds():
-    runs = [(STEPS, [0.3, 0.5, 0.6, final], LOSS) for final in (0.80, 0.90, 1.00)]  # mean 0.90, sd 0.082
-    outcome = mnist_rises(runs)
-    assert outcome.verdict == "reproduced" and "over 3 seeds" in outcome.measured and "0.163" in outcome.criterion
-    tight = [(STEPS, [0.3, 0.5, 0.6, final], LOSS) for final in (0.89, 0.90, 0.91)]
-    assert mnist_rises(tight).verdict == "partly"
+def test_mnist_networks_short_of_training_make_the_claim_inconclusive_never_not_reproduced():
+    """A seed whose loss never flattened, or a reason the run gives: inconclusive, with the reason, whatever the
+    radii say (here they say nothing of the claim holds)."""
+    falling = [float("nan"), 2.0, 1.5, 1.0]
+    outcome = mnist_rises([(STEPS, [1.2, 1.1, 1.05, 1.01], falling), (STEPS, [1.2, 1.1, 1.05, 1.01], LOSS)])
+    assert outcome.verdict == "inconclusive" and outcome.criterion.startswith("the training loss of 1 of 2 seeds "
+                                                                              "never flattened")
+    stopped = mnist_rises([(STEPS, [0.3, 0.5, 0.6, 0.81], LOSS)], short="stopped at step 600")
+    assert stopped.verdict == "inconclusive" and stopped.criterion.startswith("stopped at step 600: ")
 
 
 @pytest.mark.parametrize(("pair", "verdict"), [
@@ -82,15 +99,16 @@ def test_every_claim_is_judged_in_one_of_the_book_chapters():
 
 def test_mnist_boundaries_a_rise_strictly_above_its_threshold_and_a_distance_up_to_the_tolerance():
     """At the boundaries themselves, with values exact in binary: a ρ equal to the threshold is no rise; a mean
-    exactly the tolerance away from the claim is near it; a loss exactly at the fraction has not flattened."""
+    at either end of the band is in it; a loss exactly at the fraction has not flattened."""
     from lstmdyn.experiments.claims_amrouche import flattening, rise
 
     radii = [0.3, 0.5, 0.4, 0.75]
     at = rise(STEPS, radii)
-    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.75, rising=at).verdict == "partly"  # near, no rise above
-    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.75, rising=at - 1e-9).verdict == "reproduced"
-    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.5, floor=0.25).verdict == "reproduced"  # |0.75 − 0.5| = 0.25
-    assert mnist_rises([(STEPS, radii, LOSS)], claimed=0.5, floor=0.1875).verdict == "partly"
+    assert mnist_rises([(STEPS, radii, LOSS)], band=(0.5, 0.75), rising=at).verdict == "partly"  # no rise above
+    assert mnist_rises([(STEPS, radii, LOSS)], band=(0.5, 0.75), rising=at - 1e-9).verdict == "reproduced"
+    assert mnist_rises([(STEPS, radii, LOSS)], band=(0.75, 1.0)).verdict == "reproduced"  # both ends belong to it
+    assert mnist_rises([(STEPS, radii, LOSS)], band=(0.5, 0.75 - 2 ** -30)).verdict == "partly"
+    assert mnist_rises([(STEPS, radii, LOSS)], band=(0.75 + 2 ** -30, 1.0)).verdict == "partly"
     assert flattening([float("nan"), 1.0, 0.25, 0.125], fraction=0.25) == 3  # 0.25 is not below 0.25 × 1.0
     assert flattening([float("nan"), 1.0, 0.25 - 2 ** -20, 0.125], fraction=0.25) == 2
 

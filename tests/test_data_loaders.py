@@ -188,8 +188,8 @@ def test_counting_and_alternation_encode_numbers_in_four_bits():
 def test_the_data_chapters_paper_profile_is_one_epoch_of_each_task():
     """The counts in the profile table and in the parameters' help come from the data, not from memory."""
     import jupytext
-    from conftest import ROOT
 
+    from conftest import ROOT
     from lstmdyn.book.parameters import declared_parameters
     from lstmdyn.book.profiles import NOTEBOOKS
     from lstmdyn.experiments.tasks import nottingham_task, ptb_task, war_and_peace_task

@@ -7,6 +7,7 @@ import re
 import tomllib
 
 import yaml
+
 from conftest import ROOT
 
 

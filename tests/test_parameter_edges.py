@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import jupytext
 import pytest
-from conftest import ROOT, copy_project
 from sentence_checks import CHECKS, check_page
 
+from conftest import ROOT, copy_project
 from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, SEED_MAX
 from lstmdyn.book.runner import Project, run_notebook

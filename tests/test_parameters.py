@@ -5,8 +5,8 @@ from __future__ import annotations
 import jupytext
 import nbformat
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
 

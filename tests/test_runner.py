@@ -17,9 +17,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from conftest import ROOT, copy_project, lstmdyn
 from sentence_checks import CHECKS, check_page
 
+from conftest import ROOT, copy_project, lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
 from lstmdyn.book.prose import glued_numbers, typed_numbers

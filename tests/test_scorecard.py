@@ -11,8 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from lstmdyn.experiments import claims_amrouche, claims_vogt
 from lstmdyn.experiments import scorecard as scorecard_module
 from lstmdyn.experiments.scorecard import CLAIMS, SCHEMA, read_outcomes, scorecard, scorecard_record

@@ -15,8 +15,8 @@ import jupytext
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
 
+from conftest import ROOT
 from lstmdyn.book.parameters import declared_parameters
 from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.experiments.both_tools import model_spectrum

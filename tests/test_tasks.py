@@ -14,7 +14,7 @@ from lstmdyn.experiments.tasks import (
     train_briefly,
     war_and_peace_task,
 )
-from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, train
 
 
 def _settings(task):
@@ -35,8 +35,8 @@ def test_mnist_rows_128_units_adam_batches_of_10_on_100_images():
 def test_ptb_follows_tensorflows_small_setting_with_the_first_decay_in_the_fifth_epoch():
     task = ptb_task()
     assert _settings(task) == {"hidden": 200, "bias": True, "optimizer": "sgd", "lr": 1.0, "clip": 5.0,
-                               "init": 0.1, "batch": 32, "dropout": 0.0, "head": "token", "forget_bias": 1.0,
-                               "loss": "sum", "drawn": "all"}
+                               "init": 0.1, "batch": 32, "dropout": 0.0, "head": "token", "forget_bias": 0.0,
+                               "loss": "sum", "drawn": "tensorflow"}
     assert task.model.embedding.embedding_dim == 200 and task.train.stream
     assert tuple(task.train.inputs.shape[1:]) == (20, 20)  # 20 streams, windows of 20 words
     rates = [task.config.learning_rate(e) for e in range(7)]
@@ -79,3 +79,17 @@ def test_train_briefly_validates_the_requested_number_of_times():
     task = Task("toy", SequenceModel(4, 8, 5, "token", vocabulary=5), data, data, TrainingConfig(batch_size=6), None)
     result = train_briefly(task, epochs=3, validations=4)  # 12 steps: a validation every 3
     assert [step for step, _ in result.validation] == [3, 6, 9, 12]
+
+
+def test_the_ptb_network_starts_as_tensorflows_tutorial_starts_it():
+    """TensorFlow's PTB tutorial: BasicLSTMCell(forget_bias=0.0) with its bias initialised to zeros, every other
+    variable uniform on ±0.1. A forget bias of +1, or biases drawn like the weights (PyTorch's two vectors would
+    then add to a triangular ±0.2), fails here."""
+    task = ptb_task(windows=2)
+    task.config.epochs = 0
+    train(task.model, task.train, task.config, progress=False)
+    lstm = task.model.recurrent
+    assert torch.count_nonzero(lstm.bias_ih_l0) == 0 and torch.count_nonzero(lstm.bias_hh_l0) == 0
+    for name, p in task.model.named_parameters():
+        if "bias_" not in name or name.startswith("readout"):
+            assert p.abs().max() <= 0.1 and p.abs().max() > 0.09 and p.abs().min() < 0.01, name

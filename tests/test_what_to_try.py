@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import jupytext
 import pytest
-from conftest import ROOT, copy_project
 from sentence_checks import check_page
 
+from conftest import ROOT, copy_project
 from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve, suggested_runs
 from lstmdyn.book.runner import Project, run_notebook
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT
 
+from conftest import ROOT
 from lstmdyn.book.profiles import PROFILES
 
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"

@@ -96,5 +96,7 @@ def outcome_rows(card: pd.DataFrame) -> Markdown:
             f":color: {VERDICT_COLOURS[row.verdict]}", "",
             f"{row.paper}, {row.where}." + (f" Judged at the **{row.profile}** profile." if row.profile else ""), "",
             f"- *the paper:* {row.paper_value or '–'}", f"- *this book:* {row.measured or '–'}",
+            *([f"- *judged on:* {row.population}" + (f", n = {row.n}" if row.n else "")]
+              if getattr(row, "population", "") else []),
             f"- *criterion:* {row.criterion}", ":::"]))
     return Markdown("\n\n".join(blocks))

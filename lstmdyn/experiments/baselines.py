@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 
 from lstmdyn.training import loss_function
+from lstmdyn.words import join_words
 
 __all__ = ["Baseline", "against_baselines", "learned_summary", "majority_accuracy", "sweep_against_baseline",
            "task_baselines"]
@@ -174,7 +175,7 @@ def learned_summary(finals: dict[str, tuple[float, list[Baseline]]]) -> str:
     behind = [name for name in finals if name not in ahead]
 
     def listed(names: list[str]) -> str:
-        return "the " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0])
+        return "the " + join_words(names)
 
     if not behind:
         return "every model beats every trivial baseline"

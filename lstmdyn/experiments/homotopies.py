@@ -15,7 +15,7 @@ import pandas as pd
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
 
 __all__ = ["PathFailure", "describe_failures", "equilibria_summary", "failure_onset", "path_failure", "paths_outcome",
-           "stability_sentence", "start_outcome"]
+           "pruned", "pruning_sentence", "slowdown_sentence", "stability_sentence", "start_outcome"]
 
 
 def paths_outcome(convex: Equilibrium, paper: Equilibrium, *, same: float = 1e-8) -> str:
@@ -63,6 +63,72 @@ eigenvalues to show.'
     return (f"All {len(result.eigenvalues)} eigenvalues lie within radius {result.spectral_radius:.3f} of the origin: "
             + ("the equilibrium is stable." if result.stable else
                "the equilibrium is unstable: the free-running network moves away from it."))
+
+
+#: a path whose tangent's t-component falls below this has slowed down: it advances in t a hundredth as fast
+#: as along a path that goes straight to t = 1
+SLOW_TANGENT = 1e-2
+
+
+def slowdown_sentence(min_abs_dt: float, max_real: float, *, slow: float = SLOW_TANGENT) -> str:
+    """Whether a homotopy path slowed down on its way to t = 1: the smallest |dt/dθ| along it (the t-component of
+    its unit tangent) against ``slow``. At t = 1 both homotopies of the chapter have ∂H/∂x = I − J(x*), nearly
+    singular where a real eigenvalue of J is near 1, so a slow end does not single out the paper's homotopy.
+
+    Examples
+    --------
+    >>> slowdown_sentence(6.3e-4, 1.087)[:66]
+    'Its path slowed down too: its smallest |dt/dθ| is 6.3e-04, below 0'
+    >>> slowdown_sentence(0.4, 0.5)[:47]
+    'Its path did not slow down: its smallest |dt/dθ'
+    """
+    if min_abs_dt < slow:
+        return (f"Its path slowed down too: its smallest |dt/dθ| is {min_abs_dt:.1e}, below {slow:g}. At t = 1 both "
+                "homotopies have ∂H/∂x = I − J(x*), which is nearly singular where a real eigenvalue of J is near 1 "
+                f"(here the largest real part is {max_real:.3f}), so the fixed-point homotopy meets the difficulty "
+                "the paper describes at the same equilibrium, whatever its path before it")
+    return (f"Its path did not slow down: its smallest |dt/dθ| is {min_abs_dt:.1e}, above {slow:g}, although at t = 1 "
+            f"∂H/∂x = I − J(x*) for both homotopies (the largest real part here is {max_real:.3f})")
+
+
+def pruned(kernel: np.ndarray, bias: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """TensorFlow LSTM weights with every entry of magnitude below ``threshold`` set to zero, as the authors'
+    ``caseTests.py`` (``pruneW``) does before solving, and the share of entries set to zero.
+
+    Examples
+    --------
+    >>> k, b, share = pruned(np.array([[0.001, 0.5], [-0.002, 0.3]]), np.array([0.0, 1.0]), 0.01)
+    >>> k.tolist(), b.tolist(), share
+    ([[0.0, 0.5], [0.0, 0.3]], [0.0, 1.0], 0.5)
+    """
+    small = [np.abs(a) < threshold for a in (kernel, bias)]
+    share = float(sum(m.sum() for m in small) / sum(m.size for m in small))
+    return np.where(small[0], 0.0, kernel), np.where(small[1], 0.0, bias), share
+
+
+def pruning_sentence(results: dict[float, Equilibrium], reference: Equilibrium) -> str:
+    """What pruning the weights at each threshold (``results``: threshold → the equilibrium of the pruned
+    network) changed against the unpruned network's equilibrium ``reference``.
+
+    Examples
+    --------
+    >>> from lstmdyn.equilibria import find_equilibrium
+    >>> net = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
+    >>> same = find_equilibrium(net)
+    >>> pruning_sentence({0.01: same}, same)[:72]
+    'Pruned at 0.01, the spectral radius is 0.591 against 0.591 unpruned, the'
+    """
+    parts = []
+    for threshold, e in results.items():
+        if not e.converged:
+            parts.append(f"pruned at {threshold:g}, the homotopy found no equilibrium ({e.status})")
+            continue
+        parts.append(f"pruned at {threshold:g}, the spectral radius is {e.spectral_radius:.3f} against "
+                     f"{reference.spectral_radius:.3f} unpruned, the two largest moduli "
+                     f"{' and '.join(f'{m:.3f}' for m in np.abs(e.eigenvalues[:2]))}, and the equilibrium moved by "
+                     f"{np.linalg.norm(e.x - reference.x):.2g}")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def _times(k: int) -> str:

@@ -53,16 +53,17 @@ class Claim:
     statement: str
     chapter: str
 
-    def outcome(self, verdict: Verdict, *, paper_value: str, measured: str, criterion: str) -> Outcome:
+    def outcome(self, verdict: Verdict, *, paper_value: str, measured: str, criterion: str, population: str = "",
+                n: int = 0) -> Outcome:
         """This claim's :class:`Outcome`."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
         return Outcome(self.key, self.paper, self.where, self.statement, self.chapter, paper_value, measured,
-                       verdict, criterion)
+                       verdict, criterion, population, int(n))
 
-    def not_run(self, reason: str) -> Outcome:
+    def not_run(self, reason: str, *, population: str = "") -> Outcome:
         """The outcome of a claim whose measurements do not exist (yet): ``reason`` says why."""
-        return self.outcome("not run", paper_value="", measured="", criterion=reason)
+        return self.outcome("not run", paper_value="", measured="", criterion=reason, population=population)
 
 
 @dataclass(frozen=True)
@@ -80,15 +81,22 @@ class Outcome:
     verdict : {"reproduced", "partly", "inconclusive", "not reproduced", "not run"}
     criterion : str
         The rule that decided the verdict, in words.
+    population : str
+        What was judged: whose networks (this book's, the authors'), how they were read or measured (a
+        convention, a reading of the weights).
+    n : int
+        How many of them (networks, seeds, settings); 0 where none was judged.
 
     Examples
     --------
     >>> o = Claim("demo.rises", "Someone et al.", "Fig. 1", "the value rises", "demo").outcome(
-    ...     "reproduced", paper_value="0.8", measured="0.79", criterion="within 0.05 of 0.8")
+    ...     "reproduced", paper_value="0.8", measured="0.79", criterion="within 0.05 of 0.8",
+    ...     population="this book's networks", n=4)
     >>> Outcome.from_dict(o.as_dict()) == o
     True
     >>> o.sentence()
-    'Someone et al. (Fig. 1): the value rises (0.8). Here: 0.79. Verdict: **reproduced** (within 0.05 of 0.8).'
+    "Someone et al. (Fig. 1): the value rises (0.8). Here (this book's networks, n = 4): 0.79. Verdict: \
+**reproduced** (within 0.05 of 0.8)."
     """
 
     key: str
@@ -100,8 +108,10 @@ class Outcome:
     measured: str
     verdict: Verdict
     criterion: str
+    population: str = ""
+    n: int = 0
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | int]:
         """The outcome as a plain mapping, for a results file."""
         return asdict(self)
 
@@ -114,14 +124,28 @@ class Outcome:
             raise ValueError(f"an outcome has the keys {sorted(names)}, got {sorted(record)}")
         if record["verdict"] not in VERDICTS:
             raise ValueError(f"unknown verdict {record['verdict']!r}")
-        return cls(**{name: str(record[name]) for name in names})
+        if isinstance(record["n"], bool) or not isinstance(record["n"], int):
+            raise ValueError(f"n must be a whole number, got {record['n']!r}")
+        return cls(**{name: record[name] if name == "n" else str(record[name]) for name in names})
 
     def sentence(self) -> str:
         """The outcome as a chapter states it."""
         if self.verdict == "not run":
             return f"{self.paper} ({self.where}): {self.claim}. Not run here: {self.criterion}."
-        return (f"{self.paper} ({self.where}): {self.claim} ({self.paper_value}). Here: {self.measured}. "
-                f"Verdict: **{self.verdict}** ({self.criterion}).")
+        return (f"{self.paper} ({self.where}): {self.claim} ({self.paper_value}). Here{self.judged()}: "
+                f"{self.measured}. Verdict: **{self.verdict}** ({self.criterion}).")
+
+    def judged(self) -> str:
+        """What was judged, as the sentence names it: ``" (population, n = 3)"``, or "" where neither is known.
+
+        Examples
+        --------
+        >>> Claim("d.x", "A", "1", "x", "c").outcome("partly", paper_value="", measured="", criterion="c",
+        ...                                          population="this book's 3 seeds", n=3).judged()
+        " (this book's 3 seeds, n = 3)"
+        """
+        parts = [p for p in (self.population, f"n = {self.n}" if self.n else "") if p]
+        return f" ({', '.join(parts)})" if parts else ""
 
 
 def by_share(passed: Sequence[bool]) -> Verdict:

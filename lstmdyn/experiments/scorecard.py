@@ -22,7 +22,8 @@ __all__ = ["CLAIMS", "SCHEMA", "read_outcomes", "scorecard", "scorecard_record"]
 #: Every claim the book tests, in the order of the scorecard.
 CLAIMS = {**claims_amrouche.CLAIMS, **claims_vogt.CLAIMS}
 
-COLUMNS = ["key", "paper", "where", "claim", "chapter", "paper_value", "measured", "verdict", "criterion", "profile"]
+COLUMNS = ["key", "paper", "where", "claim", "chapter", "paper_value", "measured", "verdict", "criterion",
+           "population", "n", "profile"]
 
 #: JSON Schema of the file :func:`scorecard_record` writes.
 SCHEMA = {
@@ -32,7 +33,7 @@ SCHEMA = {
                    "propertyNames": {"enum": list(VERDICTS)}},
         "claims": {"type": "array", "minItems": 1, "items": {
             "type": "object", "required": COLUMNS, "additionalProperties": False,
-            "properties": {**{c: {"type": "string"} for c in COLUMNS},
+            "properties": {**{c: {"type": "string"} for c in COLUMNS}, "n": {"type": "integer", "minimum": 0},
                            "verdict": {"enum": list(VERDICTS)}, "criterion": {"type": "string", "minLength": 1}}}},
     },
 }
