@@ -1,8 +1,8 @@
 """Command line: ``lstmdyn sweep|run|book|params|keys`` (or ``python -m lstmdyn``).
 
-    lstmdyn sweep charrnn|charrnn_init|mocap [--profile quick] [--scheduler ADDRESS]
+    lstmdyn sweep charrnn|charrnn_init|mocap|mocap_residual [--profile quick] [--scheduler ADDRESS]
                   [--device cpu|cuda|auto] [--workers N] [--results DIR] [--retry-failed] [--dashboard ADDRESS]
-    lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force]
+    lstmdyn run NOTEBOOK [-p NAME VALUE ...] [--profile smoke|quick|paper] [--force] [--keep]
     lstmdyn book [--profile quick] [--force]
     lstmdyn params NOTEBOOK
     lstmdyn keys [--profile quick]      # the cache key of every chapter, one line each
@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     sweep = commands.add_parser("sweep", help="train the networks of a sweep on Dask, resuming where it stopped")
-    sweep.add_argument("name", choices=("charrnn", "charrnn_init", "mocap"))
+    sweep.add_argument("name", choices=("charrnn", "charrnn_init", "mocap", "mocap_residual"))
     sweep.add_argument("--profile", choices=PROFILES, default="quick",
                        help="the members the chapter lyapunov_experiments needs at this profile")
     sweep.add_argument("--scheduler", help="address of a running Dask scheduler (default: $LSTMDYN_SCHEDULER, "
@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                      metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
     run.add_argument("--profile", choices=PROFILES, default="quick")
     run.add_argument("--force", action="store_true", help="execute even if up to date")
+    run.add_argument("--keep", action="store_true", help="with --profile paper: keep the run in paper/NOTEBOOK/ with "
+                                                         "its provenance, for the site's part at the papers' scale")
     # a value such as -1e-3 is a number, not an option (argparse's own test knows -1 and -0.5 alone)
     run._negative_number_matcher = NEGATIVE_NUMBER
 

@@ -251,8 +251,9 @@ glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2), char_vocabulary
 # Four activities of the CMU Graphics Lab Motion Capture Database, as converted by Li et al. (2018) into
 # {glue:text}`mocap_dimensions` joint angles and root coordinates per frame (appendix A.2 of
 # {cite:t}`vogt2022`): basketball, soccer, walking and jumping, five training recordings and one test
-# recording each. Every second frame is kept; files 1–4 of each activity train, file 5 validates (the paper's
-# 80/20 split). Over the {glue:text}`mocap_frames` frames of the training files alone (so that nothing of
+# recording each. Every second frame is kept; files 1–4 of each activity train, file 5 validates: the paper's
+# "80/20" split read as a split by whole recordings, which keeps every validation frame out of the training
+# windows (its words would allow a split in time within each recording as well). Over the {glue:text}`mocap_frames` frames of the training files alone (so that nothing of
 # the validation or test files leaks into the inputs), dimensions whose standard deviation is below
 # $10^{-4}$ are dropped ({glue:text}`mocap_used` remain), the others z-scored, and the first
 # {glue:text}`mocap_features` kept. Windows of {glue:text}`mocap_window` frames are paired with the same

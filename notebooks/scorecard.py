@@ -29,16 +29,28 @@
 
 # %% tags=["parameters"]
 results = "."  # the directory of the chapters' results files (the book's generated pages)
+kept = "../../paper"  # the directory of the results kept at the paper profile (the project's paper/)
 
 # %% tags=["hide-input"]
 from IPython.display import display
 
 from lstmdyn.book.page import glue_numbers, glue_text, outcome_rows, table
-from lstmdyn.experiments.scorecard import scorecard, scorecard_record
+from lstmdyn.experiments.scorecard import kept_column, scorecard, scorecard_record
 from lstmdyn.records import write_json
 
 card = scorecard(results)
 record = scorecard_record(card)
+at_paper = kept_column(kept)
+card = card.merge(at_paper, on="key", how="left")
+differ = card[card["paper_verdict"].notna() & (card["paper_verdict"] != card["verdict"])]
+glue_numbers(kept_claims=int(card["paper_verdict"].notna().sum()), differ=len(differ))
+glue_text(kept_sentence=(
+    "No chapter has been kept at the paper profile yet: the part *At the papers' scale* says how to run one."
+    if at_paper.empty else
+    f"{int(card['paper_verdict'].notna().sum())} claims also have a verdict kept from a run at the paper profile "
+    f"(part *At the papers' scale*), shown beside this build's; "
+    + (f"they differ for {len(differ)}: " + ", ".join(f"*{c}*" for c in differ["claim"]) + "."
+       if len(differ) else "the two agree on every one.")))
 write_json("scorecard.json", record)
 glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(key, 0)
                                   for key in ("reproduced", "partly", "inconclusive", "not reproduced", "not run")})
@@ -50,7 +62,7 @@ glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(ke
 # {glue:text}`inconclusive` inconclusive, {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_run` not
 # run. One line per claim: its
 # verdict, the claim and the chapter that judges it; open a line for the paper's value, this book's, the
-# criterion that decided the verdict and the profile it was judged at.
+# criterion that decided the verdict and the profile it was judged at. {glue:md}`kept_sentence`
 #
 # ### Amrouche et al.
 
@@ -121,8 +133,8 @@ table(networks.rename(columns={"spectral_radius": "spectral radius", **EXPONENTS
 # %% [markdown]
 # ## Summary
 #
-# - {glue:text}`claims` claims, each with its criterion; {glue:text}`reproduced` reproduced at the profiles
-#   named in the table.
+# - {glue:text}`claims` claims, each with its criterion; {glue:text}`reproduced` reproduced at this build's
+#   profile. {glue:md}`kept_sentence`
 # - Both tools on all {glue:text}`networks` trained networks, with the agreement of their rankings computed
 #   above.
 #

@@ -108,20 +108,18 @@ def test_the_melody_chord_baselines_score_as_constant_and_repeating_predictors()
     assert found["previous frame"] < found["class frequencies"]  # half the frames repeat
 
 
-def test_a_sweep_is_measured_against_its_strongest_baseline_network_by_network():
-    from lstmdyn.experiments.baselines import sweep_against_baseline
+def test_a_sweep_is_measured_against_each_baseline_and_judged_by_its_strongest():
+    from lstmdyn.experiments.baselines import sweep_against_baselines
 
-    copy = Baseline("previous frame", 0.0294)
-    text = sweep_against_baseline([0.027, 0.0292, 0.0294, 0.05], copy, "motion-capture")
-    assert text.startswith("1 of the 4 motion-capture networks beats the previous frame (0.0294) by more than 1 % "
-                           "at its selected epoch; the best reaches 0.027, 8.2 % below it.")
-    assert text.endswith("The other 3 have not learned the task beyond it.")
-    assert sweep_against_baseline([0.027, 0.028], copy, "motion-capture").startswith("All of the 2")
-    none = sweep_against_baseline([0.0293, 0.05], copy, "motion-capture", at_last=2)  # 0.3 % is not clearly
-    assert none.startswith("None of the 2") and "have not learned the task beyond that baseline" in none
-    assert "0.0293, 0.3 % below it" in none and "2 of them were still improving" in none
-    above = sweep_against_baseline([0.0294 * 1.1], copy, "motion-capture")
-    assert "10.0 % above it" in above and "stopped improving before its last epoch" in above
+    copy, linear = Baseline("previous frame", 0.0294), Baseline("linear predictor", 0.0223)
+    text = sweep_against_baselines([0.021, 0.0292, 0.0294, 0.05], [copy, linear], "motion-capture")
+    assert text.startswith("Of the 4 motion-capture networks at their selected epochs, 1 beats the previous frame "
+                           "(0.0294) and 1 the linear predictor (0.0223) by more than 1 %; the best reaches 0.021.")
+    assert "None beats" not in text
+    none = sweep_against_baselines([0.0221, 0.05], [copy, linear], "motion-capture", at_last=2)  # 0.9 % is not clear
+    assert "1 beats the previous frame" in none and "None beats the linear predictor" in none
+    assert none.endswith("2 of them were still improving when their training stopped.")
+    assert sweep_against_baselines([0.03], [copy], "m").endswith("stopped improving before its last epoch.")
 
 
 def test_masked_targets_of_minus_one_are_left_out_of_the_frequencies_and_the_loss():
@@ -136,3 +134,23 @@ def test_masked_targets_of_minus_one_are_left_out_of_the_frequencies_and_the_los
                 SequenceData(torch.zeros(1, 8, dtype=torch.long), train_targets),
                 SequenceData(torch.zeros(1, 6, dtype=torch.long), valid_targets), TrainingConfig(), None)
     assert by_name(task)["unigram model"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_linear_baseline_fits_an_autoregression_of_the_order_the_data_need():
+    """An AR(2) process, x_t = 1.6 x_{t−1} − 0.8 x_{t−2} + noise of variance 0.01: one frame cannot predict it (its
+    error stays near the process's own spread), two frames do, to the noise's variance, which no linear predictor
+    can beat."""
+    from lstmdyn.experiments.baselines import linear_autoregression
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.zeros(4000, dtype=torch.float64)
+    noise = 0.1 * torch.randn(4000, generator=g, dtype=torch.float64)
+    for t in range(2, 4000):
+        x[t] = 1.6 * x[t - 1] - 0.8 * x[t - 2] + noise[t]
+    windows = torch.stack([x[i:i + 26] for i in range(0, 3970, 3)])[:, :, None]
+    train = SequenceData(windows[:800, :-1], windows[:800, 1:])
+    valid = SequenceData(windows[800:, :-1], windows[800:, 1:])
+    found = linear_autoregression(train, valid, orders=(1, 2, 4))
+    one = linear_autoregression(train, valid, orders=(1,))
+    assert "last 2 frames" in found.name or "last 4 frames" in found.name
+    assert found.loss == pytest.approx(0.01, rel=0.25) and one.loss > 2 * found.loss

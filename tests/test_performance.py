@@ -135,7 +135,15 @@ def test_the_work_model_counts_the_checkpoints_a_training_run_makes():
     assert work["steps:mnist"] == run.steps[-1] == 20
     assert work["fresh homotopy (mnist)"] == len(run.fresh) + len(run.solver) + len(run.paper) == 12
     assert work["tracking (Newton, mnist)"] == len(run.tracked) == 4
-    # the sensitivity figure: three more settings per seed, each with fresh homotopies only
+    # the MNIST grid: five more settings per seed (Adam 1e-4 and SGD at forget bias 1, all three optimisers at
+    # 0), each with the fresh equilibria and, where a run-time forget bias makes it differ, the solver's reading
     more = chapter_work("equilibria_training", {**p, "sensitivity_seeds": 2}, units)
-    assert more["steps:mnist"] == 20 + 3 * 2 * 20
-    assert more["fresh homotopy (mnist)"] == 12 + 3 * 2 * 4 and more["tracking (Newton, mnist)"] == 4
+    assert more["steps:mnist"] == 20 + 5 * 2 * 20
+    homotopies = {}
+    for fb in (0.0, 1.0):
+        cell = equilibria_through_training(mnist_task(hidden=6, seed=0, forget_bias=fb), epochs=2, every=7,
+                                           full=False)
+        homotopies[fb] = len(cell.fresh) + sum(s is not f for s, f in zip(cell.solver, cell.fresh, strict=True))
+    assert homotopies == {0.0: 4, 1.0: 8}
+    assert more["fresh homotopy (mnist)"] == 12 + 2 * (3 * homotopies[0.0] + 2 * homotopies[1.0]) \
+        and more["tracking (Newton, mnist)"] == 4

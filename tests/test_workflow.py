@@ -13,12 +13,23 @@ from conftest import ROOT
 from lstmdyn.book.profiles import PROFILES
 
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+PAPER = ROOT / ".github" / "workflows" / "paper.yml"
 
 
-def test_the_workflow_is_valid_against_the_github_workflow_schema():
+@pytest.mark.parametrize("workflow", [WORKFLOW, PAPER], ids=lambda p: p.name)
+def test_the_workflow_is_valid_against_the_github_workflow_schema(workflow):
     result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                             str(WORKFLOW)], capture_output=True, text=True)
+                             str(workflow)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_paper_workflow_keeps_runs_on_a_runner_chosen_by_a_setting_and_proposes_them():
+    flow = yaml.safe_load(PAPER.read_text())
+    assert set(flow[True]) == {"workflow_dispatch"}  # by hand only: hours of a machine
+    job = flow["jobs"]["keep"]
+    assert job["runs-on"] == "${{ vars.PAPER_RUNNER_LABEL || 'self-hosted' }}"
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert '--profile paper --keep' in runs and "tests/test_kept.py" in runs and "gh pr create" in runs
 
 
 @pytest.mark.skipif(shutil.which("actionlint") is None, reason="actionlint is not on PATH")

@@ -79,7 +79,8 @@ VERDICT_COLOURS = {"reproduced": "success", "partly": "warning", "inconclusive":
 def outcome_rows(card: pd.DataFrame) -> Markdown:
     """A scorecard (one row per claim with the columns of :data:`lstmdyn.experiments.scorecard.SCHEMA`) as one
     short line per claim, coloured by its verdict, that opens onto the paper's and this book's values, the
-    criterion and the profile.
+    criterion and the profile; with the columns of :data:`lstmdyn.experiments.scorecard.KEPT_COLUMNS` as well, the
+    verdict kept at the paper profile beside it, marked where the two differ.
 
     Examples
     --------
@@ -91,12 +92,18 @@ def outcome_rows(card: pd.DataFrame) -> Markdown:
     """
     blocks = []
     for row in card.itertuples(index=False):
+        kept = getattr(row, "paper_verdict", None)
+        kept = kept if isinstance(kept, str) and kept else None
+        at_paper = "" if kept is None else (f" · paper profile: **{kept}**" + (" (differs)" if kept != row.verdict
+                                                                             else ""))
         blocks.append("\n".join([
-            f":::{{dropdown}} **{row.verdict}** · {row.claim} · {{doc}}`{row.chapter}`",
+            f":::{{dropdown}} **{row.verdict}** · {row.claim} · {{doc}}`{row.chapter}`{at_paper}",
             f":color: {VERDICT_COLOURS[row.verdict]}", "",
             f"{row.paper}, {row.where}." + (f" Judged at the **{row.profile}** profile." if row.profile else ""), "",
             f"- *the paper:* {row.paper_value or '–'}", f"- *this book:* {row.measured or '–'}",
             *([f"- *judged on:* {row.population}" + (f", n = {row.n}" if row.n else "")]
               if getattr(row, "population", "") else []),
-            f"- *criterion:* {row.criterion}", ":::"]))
+            f"- *criterion:* {row.criterion}",
+            *([f"- *at the paper profile* (kept from {row.paper_date}, {row.paper_machine}; "
+               f"{{doc}}`{row.chapter}_paper`): **{kept}**, {row.paper_measured}"] if kept else []), ":::"]))
     return Markdown("\n\n".join(blocks))

@@ -153,31 +153,37 @@ def homotopy_paths(results: dict, title: str) -> plt.Figure:
 
 
 def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, title: str, correlation,
-                         baseline=None) -> plt.Figure:
+                         baseline=None, *, axes=None, loss_label: str = "validation loss at the selected epoch",
+                         sampled_label: str = "sampled") -> plt.Figure:
     """Vogt et al.'s Fig. 4 for one sweep: left, each network's spectrum at its selected epoch coloured by its
     validation loss; right, ``statistic`` against the loss, the paper's named networks in their colour, and a
-    ``baseline`` (:class:`~lstmdyn.experiments.baselines.Baseline`) as a line where one is given.
-    ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    ``baseline`` (:class:`~lstmdyn.experiments.baselines.Baseline`, or a list of them) as a line each.
+    ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``); ``axes``, a
+    pair of axes to draw on (a row of a larger figure), else a new figure."""
+    if axes is None:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+    else:
+        (left, right), fig = axes, axes[0].figure
     if chosen.empty:
         for ax in (left, right):
             ax.text(0.5, 0.5, "no network of this sweep finished", ha="center", va="center", transform=ax.transAxes)
-        right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=title)
+        right.set(xlabel=xlabel, ylabel=loss_label, title=title)
         return fig
     norm = plt.Normalize(chosen["valid_loss"].min(), chosen["valid_loss"].max())
     for r in chosen.itertuples():
         spectrum = np.asarray(r.spectrum)
         left.plot(np.arange(1, len(spectrum) + 1), spectrum, color=plt.cm.viridis(norm(r.valid_loss)), lw=1)
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=left, label="validation loss")
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=left, label=loss_label)
     left.set(xlabel="index $i$", ylabel=r"exponent $\lambda_i$ (per step)", title=f"{title}: spectra")
     sampled = chosen[chosen["label"] == ""]
-    right.scatter(sampled[statistic], sampled["valid_loss"], color="grey", s=25, label="sampled")
+    right.scatter(sampled[statistic], sampled["valid_loss"], color="grey", s=25, label=sampled_label)
     for r in chosen[chosen["label"] != ""].itertuples():
         right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
                       label=f"paper's {r.label}")
-    if baseline is not None:
-        right.axhline(baseline.loss, color="black", ls="--", lw=1, label=f"{baseline.name} ({baseline.loss:.3g})")
-    right.set(xlabel=xlabel, ylabel="validation loss at the selected epoch", title=f"Spearman {correlation}")
+    for style, b in zip(("--", ":", "-."), [] if baseline is None else
+                        baseline if isinstance(baseline, list | tuple) else [baseline], strict=False):
+        right.axhline(b.loss, color="black", ls=style, lw=1, label=f"{b.name} ({b.loss:.3g})")
+    right.set(xlabel=xlabel, ylabel=loss_label, title=f"Spearman {correlation}")
     right.legend(fontsize="small", ncol=2, loc="best")
     return fig
 

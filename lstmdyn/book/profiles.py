@@ -99,7 +99,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
     "lyapunov_experiments": NotebookSpec(
         smoke={"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
                "char_valid": 50, "char_init_values": 2, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8,
-               "mocap_epochs": 2},
+               "mocap_epochs": 2, "mocap_patience": 1, "power_draws": 20},
         paper={"char_networks": 60, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618, "char_valid": 3202,
                "char_init_values": 6, "mocap_values": 30, "mocap_hidden": 256, "mocap_epochs": 100,
                "char_population": "grid"},
@@ -107,13 +107,14 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                 "char_epochs": (1, 1000), "char_samples": (1, 25618), "char_valid": (1, 3202),
                 "char_init_values": (0, 1000),
                 "mocap_values": (0, 10_000), "mocap_named": (0, 6), "mocap_hidden": (1, 4096),
-                "mocap_epochs": (1, 100_000)},
+                "mocap_epochs": (1, 100_000), "mocap_patience": (0, 100_000), "power_draws": (1, 100_000)},
         choices={"device": ("auto", "cpu", "cuda"), "epoch_dtype": ("float64", "float32"),
-                 "char_population": ("highlighted", "grid"), "mocap_target": ("change", "frame")},
+                 "char_population": ("highlighted", "grid")},
         at_least_one=(("char_networks", "char_named", "char_init_values", "mocap_values", "mocap_named"),),
     ),
-    "scorecard": NotebookSpec(smoke={}, paper={}, reads=tuple(
+    "scorecard": NotebookSpec(smoke={}, paper={}, reads=(*(
         f"book/generated/{chapter}.json"
-        for chapter in ("equilibria", "equilibria_training", "lyapunov", "lyapunov_experiments"))),
+        for chapter in ("equilibria", "equilibria_training", "lyapunov", "lyapunov_experiments")),
+        "paper/*/*.json")),
     "performance": NotebookSpec(smoke={}, paper={}, reads=("benchmarks/results/*.json",)),
 }

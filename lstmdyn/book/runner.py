@@ -43,10 +43,10 @@ from traitlets.config import Config
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS
-from lstmdyn.records import write_atomically
+from lstmdyn.records import machine, write_atomically
 from lstmdyn.threads import chapter_threads
 
-__all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys",
+__all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys", "commit",
            "run_notebook", "scan_site", "site_config"]
 
 KERNEL = "python3"
@@ -90,7 +90,8 @@ class Project:
         return self.root / "book" / "generated"
 
     def chapters(self) -> list[str]:
-        """Names of the generated chapters, in the order of ``_toc.yml``."""
+        """Names of the generated chapters, in the order of ``_toc.yml``: the pages of ``book/generated`` that a
+        notebook of ``notebooks/`` executes (not the pages rendered from kept records)."""
         toc = yaml.safe_load((self.root / "_toc.yml").read_text())
         files: list[str] = []
 
@@ -105,7 +106,8 @@ class Project:
                     walk(item)
 
         walk(toc)
-        return [Path(f).name for f in files if Path(f).parent.as_posix() == "book/generated"]
+        return [Path(f).name for f in files if Path(f).parent.as_posix() == "book/generated"
+                and (self.root / "notebooks" / f"{Path(f).name}.py").is_file()]  # not the kept pages
 
     def copy_sources(self, destination: Path) -> Project:
         """A copy of the book's sources, without environment, build output, generated pages, sweep results or
@@ -143,28 +145,62 @@ class RunResult:
 
 #: modules that only run notebooks and build the site: editing them changes no page
 MACHINERY = ("book/runner.py", "book/verbs.py", "book/parameters.py", "book/profiles.py", "book/__init__.py",
-             "cli.py", "__main__.py")
+             "book/kept.py", "cli.py", "__main__.py")
+
+
+def package_files(package: Path = Path(lstmdyn.__file__).parent) -> dict[str, str]:
+    """sha256 of each of the package's files that shape a page, by path inside the package: the science, the
+    experiments, the data registry and the helpers the notebooks call (``page``, ``plotting``, ``prose``), but not
+    the :data:`MACHINERY` that runs them."""
+    return {path.relative_to(package).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(package.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.relative_to(package).as_posix()
+            and path.relative_to(package).as_posix() not in MACHINERY}
 
 
 def package_digest(package: Path = Path(lstmdyn.__file__).parent) -> str:
-    """sha256 of the package's files that shape a page: the science, the experiments, the data registry and
-    the helpers the notebooks call (``page``, ``plotting``, ``prose``), but not the :data:`MACHINERY` that
-    runs them, so that editing the runner or the command line executes no chapter again."""
-    h = hashlib.sha256()
-    for path in sorted(package.rglob("*")):
-        inside = path.relative_to(package).as_posix()
-        if path.is_file() and "__pycache__" not in inside and inside not in MACHINERY:
-            h.update(inside.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    """One sha256 of :func:`package_files`, so that editing the runner or the command line executes no chapter
+    again."""
+    return hashlib.sha256(json.dumps(package_files(package), sort_keys=True).encode()).hexdigest()
+
+
+def key_parts(source: str, profile: str, parameters: Mapping[str, Any],
+              reads: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What the key of one run covers, part by part: the notebook source (its sha256), the profile, the
+    parameters, the package's science, experiments and data registry (:func:`package_digest`), and the digests of
+    the other chapters' results files that the notebook reads (``reads``: file name → sha256, or "missing")."""
+    return {"source": hashlib.sha256(source.encode()).hexdigest(), "profile": profile, "parameters": dict(parameters),
+            "package": package_digest(), **({"reads": dict(reads)} if reads else {})}
 
 
 def cache_key(source: str, profile: str, parameters: Mapping[str, Any], reads: Mapping[str, str] | None = None) -> str:
-    """The key of one run: the notebook source, the profile, the parameters, the package's science,
-    experiments and data registry (:func:`package_digest`), and the digests of the other chapters' results
-    files that the notebook reads (``reads``: file name → sha256, or "missing")."""
-    payload = json.dumps({"source": source, "profile": profile, "parameters": parameters,
-                          "package": package_digest(), **({"reads": dict(reads)} if reads else {})}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The key of one run: the sha256 of its :func:`key_parts`."""
+    return key_of(key_parts(source, profile, parameters, reads))
+
+
+def key_of(parts: Mapping[str, Any]) -> str:
+    """The cache key of :func:`key_parts`."""
+    return hashlib.sha256(json.dumps(dict(parts), sort_keys=True).encode()).hexdigest()
+
+
+def commit(root: Path) -> str:
+    """The checkout's commit (``git rev-parse --short HEAD``), with ``+changes`` where its tracked files differ from
+    it; ``unknown`` outside a git checkout.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> commit(Path(tempfile.mkdtemp()))
+    'unknown'
+    """
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def rerun_command(name: str, profile: str, overrides: Mapping[str, Any]) -> str:
@@ -175,14 +211,17 @@ def rerun_command(name: str, profile: str, overrides: Mapping[str, Any]) -> str:
 
 
 def _provenance_cell(name: str, profile: str, parameters: Mapping[str, Any],
-                     overrides: Mapping[str, Any], declared: Mapping, seconds: float) -> NotebookNode:
+                     overrides: Mapping[str, Any], declared: Mapping, seconds: float, root: Path) -> NotebookNode:
+    m = machine()
+    where = (f"{m['cpu']} ({m['cores']} cores" + (f", GPU {m['gpu']})" if m["gpu"] else ", no GPU)")
+             + f" with {chapter_threads()} thread{'s' if chapter_threads() != 1 else ''}")
     rows = "\n".join(
         f"| `{k}` | `{v!r}` | {'' if v == declared[k].default else f'`{declared[k].default!r}`'} "
         f"| {declared[k].help.replace('|', '&#124;')} |" for k, v in parameters.items())
     text = f"""```{{admonition}} How this page was produced: the {profile} profile, {seconds:.0f} s
 :class: note dropdown
 Executed with the **{profile}** profile by `lstmdyn` {lstmdyn.__version__} on {date.today():%Y-%m-%d}
-in {seconds:.0f} s. The parameters:
+in {seconds:.0f} s, from commit `{commit(root)}`, on {where}. The parameters:
 
 | parameter | value | default, if different | meaning |
 |---|---|---|---|
@@ -212,6 +251,24 @@ def problems(nb: NotebookNode) -> list[str]:
     return found
 
 
+def prepared_parts(notebook: str, profile: str, overrides: Mapping[str, Any], project: Project) -> dict[str, Any]:
+    """The :func:`key_parts` of one run of ``notebook`` at ``profile`` with ``overrides``, as it would run now."""
+    name, path = project.source(notebook)
+    source = path.read_text()
+    declared = declared_parameters(jupytext.reads(source, fmt="py:percent"))
+    return key_parts(source, profile, resolve(name, declared, profile, overrides), _reads(name, project))
+
+
+def _reads(name: str, project: Project) -> dict[str, str]:
+    reads = {}
+    for pattern in NOTEBOOKS[name].reads:
+        files = sorted(project.root.glob(pattern))
+        reads |= {f.relative_to(project.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        if not files:
+            reads[pattern] = "missing"
+    return reads
+
+
 def _prepare(notebook: str, profile: str, overrides: Mapping[str, Any], project: Project):
     """``(name, notebook, declared parameters, resolved parameters, cache key)`` of one run."""
     name, path = project.source(notebook)
@@ -219,13 +276,7 @@ def _prepare(notebook: str, profile: str, overrides: Mapping[str, Any], project:
     nb = jupytext.reads(source, fmt="py:percent")
     declared = declared_parameters(nb)
     parameters = resolve(name, declared, profile, overrides)
-    reads = {}
-    for pattern in NOTEBOOKS[name].reads:
-        files = sorted(project.root.glob(pattern))
-        reads |= {f.relative_to(project.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-        if not files:
-            reads[pattern] = "missing"
-    return name, nb, declared, parameters, cache_key(source, profile, parameters, reads)
+    return name, nb, declared, parameters, cache_key(source, profile, parameters, _reads(name, project))
 
 
 def chapter_keys(profile: str = "quick", project: Project | None = None) -> dict[str, str]:
@@ -283,7 +334,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
                 anchor + 1].metadata.get("tags", []):
             anchor += 1
         executed.cells.insert(anchor + 1, _provenance_cell(name, profile, parameters, explicit, declared,
-                                                           seconds))
+                                                           seconds, project.root))
         found = problems(executed)
         if found:
             failed = output.with_suffix(".failed.ipynb")
@@ -413,17 +464,28 @@ def site_config(project: Project, repository: str) -> Path:
     return path
 
 
+def _kept_chapters() -> tuple[str, ...]:
+    from lstmdyn.book.kept import PAPER_CHAPTERS
+
+    return PAPER_CHAPTERS
+
+
 def build_book(profile: str = "quick", *, force: bool = False, project: Project | None = None,
                echo=print) -> Path:
     """Run every chapter in ``_toc.yml`` order, then build the site; returns ``_build/html``.
 
     The build is ``jupyter-book build . -W -n --keep-going --all``, started with the running interpreter.
     """
+    from lstmdyn.book.kept import render_kept
+
     project = project or Project.find()
     for chapter in project.chapters():
         result = run_notebook(chapter, profile, force=force, project=project)
         echo(f"{chapter}: executed in {result.seconds:.1f} s" if result.executed
              else f"{chapter}: up to date")
+    pages = render_kept(project, {name: "The performance page, section *The paper profile*, says what it is expected "
+                                        "to cost." for name in _kept_chapters()})
+    echo(f"at the papers' scale: {len(pages)} pages rendered from paper/ (not executed)")
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
                "build", str(project.root), "-W", "-n", "--keep-going", "--all"]
     repository = os.environ.get("LSTMDYN_REPOSITORY")

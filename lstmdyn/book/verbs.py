@@ -6,6 +6,7 @@ import argparse
 
 import jupytext
 
+from lstmdyn.book.kept import keep_run, started_now
 from lstmdyn.book.parameters import ParameterError, declared_parameters
 from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.book.runner import NotebookError, Project, UnknownNotebookError, build_book, chapter_keys, run_notebook
@@ -31,9 +32,15 @@ def _run(args: argparse.Namespace) -> None:
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise ParameterError(f"parameter {', '.join(twice)} given more than once: give each -p once")
+        if args.keep and (args.profile != "paper" or args.parameter):
+            raise ParameterError("--keep keeps a run at the paper profile as it stands: use it with --profile paper "
+                                 "and no -p")
+        started = started_now()
         result = run_notebook(args.notebook, args.profile, dict(args.parameter), force=args.force)
         print(f"{result.name}: executed in {result.seconds:.1f} s -> {result.output}"
               if result.executed else f"{result.name}: up to date ({result.output})")
+        if args.keep:
+            print(f"{result.name}: kept in {keep_run(result, Project.find(), started=started)}")
     elif args.command == "book":
         build_book(args.profile, force=args.force)
     elif args.command == "keys":

@@ -2,7 +2,9 @@
 
 Four actions: basketball, soccer, walking, jumping; 117 values per frame (exponential-map joint angles,
 root position and rotation). Every second frame is kept. Files 1–4 of each action are for training and
-file 5 for validation (the paper's 80/20 split, mixed over actions); the test folder is the test set. The
+file 5 for validation (the paper's "80/20" split read as a split by whole recordings, mixed over actions, so that no
+validation frame is in a training window; the paper's words would allow a split in time as well); the test folder
+is the test set. The
 mean and standard deviation of each dimension over the frames of the training split alone (files 1–4, so
 that nothing of the validation or test files leaks into the inputs) decide which dimensions are used
 (std ≥ 1e-4) and normalise them; the first 20 of those are kept.

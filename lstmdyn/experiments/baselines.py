@@ -30,8 +30,8 @@ import torch
 from lstmdyn.training import loss_function
 from lstmdyn.words import join_words
 
-__all__ = ["Baseline", "against_baselines", "learned_summary", "majority_accuracy", "sweep_against_baseline",
-           "task_baselines"]
+__all__ = ["Baseline", "against_baselines", "learned_summary", "linear_autoregression", "majority_accuracy",
+           "sweep_against_baselines", "task_baselines"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,62 @@ def _regression_baselines(train, valid) -> list[Baseline]:
     targets = valid.targets.double()
     mean = train.targets.double().reshape(-1, train.targets.shape[-1]).mean(0)
     return [Baseline("previous frame", loss_function("regression", valid.inputs.double(), targets).item()),
-            Baseline("training mean", loss_function("regression", mean.expand_as(targets), targets).item())]
+            Baseline("training mean", loss_function("regression", mean.expand_as(targets), targets).item()),
+            linear_autoregression(train, valid)]
+
+
+def _lagged(inputs: torch.Tensor, order: int) -> torch.Tensor:
+    """For every step of every window, the window's last ``order`` frames up to it, newest first, and a 1 (the
+    intercept): (windows, steps, order × features + 1). Before the window's start, its first frame stands in."""
+    padded = torch.cat([inputs[:, :1].expand(-1, order - 1, -1), inputs], dim=1)
+    lags = [padded[:, order - 1 - j:padded.shape[1] - j] for j in range(order)]
+    return torch.cat([*lags, torch.ones_like(inputs[..., :1])], dim=-1)
+
+
+def linear_autoregression(train, valid, *, orders: Sequence[int] = (1, 2, 4, 8),
+                          ridges: Sequence[float] = (1e-2, 1.0, 100.0, 1e4), chunk: int = 2048) -> Baseline:
+    """Next-frame regression's linear baseline: the next frame as a linear function of the last k frames of the
+    window (and an intercept), fitted by ridge regression on the training windows, with k and the ridge chosen by
+    the validation loss (the mean-squared error over every step, as the networks' validation loss is taken).
+
+    Examples
+    --------
+    >>> from lstmdyn.training import SequenceData
+    >>> t = torch.arange(0, 60, dtype=torch.float64)
+    >>> wave = torch.stack([torch.sin(0.3 * t), torch.cos(0.3 * t)], -1)      # a rotation: linear in one step
+    >>> windows = torch.stack([wave[i:i + 11] for i in range(40)])
+    >>> data = SequenceData(windows[:, :-1], windows[:, 1:])
+    >>> baseline = linear_autoregression(data, data)
+    >>> baseline.name.startswith("linear autoregression on the last"), baseline.loss < 1e-4
+    (True, True)
+    """
+    longest = max(orders)
+    width = train.inputs.shape[-1]
+    gram = torch.zeros(longest * width + 1, longest * width + 1, dtype=torch.float64)
+    cross = torch.zeros(longest * width + 1, width, dtype=torch.float64)
+    for start in range(0, len(train.inputs), chunk):
+        a = _lagged(train.inputs[start:start + chunk].double(), longest).reshape(-1, gram.shape[0])
+        gram += a.T @ a
+        cross += a.T @ train.targets[start:start + chunk].double().reshape(-1, width)
+    fits = {}
+    for order in orders:
+        columns = list(range(order * width)) + [gram.shape[0] - 1]
+        g, c = gram[columns][:, columns], cross[columns]
+        for ridge in ridges:
+            penalty = ridge * torch.eye(len(columns), dtype=torch.float64)
+            penalty[-1, -1] = 0.0  # the intercept is not shrunk
+            fits[order, ridge] = (columns, torch.linalg.solve(g + penalty, c))
+    errors = dict.fromkeys(fits, 0.0)
+    count = 0
+    for start in range(0, len(valid.inputs), chunk):
+        a = _lagged(valid.inputs[start:start + chunk].double(), longest).reshape(-1, gram.shape[0])
+        y = valid.targets[start:start + chunk].double().reshape(-1, width)
+        count += y.numel()
+        for key, (columns, weights) in fits.items():
+            errors[key] += float(((a[:, columns] @ weights - y) ** 2).sum())
+    (order, ridge), error = min(errors.items(), key=lambda item: item[1])
+    return Baseline(f"linear autoregression on the last {order} frame{'s' if order > 1 else ''} (ridge {ridge:g})",
+                    error / count)
 
 
 def task_baselines(task) -> list[Baseline]:
@@ -108,8 +163,8 @@ def task_baselines(task) -> list[Baseline]:
     >>> frames = torch.tensor([[[1.0], [2.0], [3.0]]])
     >>> data = SequenceData(frames[:, :2], frames[:, 1:])
     >>> task = Task("ramp", SequenceModel(1, 2, 1, "regression"), data, data, TrainingConfig(), None)
-    >>> [(b.name, b.loss) for b in task_baselines(task)]
-    [('training mean', 0.25), ('previous frame', 1.0)]
+    >>> [(b.name.split(" on ")[0], round(b.loss, 3)) for b in task_baselines(task)]
+    [('linear autoregression', 0.0), ('training mean', 0.25), ('previous frame', 1.0)]
     """
     head, train, valid = task.model.head, task.train, task.valid
     if head in ("class", "token"):
@@ -187,34 +242,33 @@ def learned_summary(finals: dict[str, tuple[float, list[Baseline]]]) -> str:
             f"do{'' if plural else 'es'} not yet beat the best one")
 
 
-def sweep_against_baseline(losses: Sequence[float], baseline: Baseline, task: str, *, at_last: int = 0,
-                           margin: float = 0.01) -> str:
-    """How many networks of a sweep beat its task's strongest ``baseline`` clearly (by more than ``margin``,
-    1 %) at their selected epochs, from their validation ``losses``; where none does, the sentence says that
-    their spectra are those of networks that have not learned the task beyond it, and how many of them were
-    still improving when their training stopped (``at_last``: selected at their last epoch).
+def sweep_against_baselines(losses: Sequence[float], baselines: Sequence[Baseline], task: str, *, at_last: int = 0,
+                            margin: float = 0.01) -> str:
+    """How many networks of a sweep beat each of ``baselines`` clearly (by more than ``margin``, 1 %) at their
+    selected epochs, from their validation ``losses``, and what that makes of their spectra: where none beats the
+    strongest baseline (the lowest loss), they are the spectra of networks that have not learned the task beyond
+    it. ``at_last``: how many were selected at their last epoch, still improving when their training stopped.
 
     Examples
     --------
-    >>> copy = Baseline("previous frame", 0.0294)
-    >>> sweep_against_baseline([0.027, 0.031, 0.035], copy, "motion-capture")[:85]
-    '1 of the 3 motion-capture networks beats the previous frame (0.0294) by more than 1 %'
-    >>> sweep_against_baseline([0.0293, 0.035], copy, "motion-capture", at_last=2)[:73]
-    'None of the 2 motion-capture networks beats the previous frame (0.0294) b'
+    >>> copy, linear = Baseline("previous frame", 0.0294), Baseline("linear predictor", 0.0223)
+    >>> print(sweep_against_baselines([0.021, 0.027, 0.031], [copy, linear], "motion-capture"))
+    Of the 3 motion-capture networks at their selected epochs, 2 beat the previous frame (0.0294) and 1 the linear \
+predictor (0.0223) by more than 1 %; the best reaches 0.021. Every one had stopped improving before its last epoch.
+    >>> sweep_against_baselines([0.03, 0.05], [copy, linear], "motion-capture", at_last=2)[-278:]
+    'the best reaches 0.03. None beats the linear predictor, so these are the spectra of networks that have not \
+learned the task beyond it, and their correlation with the loss says nothing about how well a network predicts. \
+2 of them were still improving when their training stopped.'
     """
-    clear = sum(loss < (1 - margin) * baseline.loss for loss in losses)
-    best = min(losses)
-    gap = 100 * (1 - best / baseline.loss)
-    reach = f"the best reaches {best:.4g}, {abs(gap):.1f} % {'below' if gap >= 0 else 'above'} it"
-    head = (f"the {len(losses)} {task} networks beat{'s' if clear <= 1 else ''} the {baseline.name} "
-            f"({baseline.loss:.4g}) by more than {100 * margin:g} % at {'its' if clear <= 1 else 'their'} "
-            "selected epoch")
-    if clear:
-        rest = len(losses) - clear
-        return (f"{'All' if not rest else clear} of {head}; {reach}."
-                + (f" The other {rest} have not learned the task beyond it." if rest else ""))
-    still = (f" {at_last} of them were still improving when their training stopped (their lowest validation loss "
-             "at the last epoch)." if at_last else " Every one had stopped improving before its last epoch.")
-    return (f"None of {head} ({reach}): the spectra of this sweep are of networks that have not learned the task "
-            "beyond that baseline, and their correlation with the loss says nothing about how well a network "
-            "predicts." + still)
+    beaten = [(b, sum(loss < (1 - margin) * b.loss for loss in losses)) for b in baselines]
+    counts = [f"{count or 'none'} the {b.name} ({b.loss:.4g})" if k else
+              f"{count or 'none'} beat{'s' if count <= 1 else ''} the {b.name} ({b.loss:.4g})"
+              for k, (b, count) in enumerate(beaten)]
+    text = (f"Of the {len(losses)} {task} networks at their selected epochs, {join_words(counts)} by more than "
+            f"{100 * margin:g} %; the best reaches {min(losses):.4g}.")
+    strongest, clear = min(beaten, key=lambda item: item[0].loss)
+    if not clear:
+        text += (f" None beats the {strongest.name}, so these are the spectra of networks that have not learned the "
+                 "task beyond it, and their correlation with the loss says nothing about how well a network predicts.")
+    return text + (f" {at_last} of them were still improving when their training stopped." if at_last else
+                   " Every one had stopped improving before its last epoch.")

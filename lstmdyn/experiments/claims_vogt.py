@@ -15,8 +15,8 @@ import pandas as pd
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
 
-__all__ = ["CLAIMS", "SWEEP_STATISTICS", "WARMUP_EFFECT", "qr_interval_flattens_tail", "spectrum_converges",
-           "controlled_sentence", "spectrum_cost", "sweep_correlation", "warmup_removes_bias"]
+__all__ = ["CLAIMS", "MIN_NETWORKS", "SWEEP_STATISTICS", "WARMUP_EFFECT", "qr_interval_flattens_tail",
+           "spectrum_converges", "spectrum_cost", "sweep_correlation", "warmup_removes_bias"]
 
 PAPER = "Vogt et al."
 
@@ -28,9 +28,15 @@ CLAIMS = {claim.key: claim for claim in (
     Claim("vogt.charrnn", PAPER, "5.4, Fig. 4a,b",
           "CharRNN: the largest exponent correlates with the validation loss, closer to 0 doing better",
           "lyapunov_experiments"),
+    Claim("vogt.charrnn_authors", PAPER, "5.4, Fig. 4a,b",
+          "CharRNN, on the authors' own published grid search: the largest exponent correlates with the validation "
+          "loss, closer to 0 doing better", "lyapunov_experiments"),
     Claim("vogt.mocap", PAPER, "5.4, Fig. 4c,d",
           "motion capture: the mean exponent correlates with the validation loss, larger doing better",
           "lyapunov_experiments"),
+    Claim("vogt.mocap_residual", PAPER, "5.4, Fig. 4c,d",
+          "motion capture, with a residual read-out (a variation of this book's, not the paper's network): the mean "
+          "exponent correlates with the validation loss, larger doing better", "lyapunov_experiments"),
     Claim("vogt.convergence", PAPER, "5.2, Fig. 3", "the spectrum converges within a few epochs, from below",
           "lyapunov_experiments"),
     Claim("vogt.cost", PAPER, "5.3, Table 1",
@@ -99,60 +105,56 @@ def qr_interval_flattens_tail(tails: dict[tuple[str, int], tuple[float, float]],
 SWEEP_STATISTICS = {"charrnn": ("max_le", "mean_le"), "mocap": ("mean_le", "max_le")}
 
 
-def sweep_correlation(name: str, chosen: pd.DataFrame, seed: int = 0) -> tuple[Correlation, Correlation, Outcome]:
+#: the fewest networks over which a percentile bootstrap of Spearman's ρ is taken to decide anything: with fewer
+#: there are so few distinct resamples that an interval of four networks can read [−1.00, −1.00]
+MIN_NETWORKS = 8
+
+
+def sweep_correlation(name: str, chosen: pd.DataFrame, seed: int = 0, *, decidable: int | None = None,
+                      population: str = "", claim_key: str | None = None
+                      ) -> tuple[Correlation, Correlation, Outcome]:
     """Section 5.4 for sweep ``name`` (``charrnn`` or ``mocap``), its networks at their selected epochs in
     ``chosen`` (columns ``valid_loss`` and the statistics): the Spearman correlation of the claimed statistic
     with the validation loss, that of the other statistic, and the outcome. Both claims are of a negative
     correlation: reproduced if ρ's 95 % bootstrap interval lies below 0, not reproduced if it lies above 0, and
     inconclusive if it spans 0, whatever the sign of ρ (with few networks that happens about as often as not
-    when there is no correlation at all).
+    when there is no correlation at all). Below ``decidable`` networks (the number a population like this one needs
+    for its interval to decide at least four times in five; :func:`~lstmdyn.experiments.authors_grid.decidable_size`),
+    or below :data:`MIN_NETWORKS`, the outcome is inconclusive whatever the interval says: it says it cannot tell at
+    that n. ``claim_key`` judges another claim of the same statistic (the authors' population).
 
     Examples
     --------
     >>> chosen = pd.DataFrame({"max_le": [-0.9, -0.5, -0.3, -0.1], "mean_le": [-2.0, -1.9, -2.2, -2.1],
     ...                        "valid_loss": [2.0, 1.8, 1.7, 1.5]})
     >>> claimed, other, outcome = sweep_correlation("charrnn", chosen)
-    >>> claimed.rho, outcome.verdict
-    (-1.0, 'reproduced')
+    >>> claimed.rho, outcome.verdict, outcome.criterion[:20]    # four networks cannot tell
+    (-1.0, 'inconclusive', 'cannot tell at n = 4')
+    >>> import numpy as np
+    >>> twelve = pd.DataFrame({"max_le": np.linspace(-1, 0, 12), "mean_le": 0.0, "valid_loss": np.linspace(2, 1, 12)})
+    >>> sweep_correlation("charrnn", twelve)[2].verdict
+    'reproduced'
     """
     statistic, other = SWEEP_STATISTICS[name]
     claimed = spearman_interval(chosen[statistic], chosen["valid_loss"], seed=seed)
-    claim = CLAIMS[f"vogt.{name}"]
+    claim = CLAIMS[claim_key or f"vogt.{name}"]
+    enough = max(MIN_NETWORKS, decidable or 0)
+    rule = (f"Spearman's ρ over the networks with its {claimed.level:.0%} bootstrap interval: below 0, reproduced; "
+            f"above 0, not reproduced; spanning 0, or fewer than {enough} networks"
+            + (" (what the authors' grid shows a sweep needs for its interval to decide four times in five)"
+               if decidable and decidable > MIN_NETWORKS else "") + ", inconclusive")
     if not math.isfinite(claimed.rho):
-        outcome = claim.not_run(f"too few networks with distinct values ({claimed.count}) for a correlation")
+        outcome = claim.not_run(f"too few networks with distinct values ({claimed.count}) for a correlation",
+                                population=population)
+    elif claimed.count < enough:
+        outcome = claim.outcome("inconclusive", paper_value="negative ρ", measured=str(claimed),
+                                population=population, n=claimed.count,
+                                criterion=f"cannot tell at n = {claimed.count}: {rule}")
     else:
         outcome = claim.outcome(
             "reproduced" if claimed.high < 0 else "not reproduced" if claimed.low > 0 else "inconclusive",
-            paper_value="negative ρ", measured=str(claimed),
-            criterion=f"Spearman's ρ over the {claimed.count} networks with its {claimed.level:.0%} bootstrap "
-                      f"interval [{claimed.low:+.2f}, {claimed.high:+.2f}]: below 0, reproduced; above 0, not "
-                      "reproduced; spanning 0, inconclusive")
+            paper_value="negative ρ", measured=str(claimed), population=population, n=claimed.count, criterion=rule)
     return claimed, spearman_interval(chosen[other], chosen["valid_loss"], seed=seed), outcome
-
-
-def controlled_sentence(raw: Correlation, controlled: Correlation, control: str = "learning rate") -> str:
-    """What a sweep's correlation shows once ``control`` is held fixed: ``controlled`` is the partial
-    correlation given it (:func:`~lstmdyn.experiments.rank_correlation.partial_spearman_interval`), ``raw`` the
-    claim's. The claim is judged on ``raw``; this says whether the ranking outlives the confound.
-
-    Examples
-    --------
-    >>> controlled_sentence(Correlation(-0.72, -0.9, -0.4, 12), Correlation(-0.1, -0.6, 0.5, 12))[:91]
-    'Among networks of equal learning rate the correlation is ρ = -0.10 [-0.60, +0.50] (n = 12):'
-    >>> controlled_sentence(Correlation(-0.72, -0.9, -0.4, 12), Correlation(-0.6, -0.8, -0.2, 12)).endswith(
-    ...     "not the learning rate's alone.")
-    True
-    """
-    if not math.isfinite(controlled.rho):
-        return f"With the {control} held fixed, too little is left over for a correlation."
-    head = f"Among networks of equal {control} the correlation is {controlled}: "
-    if controlled.high < 0:
-        return head + (f"the statistic still ranks the networks, so the raw ρ ({raw.rho:+.2f}) is not the {control}'s "
-                       "alone.")
-    if controlled.low > 0:
-        return head + f"the ranking reverses, so the raw ρ ({raw.rho:+.2f}) comes from the {control}."
-    return head + (f"its interval spans 0, so the raw ρ ({raw.rho:+.2f}) may be carried by the {control}, which "
-                   "moves both the exponent and the loss.")
 
 
 def spectrum_converges(converged: pd.DataFrame, selected: pd.Series, init: pd.Series | None = None, *,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["Correlation", "partial_spearman", "partial_spearman_interval", "spearman", "spearman_interval"]
+__all__ = ["Correlation", "StratifiedCorrelation", "rank_strata", "spearman", "spearman_interval",
+           "stratified_spearman"]
 
 
 @dataclass(frozen=True)
@@ -52,21 +53,6 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
     return float(_spearman_rows(*(np.asarray(v, dtype=float)[None] for v in (x, y)))[0])
 
 
-def partial_spearman(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
-    """Spearman's partial correlation of ``x`` and ``y`` given ``z``: the correlation of the ranks of ``x`` and
-    ``y`` left over once a straight line in the ranks of ``z`` is taken from each, what ρ would be among networks
-    of equal ``z``. NaN for fewer than four pairs, a constant variable, or nothing left over.
-
-    Examples
-    --------
-    >>> rng, z = np.random.default_rng(0), np.arange(30.0)
-    >>> x, y = z + 4 * rng.normal(size=30), z + 4 * rng.normal(size=30)  # both follow z, and nothing else
-    >>> round(spearman(x, y), 2), round(partial_spearman(x, y, z), 2)
-    (0.81, -0.25)
-    """
-    return float(_partial_spearman_rows(*(np.asarray(v, dtype=float)[None] for v in (x, y, z)))[0])
-
-
 def _centred_ranks(v: np.ndarray) -> np.ndarray:
     """The average ranks within each row of ``v``, less their mean (rows of no values stay empty)."""
     ranks = stats.rankdata(v, axis=1)
@@ -83,16 +69,6 @@ def _correlations(a: np.ndarray, b: np.ndarray, valid: np.ndarray) -> np.ndarray
 def _spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """:func:`spearman` of each row of ``x`` with the same row of ``y`` (one bootstrap resample per row)."""
     return _correlations(_centred_ranks(x), _centred_ranks(y), np.full(len(x), x.shape[1] > 2))
-
-
-def _partial_spearman_rows(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """:func:`partial_spearman` of each row of ``x`` and ``y`` given the same row of ``z``."""
-    rx, ry, rz = (_centred_ranks(v) for v in (x, y, z))
-    zz = (rz * rz).sum(axis=1, keepdims=True)
-    ex, ey = (r - (r * rz).sum(axis=1, keepdims=True) / np.where(zz > 0, zz, 1.0) * rz for r in (rx, ry))
-    n = x.shape[1]
-    left = np.minimum(*(np.sqrt((e * e).sum(axis=1) / max(n, 1)) for e in (ex, ey))) >= 1e-9 * n
-    return _correlations(ex, ey, (n >= 4) & (zz[:, 0] > 0) & left)
 
 
 def _bootstrap(statistic_rows, columns: list[np.ndarray], resamples: int, level: float, seed: int) -> Correlation:
@@ -126,15 +102,86 @@ def spearman_interval(x: Sequence[float], y: Sequence[float], *, resamples: int 
                       seed)
 
 
-def partial_spearman_interval(x: Sequence[float], y: Sequence[float], z: Sequence[float], *, resamples: int = 2000,
-                              level: float = 0.95, seed: int = 0) -> Correlation:
-    """:func:`partial_spearman` of ``x`` and ``y`` given ``z``, with a bootstrap percentile interval at
-    ``level`` (triples resampled with replacement).
+@dataclass(frozen=True)
+class StratifiedCorrelation(Correlation):
+    """Spearman's ρ within strata (networks of equal or near-equal learning rate, say), combined: ``rho`` is the mean
+    of the within-stratum ρ, ``low``, ``high`` its bootstrap interval (networks resampled within their stratum),
+    ``count`` the networks in the strata that count, ``strata`` how many strata count (three networks or more, not
+    constant), ``p_value`` that of a permutation test that shuffles the losses within each stratum (two-sided).
 
     Examples
     --------
-    >>> rng, z = np.random.default_rng(0), np.arange(30.0)
-    >>> str(partial_spearman_interval(z + 4 * rng.normal(size=30), z + 4 * rng.normal(size=30), z))
-    'ρ = -0.25 [-0.49, +0.28] (n = 30)'
+    >>> str(StratifiedCorrelation(0.3, 0.1, 0.5, 110, strata=10, p_value=0.002))
+    'ρ = +0.30 [+0.10, +0.50] (n = 110 in 10 strata, p = 0.002)'
     """
-    return _bootstrap(_partial_spearman_rows, [np.asarray(v, dtype=float) for v in (x, y, z)], resamples, level, seed)
+
+    strata: int = 0
+    p_value: float = math.nan
+
+    def __str__(self) -> str:
+        return (f"ρ = {self.rho:+.2f} [{self.low:+.2f}, {self.high:+.2f}] (n = {self.count} in {self.strata} "
+                f"{'stratum' if self.strata == 1 else 'strata'}, p = {self.p_value:.3g})")
+
+
+#: the fewest networks in a stratum for its ρ to count
+MIN_STRATUM = 3
+
+
+def stratified_spearman(x: Sequence[float], y: Sequence[float], strata: Sequence, *, resamples: int = 2000,
+                        permutations: int = 2000, level: float = 0.95, seed: int = 0) -> StratifiedCorrelation:
+    """Spearman's ρ of ``x`` and ``y`` within each stratum (the networks that share a label of ``strata``), their
+    mean, a bootstrap interval (each stratum resampled within itself) and a stratified permutation test.
+
+    Where a third variable moves both ``x`` and ``y`` (the learning rate moves a network's largest exponent and how
+    far it trains), the raw ρ mixes its effect in; within strata of equal rate, whatever the shape of that effect,
+    only the relation that holds among networks of one rate is left. Strata of fewer than :data:`MIN_STRATUM`
+    networks, or with a constant variable, are left out; with none left, ρ is NaN.
+
+    Examples
+    --------
+    >>> rate = np.repeat([1.0, 2.0, 3.0], 5)
+    >>> own = np.tile([0.0, 1.0, 2.0, 3.0, 4.0], 3)
+    >>> x, y = -rate + 0.1 * own, rate + 0.1 * own  # across rates they fall together; within one, they rise together
+    >>> round(spearman(x, y), 2), stratified_spearman(x, y, rate).rho
+    (-0.79, 1.0)
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    labels = np.asarray(strata)
+    groups = [np.flatnonzero(labels == label) for label in dict.fromkeys(labels.tolist())]
+    groups = [g for g in groups if len(g) >= MIN_STRATUM and np.ptp(x[g]) > 0 and np.ptp(y[g]) > 0]
+    rng = np.random.default_rng(seed)
+    if not groups:
+        return StratifiedCorrelation(math.nan, math.nan, math.nan, 0, level, strata=0)
+    value = float(np.mean([_spearman_rows(x[g][None], y[g][None])[0] for g in groups]))
+    boot = np.stack([_spearman_rows(x[g][idx], y[g][idx]) for g in groups
+                     for idx in [rng.integers(0, len(g), (resamples, len(g)))]])
+    finite = np.isfinite(boot)
+    counted = finite.sum(axis=0)  # a resample's mean over the strata whose ρ it could compute
+    draws = (np.where(finite, boot, 0.0).sum(axis=0) / np.maximum(counted, 1))[counted > 0]
+    tail = (1 - level) / 2
+    low, high = np.quantile(draws, [tail, 1 - tail]) if len(draws) else (math.nan, math.nan)
+    null = np.mean([_spearman_rows(np.broadcast_to(x[g], (permutations, len(g))),
+                                   rng.permuted(np.broadcast_to(y[g], (permutations, len(g))), axis=1))
+                    for g in groups], axis=0)
+    p_value = float((1 + np.sum(np.abs(null) >= abs(value) - 1e-12)) / (permutations + 1))
+    return StratifiedCorrelation(value, float(low), float(high), int(sum(len(g) for g in groups)), level,
+                                 strata=len(groups), p_value=p_value)
+
+
+def rank_strata(values: Sequence[float], size: int = 4) -> np.ndarray:
+    """Strata of near-equal ``values`` for :func:`stratified_spearman` where the values are sampled, not on a grid:
+    the networks in order of the value, cut into consecutive groups of ``size`` (a last group smaller than
+    :data:`MIN_STRATUM` joins the one before). Returns each network's stratum number.
+
+    Examples
+    --------
+    >>> rank_strata([0.5, 0.1, 0.3, 0.2, 0.9, 0.4, 0.8], size=3).tolist()
+    [1, 0, 0, 0, 1, 1, 1]
+    """
+    order = np.argsort(np.asarray(values, dtype=float), kind="stable")
+    labels = np.empty(len(order), dtype=int)
+    labels[order] = np.arange(len(order)) // size
+    last = labels.max(initial=0)
+    if last > 0 and np.sum(labels == last) < MIN_STRATUM:
+        labels[labels == last] = last - 1
+    return labels

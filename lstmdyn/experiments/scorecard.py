@@ -17,7 +17,7 @@ import pandas as pd
 from lstmdyn.experiments import claims_amrouche, claims_vogt
 from lstmdyn.experiments.outcomes import VERDICTS, Outcome
 
-__all__ = ["CLAIMS", "SCHEMA", "read_outcomes", "scorecard", "scorecard_record"]
+__all__ = ["CLAIMS", "KEPT_COLUMNS", "SCHEMA", "kept_column", "read_outcomes", "scorecard", "scorecard_record"]
 
 #: Every claim the book tests, in the order of the scorecard.
 CLAIMS = {**claims_amrouche.CLAIMS, **claims_vogt.CLAIMS}
@@ -89,6 +89,35 @@ def scorecard(directory: str | Path = ".") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+KEPT_COLUMNS = ["key", "paper_verdict", "paper_measured", "paper_criterion", "paper_date", "paper_machine"]
+
+
+def kept_column(directory: str | Path) -> pd.DataFrame:
+    """The outcomes kept at the paper profile (``directory``: the project's ``paper/``, one folder per chapter with
+    its results file and ``provenance.json``), one row per claim they judge, with the date and machine of the run:
+    the columns of :data:`KEPT_COLUMNS`. Empty where nothing is kept.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> kept_column(tempfile.mkdtemp()).empty
+    True
+    """
+    rows = []
+    for provenance in sorted(Path(directory).glob("*/provenance.json")):
+        record = json.loads(provenance.read_text())
+        results = provenance.parent / f"{record['chapter']}.json"
+        if not results.is_file():
+            continue
+        _, outcomes = read_outcomes(results)
+        m = record["machine"]
+        machine = f"{m.get('cpu')}, {m.get('cores')} cores" + (f", {m['gpu']}" if m.get("gpu") else "")
+        rows += [{"key": o.key, "paper_verdict": o.verdict, "paper_measured": o.measured,
+                  "paper_criterion": o.criterion, "paper_date": record["started"][:10], "paper_machine": machine}
+                 for o in outcomes]
+    return pd.DataFrame(rows, columns=KEPT_COLUMNS)
+
+
 def scorecard_record(card: pd.DataFrame) -> dict:
     """The scorecard as the JSON file that CI shows and a later run is compared with (see :data:`SCHEMA`).
 
@@ -96,7 +125,7 @@ def scorecard_record(card: pd.DataFrame) -> dict:
     --------
     >>> import tempfile
     >>> scorecard_record(scorecard(tempfile.mkdtemp()))["counts"]
-    {'not run': 11}
+    {'not run': 13}
     """
     counts = card["verdict"].value_counts()
     return {"claims": card.to_dict("records"), "counts": {k: int(counts[k]) for k in VERDICTS if k in counts}}

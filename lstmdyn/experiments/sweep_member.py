@@ -41,10 +41,11 @@ from lstmdyn.records import write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
 
-__all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR", "INIT_RANGE",
-           "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS", "SWEEP_PROFILES", "VALIDATION_BATCH",
-           "SpectrumMember", "charrnn_init_members", "charrnn_members", "member_task", "mocap_members",
-           "spectrum_inputs", "stretches_in_turn", "sweep_members", "train_and_measure"]
+__all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
+           "GRID_DROPOUT_FLOOR", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
+           "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember", "charrnn_init_members", "charrnn_members",
+           "member_task", "mocap_members", "spectrum_inputs", "stopped_improving", "stretches_in_turn", "sweep_members",
+           "train_and_measure"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -59,16 +60,19 @@ PAPER_MOCAP = {"blue": (0.0, 0.05, 0.476), "orange": (0.0, 0.05, 0.305), "green"
 CHARRNN_DROPOUT = (1e-3, 0.106)
 CHARRNN_LR = (0.00055, 0.00574)
 #: Ranges of the ``"grid"`` population, those of the authors' published grid search (their repository's
-#: ``CharRNN/WP/HP/Grid Search``): dropout uniform on [0, 0.2], learning rate uniform on [0.001, 0.01].
+#: ``CharRNN/WP/HP/Grid Search``): dropout 0 to 0.2, learning rate 0.001 to 0.01, sampled as the paper says
+#: (section 5.4: log-dropout and learning rate uniformly), log10 dropout uniform from :data:`GRID_DROPOUT_FLOOR`
+#: (standing in for the grid's 0, which has no logarithm) and the rate uniform.
 CHARRNN_GRID_DROPOUT = (0.0, 0.2)
 CHARRNN_GRID_LR = (0.001, 0.01)
+GRID_DROPOUT_FLOOR = 1e-3
 #: The initialisation parameter p of the motion-capture sweep (appendix A.2), the one range of p the paper
 #: states; the CharRNN sweep across p (Fig. 3) uses it too.
 INIT_RANGE = (0.05, 0.5)
 #: The version of what a member trains and measures (:func:`member_task`, :func:`train_and_measure`): raised with
 #: every change to either, so that a sweep never reuses results that older code computed (the member's key hashes
 #: it, and the sweep's tables show it).
-MEMBER_VERSION = 3
+MEMBER_VERSION = 4
 #: Warm-up steps of the authors' convention (their ``calc_LEs_an``): the first steps of each spectrum input
 #: evolve the state and frame without being counted
 AUTHORS_WARMUP = 10
@@ -99,6 +103,9 @@ class SpectrumMember:
     target : {"frame", "change"}
         Motion capture: whether the read-out predicts the next frame or its change from the current one (a
         residual read-out; the recurrent layer is the same). CharRNN: "frame".
+    patience : int
+        Training stops once the lowest validation loss is ``patience`` epochs old (:func:`stopped_improving`), the
+        network then trained to its best; 0 trains every one of ``epochs``.
     threads : int
         CPU threads it trains and is measured with (:func:`~lstmdyn.threads.pinned_threads`), wherever it runs:
         in a Dask worker or in-process, resumed or not, the same member gives the same numbers.
@@ -126,6 +133,7 @@ class SpectrumMember:
     epoch_dtype: Literal["float64", "float32"] = "float64"
     target: Literal["frame", "change"] = "frame"
     threads: int = MEMBER_THREADS
+    patience: int = 0
     version: int = MEMBER_VERSION
 
 
@@ -269,8 +277,10 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
             if path is not None and old.name < path.name:
                 old.unlink()
         clock = time.perf_counter()
+        if stopped_improving(rows, member.patience):
+            raise _Stopped
 
-    lost = damaged or (directory / "best.pt").exists() and _readable(directory / "best.pt", device) is None
+    lost = damaged or ((directory / "best.pt").exists() and _readable(directory / "best.pt", device) is None)
     if lost:
         rows.clear()  # a measured epoch or the best weights are lost: the member trains again from the start
     last, saved = None, None
@@ -279,13 +289,17 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
         if saved is not None:
             last = path
             break
-    if member.epochs not in rows or not (directory / "best.pt").exists():
-        if saved is not None and saved["step"] // per_epoch not in rows:
-            task.model.load_state_dict(saved["model"])
-            measure(saved["step"], task.model.to(device), last)
-        if saved is None or saved["step"] < member.epochs * per_epoch:
-            train(task.model, task.train, task.config, checkpoint_dir=directory, on_checkpoint=measure,
-                  resume_from=last, progress=False, checkpoint_at_start=last is None)
+    done = member.epochs in rows or stopped_improving(rows, member.patience)
+    if not done or not (directory / "best.pt").exists():
+        try:
+            if saved is not None and saved["step"] // per_epoch not in rows:
+                task.model.load_state_dict(saved["model"])
+                measure(saved["step"], task.model.to(device), last)
+            if saved is None or saved["step"] < member.epochs * per_epoch:
+                train(task.model, task.train, task.config, checkpoint_dir=directory, on_checkpoint=measure,
+                      resume_from=last, progress=False, checkpoint_at_start=last is None)
+        except _Stopped:  # the validation loss stopped improving: the member is trained to its best
+            pass
     for old in directory.glob("step_*.pt"):
         old.unlink()
     ordered = [rows[e] for e in sorted(rows)]
@@ -305,6 +319,28 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
                "final_seconds": time.perf_counter() - start, "initial_loss": ordered[0]["valid_loss"]}
     return summary, ordered
+
+
+class _Stopped(Exception):
+    """Raised after an epoch's measurement where the member has stopped improving (:func:`stopped_improving`)."""
+
+
+def stopped_improving(rows: dict[int, dict], patience: int) -> bool:
+    """Whether a member whose epochs measured so far are ``rows`` (by epoch) has stopped improving: its lowest
+    validation loss after the initialisation lies ``patience`` or more epochs before its last measured one. Never
+    with ``patience`` 0 (train every epoch).
+
+    Examples
+    --------
+    >>> rows = {e: {"valid_loss": loss} for e, loss in enumerate([3.0, 2.0, 1.5, 1.6, 1.7])}
+    >>> stopped_improving(rows, 2), stopped_improving(rows, 3), stopped_improving(rows, 0)
+    (True, False, False)
+    """
+    trained = [e for e in rows if e >= 1]
+    if not patience or not trained:
+        return False
+    best = min(trained, key=lambda e: (rows[e]["valid_loss"], e))
+    return max(trained) - best >= patience
 
 
 def _measured_epochs(directory: Path) -> tuple[dict[int, dict], bool]:
@@ -344,15 +380,18 @@ def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, sampl
     >>> members = charrnn_members(3, hidden=16, named=2)
     >>> len(members), [m.label for m in members][-2:], all(1e-3 <= m.dropout <= 0.106 for m in members[:3])
     (5, ['blue', 'orange'], True)
-    >>> all(0.001 <= m.lr <= 0.01 for m in charrnn_members(20, named=0, population="grid"))
+    >>> grid = charrnn_members(200, named=0, population="grid")
+    >>> all(0.001 <= m.lr <= 0.01 and 0.001 <= m.dropout <= 0.2 for m in grid)
+    True
+    >>> sum(m.dropout < 0.0141 for m in grid) > 80     # log-uniform: half below the geometric middle, √(0.001 × 0.2)
     True
     """
     rng = np.random.default_rng(seed)
     if population == "highlighted":
         log_dropout = rng.uniform(*np.log10(CHARRNN_DROPOUT), networks)
         rates = rng.uniform(*CHARRNN_LR, networks)
-    elif population == "grid":
-        log_dropout = np.log10(np.maximum(rng.uniform(*CHARRNN_GRID_DROPOUT, networks), 1e-12))
+    elif population == "grid":  # "uniformly sampled a fixed range of log-dropout and learning rate" (section 5.4)
+        log_dropout = rng.uniform(np.log10(GRID_DROPOUT_FLOOR), np.log10(CHARRNN_GRID_DROPOUT[1]), networks)
         rates = rng.uniform(*CHARRNN_GRID_LR, networks)
     else:
         raise ValueError(f"population must be 'highlighted' or 'grid', got {population!r}")
@@ -383,10 +422,11 @@ def charrnn_init_members(values: int, *, hidden: int = 512, epochs: int = 40, sa
 
 
 def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: int = 6, seed: int = 0,
-                  target: Literal["frame", "change"] = "change",
+                  target: Literal["frame", "change"] = "frame", patience: int = 0,
                   epoch_dtype: Literal["float64", "float32"] = "float64") -> list[SpectrumMember]:
     """Motion-capture networks with ``values`` initialisation parameters p evenly over :data:`INIT_RANGE`, then
-    the first ``named`` of the paper's six; learning rate 0.05, dropout 0; the read-out predicting ``target``.
+    the first ``named`` of the paper's six; learning rate 0.05, dropout 0; the read-out predicting ``target``; each
+    trained until its validation loss is ``patience`` epochs old (at most ``epochs``).
 
     Examples
     --------
@@ -394,7 +434,7 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
     [0.05, 0.275, 0.5, 0.476]
     """
     common = {"task": "mocap", "hidden": hidden, "epochs": epochs, "seed": seed, "lr": 0.05, "dropout": 0.0,
-              "target": target, "epoch_dtype": epoch_dtype}
+              "target": target, "patience": patience, "epoch_dtype": epoch_dtype}
     grid = [SpectrumMember(init=round(float(p), 4), **common) for p in np.linspace(*INIT_RANGE, values)]
     paper = [SpectrumMember(init=p, label=colour, **common) for colour, (_, _, p) in
              list(PAPER_MOCAP.items())[:named]]
@@ -402,14 +442,17 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
 
 
 #: The sweeps of the chapter, by name
-SweepName = Literal["charrnn", "charrnn_init", "mocap"]
-SWEEPS: tuple[SweepName, ...] = ("charrnn", "charrnn_init", "mocap")
+SweepName = Literal["charrnn", "charrnn_init", "mocap", "mocap_residual"]
+SWEEPS: tuple[SweepName, ...] = ("charrnn", "charrnn_init", "mocap", "mocap_residual")
 
 
 def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
     """The members of sweep ``name`` for the parameters ``p`` of the chapter's notebook (its ``char_*`` or
     ``mocap_*`` parameters, ``seed`` and ``epoch_dtype``), or of :data:`SWEEP_PROFILES`: the command line and
-    the chapter run the same members. ``"charrnn_init"`` is the CharRNN across p (``char_init_values``).
+    the chapter run the same members. ``"charrnn_init"`` is the CharRNN across p (``char_init_values``);
+    ``"mocap"`` the motion-capture networks with the paper's read-out (the next frame), ``"mocap_residual"`` the same
+    with a residual one (the change from the last frame), each trained until its validation loss is
+    ``mocap_patience`` epochs old.
 
     Examples
     --------
@@ -427,9 +470,10 @@ def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
         return charrnn_init_members(p["char_init_values"], hidden=p["char_hidden"], epochs=p["char_epochs"],
                                     samples=p["char_samples"], valid_samples=p["char_valid"], seed=p["seed"],
                                     epoch_dtype=p.get("epoch_dtype", "float64"))
-    if name == "mocap":
+    if name in ("mocap", "mocap_residual"):  # the paper's read-out; the residual one, a variation of this book's
         return mocap_members(p["mocap_values"], hidden=p["mocap_hidden"], epochs=p["mocap_epochs"],
-                             named=p["mocap_named"], seed=p["seed"], target=p.get("mocap_target", "change"),
+                             named=p["mocap_named"], seed=p["seed"], patience=p.get("mocap_patience", 0),
+                             target="frame" if name == "mocap" else "change",
                              epoch_dtype=p.get("epoch_dtype", "float64"))
     raise ValueError(f"unknown sweep {name!r}: expected one of {', '.join(SWEEPS)}")
 
@@ -438,18 +482,19 @@ def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
 #: networks* that :func:`sweep_members` reads (the quick values are the chapter's defaults; the paper's sizes are
 #: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text, sampled from the
 #: authors' grid-search ranges; 6 CharRNNs across p, a number the paper does not state; motion capture at 256
-#: units, its p grid, 100 epochs, which the paper does not state).
+#: units, its p grid, trained to its best: until the validation loss is 10 epochs old, at most 100 epochs, which
+#: the paper does not state).
 SWEEP_PROFILES = {
     "smoke": {"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
               "char_valid": 50, "char_init_values": 2, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8,
-              "mocap_epochs": 2},
+              "mocap_epochs": 2, "mocap_patience": 1},
     "quick": {"char_networks": 4, "char_named": 6, "char_hidden": 128, "char_epochs": 6, "char_samples": 1600,
               "char_valid": 500, "char_init_values": 4, "mocap_values": 4, "mocap_named": 6, "mocap_hidden": 64,
-              "mocap_epochs": 30},
+              "mocap_epochs": 30, "mocap_patience": 10},
     "paper": {"char_networks": 60, "char_named": 6, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618,
               "char_valid": 3202, "char_init_values": 6, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256,
-              "mocap_epochs": 100, "char_population": "grid"},
+              "mocap_epochs": 100, "mocap_patience": 10, "char_population": "grid"},
 }
 for _sizes in SWEEP_PROFILES.values():
-    _sizes |= {"seed": 0, "epoch_dtype": "float64", "mocap_target": "change"} | {
+    _sizes |= {"seed": 0, "epoch_dtype": "float64"} | {
         "char_population": _sizes.get("char_population", "highlighted")}

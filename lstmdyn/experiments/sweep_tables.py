@@ -307,13 +307,14 @@ def require_finished(tables: Mapping[str, SweepTables], results: str | Path | No
 
 
 def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFrame,
-                   outcomes: Sequence[Outcome]) -> dict:
+                   outcomes: Sequence[Outcome], authors: Mapping | None = None) -> dict:
     """The chapter's key numbers for its results file (the keys are documented on the chapter page).
 
     ``sweeps`` maps a sweep's name to ``tables`` (its :class:`~lstmdyn.sweeps.SweepTables`), ``statistic``,
     ``spearman`` and ``spearman_other`` (:class:`~lstmdyn.experiments.rank_correlation.Correlation`),
-    ``ranking_epoch``, and optionally ``spearman_controlled`` (the partial correlation given the learning
-    rate). NaN becomes null.
+    ``ranking_epoch``, and optionally ``spearman_within_rate`` and ``spearman_within_dropout``
+    (:class:`~lstmdyn.experiments.rank_correlation.StratifiedCorrelation` among networks of one learning rate or
+    dropout); ``authors`` adds the analysis of the authors' grid as given. NaN becomes null.
 
     Examples
     --------
@@ -331,8 +332,10 @@ def results_record(profile: str, sweeps: Mapping[str, Mapping], costs: pd.DataFr
         out[name] = {"networks": len(t.members), "failed": int((t.members["status"] == "failed").sum()),
                      "statistic": s["statistic"], "spearman": asdict(s["spearman"]),
                      "spearman_other": asdict(s["spearman_other"]), "ranking_epoch": s["ranking_epoch"],
-                     **({"spearman_controlled": asdict(s["spearman_controlled"])} if "spearman_controlled" in s
-                        else {}),
+                     **{key: asdict(s[key]) for key in ("spearman_within_rate", "spearman_within_dropout")
+                        if key in s},
                      "members": finished_tables(t).members[MEMBER_COLUMNS].to_dict("records")}
     return json_ready({"profile": profile, "sweeps": out, "cost": costs.to_dict("records"),
+                       **({"authors_grid": {k: asdict(v) if hasattr(v, "__dataclass_fields__") else v
+                                            for k, v in authors.items()}} if authors else {}),
                        "outcomes": [o.as_dict() for o in outcomes]})
