@@ -13,6 +13,7 @@ from lstmdyn.book.kept import (
     KEPT,
     PAPER_CHAPTERS,
     PROVENANCE_KEYS,
+    imported_files,
     keep_run,
     kept_outcomes,
     read_provenance,
@@ -63,6 +64,16 @@ def test_the_stale_mark_names_what_changed_since_the_kept_run(kept, tmp_path):
     older = dict(record, package_files={**record["package_files"], "lyapunov.py": "0" * 64},
                  parts={**record["parts"], "package": "0" * 64})
     assert staleness(older, project) == ["the package's lstmdyn/lyapunov.py"]
+    # a file the notebook never imports, directly or through another module, cannot change the page
+    elsewhere = dict(record, package_files={**record["package_files"], "sweeps.py": "0" * 64, "cli.py": "0" * 64},
+                     parts={**record["parts"], "package": "0" * 64})
+    assert "sweeps.py" not in imported_files(source.read_text())
+    assert staleness(elsewhere, project) == []
+    # ... but one it reaches only through other modules can (continuation, which only equilibria imports)
+    assert "continuation" not in source.read_text()
+    through = dict(record, package_files={**record["package_files"], "continuation.py": "0" * 64},
+                   parts={**record["parts"], "package": "0" * 64})
+    assert staleness(through, project) == ["the package's lstmdyn/continuation.py"]
     assert staleness(dict(record, parts={**record["parts"], "parameters": {**record["parts"]["parameters"], "T": 1}}),
                      project) == ["the parameters T"]
 

@@ -366,7 +366,7 @@ def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
 def test_a_sweeps_chapter_without_one_finished_network_says_so_in_one_line(tmp_path):
     """Every member of the three sweeps failed: no page, exit 1, one line naming the sweeps, their failures and
     where the errors are."""
-    from lstmdyn.experiments.sweep_member import SWEEPS
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, SWEEPS, sweep_members
 
     project = copy_project(tmp_path / "project")
     results = tmp_path / "results"
@@ -377,8 +377,12 @@ def test_a_sweeps_chapter_without_one_finished_network_says_so_in_one_line(tmp_p
     assert run.returncode == 1
     error = [line for line in run.stderr.replace("\r", "\n").splitlines() if line.startswith("error:")]
     assert len(error) == 1 and "Traceback" not in run.stderr, run.stderr[-3000:]
-    assert "no network of the sweeps finished: charrnn 4 of 4 failed, mocap 4 of 4 failed, charrnn_init 2 of 2 " \
-           f"failed; the errors are in the column `error` of {results}/NAME/members/*.parquet" in error[0]
+    line = error[0].split("no network of the sweeps finished: ", 1)[1]
+    counts, where = line.split("; ", 1)
+    sizes = {name: len(sweep_members(name, SWEEP_PROFILES["smoke"])) for name in SWEEPS}
+    assert sorted(counts.split(", ")) == sorted(f"{name} {n} of {n} failed" for name, n in sizes.items())
+    assert sizes["charrnn"] == 4 and sizes["charrnn_init"] == 2
+    assert where.startswith(f"the errors are in the column `error` of {results}/NAME/members/*.parquet")
     assert not (project / "book" / "generated" / "lyapunov_experiments.ipynb").exists()
 
 

@@ -20,6 +20,7 @@ quick ones.
 
 from __future__ import annotations
 
+import ast
 import json
 import platform
 import re
@@ -38,7 +39,7 @@ from lstmdyn.records import machine, write_atomically, write_json
 from lstmdyn.threads import chapter_threads
 
 __all__ = ["KEPT", "PAPER_CHAPTERS", "PROVENANCE_KEYS", "commit", "keep_run", "kept_outcomes", "read_provenance",
-           "render_kept", "staleness", "started_now"]
+           "imported_files", "render_kept", "staleness", "started_now"]
 
 KEPT = "paper"  #: the folder of kept records, at the top of the project
 #: the chapters with a paper profile of their own, each with a page in the part "At the papers' scale"
@@ -129,11 +130,72 @@ def staleness(record: Mapping[str, Any], project: Project) -> list[str]:
         changed.append("the parameters " + ", ".join(names))
     if now["package"] != then.get("package"):
         files, kept = package_files(), record.get("package_files", {})
-        names = sorted(f for f in {*files, *kept} if files.get(f) != kept.get(f))
-        changed.append("the package's " + (", ".join(f"lstmdyn/{f}" for f in names) if names else "files"))
+        source = project.source(record["chapter"])[1].read_text()
+        names = sorted(f for f in imported_files(source) if files.get(f) != kept.get(f))
+        if names:
+            changed.append("the package's " + ", ".join(f"lstmdyn/{f}" for f in names))
     if now.get("reads") != then.get("reads"):
         changed.append("the results files it reads")
     return changed
+
+
+def _modules(tree: ast.AST, package: str | None) -> set[str]:
+    """The ``lstmdyn`` modules a parsed source imports anywhere (top level or inside a function), dotted; relative
+    imports are resolved against ``package``, the dotted package of the module parsed."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level and package:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([base] if base else [])])
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return {name for name in found if name == "lstmdyn" or name.startswith("lstmdyn.")}
+
+
+def imported_files(source: str, package: Path = Path(lstmdyn.__file__).parent) -> set[str]:
+    """The files of :func:`~lstmdyn.book.runner.package_files` that a notebook's ``source`` runs: every module it
+    imports, every module those import in turn, the ``__init__`` of each package on the way, and the package's data
+    files (the data registry). A file outside this set cannot change what the notebook computes, so editing it
+    leaves a kept page current.
+
+    Examples
+    --------
+    >>> sorted(imported_files("import numpy"))
+    ['__init__.py', 'data/registry.toml']
+    >>> sorted(imported_files("from lstmdyn.equilibria import solve"))  # and what equilibria imports in turn
+    ['__init__.py', 'cells.py', 'continuation.py', 'data/registry.toml', 'equilibria.py']
+    """
+    files = package_files(package)
+    data = {f for f in files if not f.endswith(".py")}
+
+    def path_of(module: str) -> str | None:
+        inside = module.split(".")[1:]
+        for candidate in ("/".join(inside) + ".py", "/".join([*inside, "__init__.py"])):
+            if (package / candidate).is_file():
+                return candidate.lstrip("/")
+        return None
+
+    seen: set[str] = set()
+    todo = [(ast.parse(source), None)]
+    while todo:
+        tree, where = todo.pop()
+        for module in _modules(tree, where):
+            parts = module.split(".")
+            for depth in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__, then a/b/c
+                path = path_of(".".join(parts[:depth]))
+                if path is None or path in seen:
+                    continue
+                seen.add(path)
+                dotted = ".".join(["lstmdyn", *Path(path).with_suffix("").parts])
+                if path.endswith("__init__.py"):
+                    dotted = dotted.removesuffix(".__init__")
+                else:
+                    dotted = dotted.rsplit(".", 1)[0]
+                todo.append((ast.parse((package / path).read_text()), dotted))
+    return {f for f in seen if f in files} | data | ({"__init__.py"} & set(files))
 
 
 def kept_outcomes(project: Project) -> dict[str, tuple[dict[str, Any], list[dict]]]:

@@ -485,7 +485,7 @@ def build_book(profile: str = "quick", *, force: bool = False, project: Project 
              else f"{chapter}: up to date")
     pages = render_kept(project, {name: "The performance page, section *The paper profile*, says what it is expected "
                                         "to cost." for name in _kept_chapters()})
-    echo(f"at the papers' scale: {len(pages)} pages rendered from paper/ (not executed)")
+    echo(f"at the papers' scale: {len(pages)} pages rendered from paper/, as their runs left them")
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
                "build", str(project.root), "-W", "-n", "--keep-going", "--all"]
     repository = os.environ.get("LSTMDYN_REPOSITORY")
