@@ -364,8 +364,8 @@ def test_the_sweeps_chapter_lists_failed_members_instead_of_crashing(tmp_path):
 
 
 def test_a_sweeps_chapter_without_one_finished_network_says_so_in_one_line(tmp_path):
-    """Every member of the three sweeps failed: no page, exit 1, one line naming the sweeps, their failures and
-    where the errors are."""
+    """Every member of every sweep failed: no page, exit 1, one line naming each sweep, its failures and where
+    the errors are."""
     from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, SWEEPS, sweep_members
 
     project = copy_project(tmp_path / "project")

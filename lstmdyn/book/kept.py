@@ -109,8 +109,9 @@ def read_provenance(folder: Path) -> dict[str, Any]:
 
 def staleness(record: Mapping[str, Any], project: Project) -> list[str]:
     """What differs between the run a kept ``record`` describes and the run its chapter would be now, at the paper
-    profile: the notebook's source, its parameters, the package files that shape a page (by name), or the results
-    files it reads. Empty where nothing does, and the kept page is current.
+    profile: the notebook's source, its parameters, the package files it imports (by name, through
+    :func:`imported_files`: a file it never reaches cannot change it), or the results files it reads. Empty where
+    nothing does, and the kept page is current.
 
     Examples
     --------
