@@ -32,6 +32,7 @@ from lstmdyn.book.measurements import measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_verdict,
+    ensembles_sentence,
     equilibria_verdict,
     float32_verdict,
     goals_verdict,
@@ -211,6 +212,18 @@ display(Markdown(measurement_markdown(records.get("training"), "training")))
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("threads"), "threads", [threads_verdict])))
+
+# %% [markdown]
+# ## Ensembles
+#
+# `benchmarks/ensembles.py`: the first members of the two quick sweeps of *Lyapunov spectra of trained networks*
+# trained for an epoch one after another (`lstmdyn.training.train`, whose `nn.LSTM` runs oneDNN's fused LSTM kernel
+# on a CPU), then together as one ensemble (`lstmdyn.ensembles.train_ensemble`: the members' weights stacked, one
+# batched product per gate step). Each member gets the same losses and weights either way, to round-off
+# (`tests/test_ensembles.py`).
+
+# %% tags=["hide-input"]
+display(Markdown(measurement_markdown(records.get("ensembles"), "ensembles", [ensembles_sentence])))
 
 # %% [markdown]
 # ## Building the book

@@ -27,6 +27,7 @@ PAGE_READS = {
     "equilibria_training": ({"methods"}, {"speedup", "tracked_seconds", "checkpoints", "n", "newton",
                                           "largest_residual", "differ"}),
     "training": ({"tasks"}, set()),
+    "ensembles": ({"members per minute"}, {"members", "ratio_charrnn", "ratio_mocap"}),
     "book_build": ({"steps"}, {"clean", "rebuild", "executed_again", "chapters"}),
     "lyapunov-cuda": ({"QR methods", "networks", "throughput", "training", "goals"},
                       {"graph_speedup_512_float32", "cholesky_seconds_512_float32"}),

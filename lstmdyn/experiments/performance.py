@@ -18,7 +18,8 @@ from lstmdyn.words import join_words
 __all__ = ["authors_comparison", "batching_verdict", "chapter_work", "equilibria_verdict", "float32_verdict",
            "goals_verdict", "graph_verdict", "paper_member_verdict", "paper_profile_table", "paper_profile_times",
            "paper_total_verdict", "qr_accuracy_verdict", "qr_speed_verdict", "rebuild_verdict", "sharing_verdict",
-           "step_parts_verdict", "table_frame", "threads_verdict", "tracking_verdict", "work_seconds"]
+           "step_parts_verdict", "table_frame", "threads_verdict", "ensembles_sentence", "tracking_verdict",
+           "work_seconds"]
 
 
 def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
@@ -209,6 +210,32 @@ one: one thread is faster on both.
         return head + "one thread is faster on both."
     return head + ("more threads are faster when the machine is idle, slower when it is busy." if faster_idle else
                    "more threads are slower when the machine is idle, faster when it is busy.")
+
+
+def ensembles_sentence(record: Mapping[str, Any]) -> str:
+    """What training a sweep's members together did against one at a time, from the findings of an ``ensembles``
+    measurement (members per minute, together over one at a time), and which is the faster way on that machine.
+
+    Examples
+    --------
+    >>> sentence = ensembles_sentence({"findings": {"members": 4, "ratio_charrnn": 0.68, "ratio_mocap": 0.34}})
+    >>> print(sentence[:100])
+    Trained together, 4 members of each quick sweep went at 0.68 × (CharRNN) and 0.34 × (motion capture)
+    >>> print(sentence[101:])
+    the members per minute of one at a time: there, one member at a time is the faster way to train both sweeps.
+    >>> ensembles_sentence({"findings": {"members": 8, "ratio_charrnn": 3.1, "ratio_mocap": 0.9}})[-55:]
+    'ensembles are the faster way for CharRNN, not for both.'
+    """
+    f = record["findings"]
+    ratios = {"CharRNN": f["ratio_charrnn"], "motion capture": f["ratio_mocap"]}
+    head = (f"Trained together, {f['members']} members of each quick sweep went at {ratios['CharRNN']:.2f} × (CharRNN) "
+            f"and {ratios['motion capture']:.2f} × (motion capture) the members per minute of one at a time: ")
+    faster = [name for name, ratio in ratios.items() if ratio > 1]
+    if not faster:
+        return head + "there, one member at a time is the faster way to train both sweeps."
+    if len(faster) == len(ratios):
+        return head + "there, ensembles are the faster way to train both sweeps."
+    return head + f"there, ensembles are the faster way for {faster[0]}, not for both."
 
 
 #: How the equilibria benchmark's methods read in a sentence.
