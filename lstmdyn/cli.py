@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="address of the embedded cluster's dashboard (default: this machine only, a free port; "
                             "':0' serves it on every interface)")
     sweep.add_argument("--retry-failed", action="store_true", help="run failed members again")
+    sweep.add_argument("--group", type=_positive, help="members of one shape trained together as one ensemble "
+                                                       "(default: 1 on a CPU, 16 on a GPU)")
 
     run = commands.add_parser("run", help="execute one notebook into book/generated/ (book extra)")
     run.add_argument("notebook", help="NAME, NAME.py or notebooks/NAME.py")
@@ -89,14 +91,14 @@ def _sweep(args: argparse.Namespace) -> None:
     # an interrupted cluster leaves a semaphore that multiprocessing's tracker cleans up itself, with a warning
     # that is no news to the user (its process reads the setting when the cluster starts it)
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
-    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, sweep_members, train_and_measure
+    from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, group_options, sweep_members, train_and_measure
     from lstmdyn.sweeps import SweepError, results_directory, run_sweep
 
     members = sweep_members(args.name, SWEEP_PROFILES[args.profile])
     try:
         tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
                            workers=args.workers, device=args.device, retry_failed=args.retry_failed,
-                           dashboard=args.dashboard)
+                           dashboard=args.dashboard, **group_options(args.device, args.group))
     except SweepError as e:
         raise CommandError(str(e), status=1) from None
     counts = tables.members["status"].value_counts().to_dict()

@@ -58,9 +58,10 @@ from lstmdyn.records import DiskFullError, disk_full, write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 
 __all__ = ["ENVIRONMENT_FAULTS", "MEMBERS_PER_GPU", "SweepError", "SweepTables", "cluster", "default_workers",
-           "member_key", "member_threads", "read_sweep", "results_directory", "run_sweep"]
+           "member_groups", "member_key", "member_threads", "read_sweep", "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
+GroupFunction = Callable[[Sequence[Any], Sequence[Path], str], list]
 
 
 def member_key(member: Any) -> str:
@@ -223,11 +224,83 @@ def _execute(run: MemberFunction, member: Any, directory: Path, device: str) -> 
         full = disk_full(Path(getattr(e, "filename", None) or directory / "?"), e)
         if full is not None:  # out of space, however the writer put it: a fault, not the member's result
             return _execute_fault(full, device, worker, threads, start)
-        last = traceback.extract_tb(e.__traceback__)[-1]
-        summary, rows = {"status": "failed", "error": f"{type(e).__name__}: {e} ({Path(last.filename).name}:"
-                                                          f"{last.lineno})"}, []
+        summary, rows = {"status": "failed", "error": _failure(e)}, []
     summary.update(device=device, worker=worker, threads=threads, seconds=time.perf_counter() - start)
     return summary, rows
+
+
+def _failure(error: BaseException) -> str:
+    """A failed member's error: the exception, and where it was raised when it was."""
+    where = traceback.extract_tb(error.__traceback__)
+    return f"{type(error).__name__}: {error}" + (f" ({Path(where[-1].filename).name}:{where[-1].lineno})" if where
+                                                 else "")
+
+
+def _execute_group(run_group: GroupFunction, members: list[Any], directories: list[Path], device: str
+                   ) -> list[tuple[dict, list[dict]]]:
+    """Members of one shape on a worker, trained together by ``run_group``: each member's summary and rows as
+    :func:`_execute` gives them (a member stopped alone is ``failed`` with its error; an error of the whole group
+    fails each of its members; a fault of the environment is a fault for each, never recorded)."""
+    worker = ""
+    with contextlib.suppress(ValueError):  # on a Dask worker
+        worker = get_worker().address
+    start = time.perf_counter()
+    threads = member_threads(members[0])
+    try:
+        device = _worker_device(device)
+        with pinned_threads(threads):
+            outcomes = run_group(members, directories, device)
+    except ENVIRONMENT_FAULTS as e:
+        return [_execute_fault(e, device, worker, threads, start)] * len(members)
+    except Exception as e:  # noqa: BLE001 - the group's members are recorded as failed and the sweep goes on
+        full = disk_full(Path(getattr(e, "filename", None) or directories[0] / "?"), e)
+        if full is not None:
+            return [_execute_fault(full, device, worker, threads, start)] * len(members)
+        outcomes = [e] * len(members)
+    seconds = (time.perf_counter() - start) / len(members)
+    results = []
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            summary, rows = {"status": "failed", "error": _failure(outcome)}, []
+        else:
+            summary, rows = {"status": "finished", "error": "", **outcome[0]}, outcome[1]
+        summary.update(device=device, worker=worker, threads=threads, seconds=seconds)
+        results.append((summary, rows))
+    return results
+
+
+def _execute_unit(run: MemberFunction, run_group: GroupFunction | None, members: list[Any],
+                  directories: list[Path], device: str) -> list[tuple[dict, list[dict]]]:
+    """What a worker runs: one member (:func:`_execute`), or a group of them (:func:`_execute_group`)."""
+    if run_group is None:
+        return [_execute(run, members[0], directories[0], device)]
+    return _execute_group(run_group, members, directories, device)
+
+
+def member_groups(keys: Sequence[str], members: dict[str, Any], size: int,
+                  shape: Callable[[Any], Any] | None = None) -> list[list[str]]:
+    """``keys`` in groups of at most ``size`` members of one ``shape`` (all of one shape without it), in the order
+    of their first member.
+
+    Examples
+    --------
+    >>> members = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
+    >>> member_groups(list(members), members, 2, shape=lambda m: m % 2)
+    [['a', 'c'], ['b', 'd'], ['e']]
+    >>> member_groups(["a", "b"], members, 1)
+    [['a'], ['b']]
+    """
+    if size < 1:
+        raise ValueError(f"a group holds at least one member, got size {size}")
+    by_shape: dict[Any, list[list[str]]] = {}
+    order: list[list[str]] = []
+    for key in keys:
+        groups = by_shape.setdefault(shape(members[key]) if shape else None, [])
+        if not groups or len(groups[-1]) == size:
+            groups.append([])
+            order.append(groups[-1])
+        groups[-1].append(key)
+    return order
 
 
 def _execute_fault(error: BaseException, device: str, worker: str, threads: int, start: float
@@ -319,7 +392,9 @@ class _WorkerLog(WorkerPlugin):
 
 def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results: str | Path | None = None,
               scheduler: str | None = None, workers: int | None = None, device: str = "auto",
-              retry_failed: bool = False, progress: bool = True, dashboard: str = "127.0.0.1:0") -> SweepTables:
+              retry_failed: bool = False, progress: bool = True, dashboard: str = "127.0.0.1:0",
+              run_group: GroupFunction | None = None, group_shape: Callable[[Any], Any] | None = None,
+              group_size: int = 1) -> SweepTables:
     """Run the members of sweep ``name`` that are not finished yet; return both tables of the sweep.
 
     Parameters
@@ -336,6 +411,12 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
         See the module docstring and :func:`cluster`; ``device`` is ``"auto"``, ``"cpu"`` or ``"cuda"``.
     retry_failed : bool
         Run members again whose last run failed.
+    run_group, group_shape, group_size : optional
+        With ``group_size`` above 1 and ``run_group``: the members to run go to the workers in groups of at most
+        ``group_size`` of one ``group_shape(member)`` (:func:`member_groups`), each group one task,
+        ``run_group(members, directories, device) → [(summary, rows) or exception, …]`` (trained together as one
+        ensemble). Results, keys, resumption and failures stay per member; a group whose worker is lost runs once
+        more, its finished members then only measured.
 
     Examples
     --------
@@ -370,46 +451,51 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
             log = root / "workers.log"
             if not (scheduler or os.environ.get("LSTMDYN_SCHEDULER")):
                 client.register_plugin(_WorkerLog(log))
-            futures, pending, queue = {}, as_completed(), list(todo)
+            futures, pending = {}, as_completed()
+            size = group_size if run_group is not None else 1
+            queue = member_groups(list(todo), todo, size, group_shape)
 
-            def submit(key: str, attempt: int = 0) -> None:
-                future = client.submit(_execute, run, todo[key], root / "runs" / key, device,
-                                       key=f"{name}-{key}-{attempt}", pure=False)
-                futures[future] = (key, attempt)
+            def submit(keys: list[str], attempt: int = 0) -> None:
+                future = client.submit(_execute_unit, run, run_group if size > 1 else None, [todo[k] for k in keys],
+                                       [root / "runs" / k for k in keys], device,
+                                       key=f"{name}-{keys[0]}-{len(keys)}-{attempt}", pure=False)
+                futures[future] = (keys, attempt)
                 pending.add(future)
 
-            # one member per worker at a time, so that a worker that dies takes no member but its own with it
+            # one task per worker at a time, so that a worker that dies takes no member but its task's with it
             for _ in range(min(len(queue), max(1, len(client.scheduler_info()["workers"])))):
                 submit(queue.pop(0))
             for future in pending:
-                key, attempt = futures.pop(future)
+                keys, attempt = futures.pop(future)
                 try:
-                    summary, rows = future.result()
+                    outcomes = future.result()
                 except Exception as e:  # noqa: BLE001 - the worker was lost (killed, out of memory): once more
                     if attempt == 0:
-                        submit(key, 1)
+                        submit(keys, 1)
                         continue
-                    summary, rows = {"status": "failed", "error": f"the worker running it was lost twice "
-                                     f"({type(e).__name__}: {e})", "device": device, "worker": "",
-                                     "threads": member_threads(todo[key]), "seconds": 0.0}, []
+                    outcomes = [({"status": "failed", "error": f"the worker running it was lost twice "
+                                  f"({type(e).__name__}: {e})", "device": device, "worker": "",
+                                  "threads": member_threads(todo[k]), "seconds": 0.0}, []) for k in keys]
                 finally:
                     future.release()  # its result is read: a worker lost later must not make Dask run it again
-                if summary["status"] == "fault":
+                fault = next((summary for summary, _ in outcomes if summary["status"] == "fault"), None)
+                if fault is not None:
                     client.cancel(list(futures))
-                    raise SweepError(f"{name}: {summary['error']} (the sweep stopped; nothing was recorded for the "
+                    raise SweepError(f"{name}: {fault['error']} (the sweep stopped; nothing was recorded for the "
                                      f"member, so that it runs again once this is mended; the workers' log is {log})")
                 if queue:
                     submit(queue.pop(0))
-                try:
-                    _record(root, key, todo[key], summary, rows)
-                except DiskFullError as e:
-                    client.cancel(list(futures))
-                    raise SweepError(f"{name}: {e} (the sweep stopped; the member is not recorded, so that it runs "
-                                     "again once there is space)") from None
-                bar.update()
-                if progress:
-                    tqdm.write(f"{name} {key}: {summary['status']} in {summary['seconds']:.1f} s on "
-                               f"{summary['device']}" + (f" ({summary['error']})" if summary["error"] else ""))
+                for key, (summary, rows) in zip(keys, outcomes, strict=True):
+                    try:
+                        _record(root, key, todo[key], summary, rows)
+                    except DiskFullError as e:
+                        client.cancel(list(futures))
+                        raise SweepError(f"{name}: {e} (the sweep stopped; the member is not recorded, so that it "
+                                         "runs again once there is space)") from None
+                    bar.update()
+                    if progress:
+                        tqdm.write(f"{name} {key}: {summary['status']} in {summary['seconds']:.1f} s on "
+                                   f"{summary['device']}" + (f" ({summary['error']})" if summary["error"] else ""))
     tables = read_sweep(name, results)
     return SweepTables(*(t[t["key"].isin(unique)].reset_index(drop=True) if len(t) else t
                          for t in (tables.members, tables.epochs)))

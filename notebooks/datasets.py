@@ -197,9 +197,9 @@ save(fig, "datasets/piano_rolls",
 
 # %%
 task = nottingham_task(samples=nottingham_samples, seed=seed)
-brief_run(task, nottingham_epochs, "nottingham", "cross-entropy (melody + chord, nats per frame)",
-          f"Nottingham, n = 200: {nottingham_epochs} × {nottingham_samples} windows",
-          f"Training and validation cross-entropy (melody plus chord) of the Nottingham model on the 68-wide input (200 units, Adam) over {nottingham_epochs} passes over {nottingham_samples} windows, seed {seed}.")
+result = brief_run(task, nottingham_epochs, "nottingham", "cross-entropy (melody + chord, nats per frame)",
+                   f"Nottingham, n = 200: {nottingham_epochs} × {nottingham_samples} windows",
+                   f"Training and validation cross-entropy (melody plus chord) of the Nottingham model on the 68-wide input (200 units, Adam) over {nottingham_epochs} passes over {nottingham_samples} windows, seed {seed}.")
 
 # %% [markdown]
 # A melody note or a chord usually lasts several frames, so the previous frame is a strong baseline: each half

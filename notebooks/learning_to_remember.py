@@ -38,12 +38,12 @@ test_strings = 300  # test strings of the grammar tasks
 reber_lr = 0.01  # Adam learning rate of the grammar tasks
 
 # %% tags=["hide-input"]
-import inspect
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from lstmdyn.book.listing import source
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
@@ -89,7 +89,7 @@ glue_numbers(grammar_batch=GRAMMAR_BATCH, seeds=seeds, hidden=hidden, epochs=epo
 # The code follows these lines one by one:
 
 # %%
-print(inspect.getsource(NumpyLSTM.gradients))
+source(NumpyLSTM.gradients)
 
 # %% [markdown]
 # Is it right? We compare every gradient with central finite differences and with PyTorch's automatic

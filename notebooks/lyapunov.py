@@ -41,7 +41,6 @@ cost_sizes = [128, 256]  # LSTM sizes in the cost table
 profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
-import inspect
 import warnings
 
 import matplotlib.pyplot as plt
@@ -50,6 +49,7 @@ import pandas as pd
 import torch
 
 import lstmdyn.lyapunov
+from lstmdyn.book.listing import source
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
@@ -109,7 +109,7 @@ glue_numbers(batch=batch, T=T, n_rnn=n_rnn, n=n, warmup=warmup)
 # The heart of `lstmdyn.lyapunov`:
 
 # %%
-print(inspect.getsource(lstmdyn.lyapunov._benettin))
+source(lstmdyn.lyapunov._benettin)
 
 # %% [markdown]
 # ## Three regimes of a driven vanilla RNN

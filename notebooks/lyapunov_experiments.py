@@ -77,6 +77,7 @@ from lstmdyn.experiments.sweep_member import (
     GRID_DROPOUT_FLOOR,
     INIT_RANGE,
     PAPER_CHARRNN,
+    group_options,
     sweep_members,
     train_and_measure,
 )
@@ -171,7 +172,8 @@ markdown_table(pd.DataFrame([
 
 # %%
 members = {name: sweep_members(name, globals()) for name in SWEEPS}
-runs = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False)
+runs = {name: run_sweep(name, m, train_and_measure, scheduler=scheduler or None, device=device, progress=False,
+                        **group_options(device))  # in ensembles where that is faster (on a GPU)
         for name, m in members.items()}  # a sweep of no members gives empty tables
 require_finished(runs)  # one line, and no page, where no network of any sweep finished
 failed = failed_members(runs)

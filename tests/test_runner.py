@@ -211,6 +211,48 @@ def test_each_chapter_page_shows_its_figures_and_how_it_was_made(smoke_book, cha
     assert html.count("<img") >= MIN_FIGURES[chapter]
 
 
+#: The longest plain-text output a chapter may show: a short excerpt of a data set, a few printed numbers. Anything
+#: longer is a repr left by a bare call or a dump, and belongs in a table, a figure or a code block.
+LONGEST_TEXT_OUTPUT = 500
+
+
+def long_text_outputs(page: nbformat.NotebookNode) -> list[str]:
+    """Plain-text outputs of an executed notebook longer than :data:`LONGEST_TEXT_OUTPUT` characters: printed
+    streams, and results that have no HTML, Markdown or image form."""
+    found = []
+    for number, cell in enumerate(page.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if output.output_type == "stream":
+                text = output.text
+            elif output.output_type in ("execute_result", "display_data") and not {
+                    "text/html", "text/markdown", "image/png", "image/svg+xml"} & set(data):
+                text = data.get("text/plain", "")
+            else:
+                continue
+            if len(text) > LONGEST_TEXT_OUTPUT:
+                found.append(f"cell {number}: {len(text)} characters of text ({text[:60]!r}…)")
+    return found
+
+
+def test_long_text_outputs_are_found():
+    bare = nbformat.v4.new_code_cell("result", outputs=[nbformat.v4.new_output(
+        "execute_result", {"text/plain": "TrainingResult(" + "x" * 600 + ")"}, execution_count=1)])
+    table = nbformat.v4.new_code_cell("frame", outputs=[nbformat.v4.new_output(
+        "execute_result", {"text/plain": "y" * 900, "text/html": "<table></table>"}, execution_count=2)])
+    short = nbformat.v4.new_code_cell("print", outputs=[nbformat.v4.new_output("stream", name="stdout",
+                                                                                text="z" * LONGEST_TEXT_OUTPUT)])
+    page = nbformat.v4.new_notebook(cells=[bare, table, short])
+    assert [line.split(":")[0] for line in long_text_outputs(page)] == ["cell 0"]
+
+
+@pytest.mark.parametrize("chapter", sorted(MIN_FIGURES))
+def test_no_chapter_shows_a_long_plain_text_output(smoke_book, chapter):
+    project, _ = smoke_book
+    page = nbformat.read(project / "book" / "generated" / f"{chapter}.ipynb", as_version=4)
+    assert long_text_outputs(page) == []
+
+
 def test_chapters_of_the_toc_all_have_profiles(smoke_book):
     project, _ = smoke_book
     assert set(Project(project).chapters()) <= set(NOTEBOOKS)

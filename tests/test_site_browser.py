@@ -129,12 +129,48 @@ return [...column.querySelectorAll('table')].filter(t => t.getBoundingClientRect
     .filter(([table, column]) => table > column + 1);
 """
 
+#: Words of a table header that the browser broke across two lines (a word's text spans two line boxes)
+_SPLIT_HEADERS = """
+const split = [];
+for (const th of document.querySelectorAll('th')) {
+  if (!th.getBoundingClientRect().width) continue;
+  const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const m of node.data.matchAll(/[^\\s\\-–]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) split.push(m[0]);
+    }
+  }
+}
+return split;
+"""
 
-def test_no_table_needs_sideways_scrolling_in_the_content_column(site, browser):
+#: Displayed equations and code blocks whose content is wider than their box, which does not scroll: cut off or
+#: spilling over what follows
+_CUT_OFF = """
+const column = document.querySelector('article.bd-article') || document.querySelector('main');
+return [...column.querySelectorAll('pre, mjx-container[display="true"], div.math')]
+    .filter(e => e.getBoundingClientRect().width > 0 && e.scrollWidth > e.clientWidth + 1
+                 && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+    .map(e => e.tagName.toLowerCase() + ': ' + e.textContent.trim().slice(0, 60));
+"""
+
+
+def test_tables_fit_headers_keep_their_words_and_nothing_wide_is_cut_off(site, browser):
+    """At 1280 px: no table needs sideways scrolling in the content column, no header word is broken across
+    lines, and every displayed equation or code block wider than its box scrolls inside it."""
     base, html = site
     wide = []
     for page in _pages(html):
         browser.get(base + page)
+        browser.execute_async_script(_TYPESET)
         wide += [f"{page}: {table} px in a column of {column} px ({header})"
                  for table, column, header in browser.execute_script(_OVERFLOW)]
+        wide += [f"{page}: the header word {word!r} is broken across lines"
+                 for word in browser.execute_script(_SPLIT_HEADERS)]
+        wide += [f"{page}: {what} is wider than its box and does not scroll"
+                 for what in browser.execute_script(_CUT_OFF)]
     assert not wide, "\n".join(wide)

@@ -220,3 +220,81 @@ def test_the_checkpoint_a_kill_would_resume_from_stays_until_the_next_one_is_wri
     train_and_measure(SpectrumMember(epochs=3, lr=3e-2, **SMALL), tmp_path, "cpu")
     assert seen == [["step_0000000.pt"], ["step_0000000.pt", "step_0000001.pt"],
                     ["step_0000001.pt", "step_0000002.pt"], ["step_0000002.pt", "step_0000003.pt"]]
+
+
+# ---- members trained together as one ensemble (train_and_measure_group)
+
+GROUP = [SpectrumMember(epochs=3, lr=lr, dropout=dropout, init=init, **SMALL)
+         for lr, dropout, init in ((3e-2, 0.0, 0.08), (1e-2, 0.1, 0.3))]
+
+
+def _numbers(outcome) -> tuple:
+    summary, rows = outcome
+    kept = {k: v for k, v in summary.items() if not k.endswith("seconds") and k != "group"}
+    return kept, [(r["epoch"], r["valid_loss"], r["spectrum"]) for r in rows]
+
+
+def test_a_member_of_a_group_gets_the_numbers_it_gets_alone_in_a_group_of_one(tmp_path):
+    from lstmdyn.experiments.sweep_member import train_and_measure_group
+
+    together = train_and_measure_group(GROUP, [tmp_path / "a", tmp_path / "b"])
+    alone = [train_and_measure_group([m], [tmp_path / f"alone{k}"])[0] for k, m in enumerate(GROUP)]
+    assert [_numbers(o) for o in together] == [_numbers(o) for o in alone]  # exactly
+    assert [o[0]["group"] for o in together] == [2, 2] and [o[0]["group"] for o in alone] == [1, 1]
+    assert _numbers(together[0]) != _numbers(together[1])
+    # against train_and_measure (nn.LSTM): the same training to float32 round-off, grown by three epochs
+    _, rows = train_and_measure(GROUP[0], tmp_path / "nn")
+    np.testing.assert_allclose([r["valid_loss"] for r in rows], [r["valid_loss"] for r in together[0][1]], rtol=1e-4)
+
+
+class _Killed(BaseException):
+    """A stop from outside, like a signal: what a member's own failure handling must not catch."""
+
+
+def test_a_group_stopped_mid_way_resumes_to_the_same_numbers(tmp_path, monkeypatch):
+    """Stopped at its second measurement (the first trained epoch measured for neither member), then run again:
+    from the newest step both members hold, and once more after one member's newest checkpoint is lost."""
+    from lstmdyn.experiments import sweep_member
+
+    uninterrupted = sweep_member.train_and_measure_group(GROUP, [tmp_path / "u0", tmp_path / "u1"])
+    for case in ("as left", "one newest checkpoint lost"):
+        dirs = [tmp_path / case / "0", tmp_path / case / "1"]
+        calls, spectra = [], sweep_member._spectra
+
+        def crash(*args, calls=calls, spectra=spectra, **kwargs):
+            calls.append(1)
+            if len(calls) == 3:  # epochs 0 and 1 measured, stopped at epoch 2's (as by a signal: no Exception)
+                raise _Killed("stopped")
+            return spectra(*args, **kwargs)
+
+        monkeypatch.setattr(sweep_member, "_spectra", crash)
+        with pytest.raises(_Killed, match="stopped"):
+            sweep_member.train_and_measure_group(GROUP, dirs)
+        monkeypatch.setattr(sweep_member, "_spectra", spectra)
+        assert all((d / "epoch_001.json").exists() and not (d / "epoch_002.json").exists() for d in dirs)
+        if case == "one newest checkpoint lost":
+            newest = sorted(dirs[1].glob("step_*.pt"))[-1]
+            newest.unlink()
+        again = sweep_member.train_and_measure_group(GROUP, dirs)
+        assert [_numbers(o) for o in again] == [_numbers(o) for o in uninterrupted], case
+
+
+def test_a_member_that_fails_in_a_group_fails_alone_and_the_sweep_records_each(tmp_path):
+    from lstmdyn.experiments.sweep_member import group_shape, train_and_measure_group
+
+    diverging = SpectrumMember(epochs=2, lr=1e38, **SMALL)  # its first step leaves weights of ±inf
+    other_shape = SpectrumMember(epochs=2, lr=3e-2, **{**SMALL, "hidden": 8})
+    members = [*GROUP, diverging, other_shape]
+    tables = run_sweep("groups", members, train_and_measure, results=tmp_path, workers=1, device="cpu",
+                       progress=False, run_group=train_and_measure_group, group_shape=group_shape, group_size=3)
+    status = dict(zip(tables.members["key"], tables.members["status"], strict=True))
+    assert [status[member_key(m)] for m in members] == ["finished", "finished", "failed", "finished"]
+    failed = tables.members.set_index("key").loc[member_key(diverging)]
+    # its weights are infinite after one step (alone, torch's Adam refuses the step size itself)
+    assert failed["error"].startswith("ValueError: W contains non-finite values (")
+    group = dict(zip(tables.members["key"], tables.members["group"], strict=True))
+    assert [group[member_key(m)] for m in (GROUP[0], other_shape)] == [3, 1]
+    # the members of the group have the numbers a group of one gives them
+    alone = train_and_measure_group([GROUP[1]], [tmp_path / "alone"])[0]
+    rows = tables.epochs[tables.epochs["key"] == member_key(GROUP[1])].sort_values("epoch")
+    assert list(rows["valid_loss"]) == [r["valid_loss"] for r in alone[1]]

@@ -21,10 +21,12 @@ figure. :data:`SWEEP_PROFILES` holds the sweeps' sizes at each profile, for the 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -34,18 +36,19 @@ import torch
 
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
+from lstmdyn.ensembles import ensemble_losses, train_ensemble
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
-from lstmdyn.lyapunov import CollapsedDirectionsWarning
+from lstmdyn.lyapunov import CollapsedDirectionsWarning, lyapunov_spectra
 from lstmdyn.records import write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
-from lstmdyn.training import CheckpointError, SequenceModel, evaluate, load_checkpoint, train
+from lstmdyn.training import CheckpointError, SequenceModel, TrainingError, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
-           "GRID_DROPOUT_FLOOR", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
+           "GRID_DROPOUT_FLOOR", "GROUP_SIZE", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
            "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember", "charrnn_init_members", "charrnn_members",
-           "member_task", "mocap_members", "spectrum_inputs", "stopped_improving", "stretches_in_turn", "sweep_members",
-           "train_and_measure"]
+           "group_options", "group_shape", "member_task", "mocap_members", "spectrum_inputs", "stopped_improving",
+           "stretches_in_turn", "sweep_members", "train_and_measure", "train_and_measure_group"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -319,6 +322,254 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
                "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
                "final_seconds": time.perf_counter() - start, "initial_loss": ordered[0]["valid_loss"]}
     return summary, ordered
+
+
+#: Members of one shape trained together as one ensemble (:func:`train_and_measure_group`), by device type. On a CPU
+#: one at a time: ``nn.LSTM``'s fused oneDNN kernel trains a member faster than an ensemble does
+#: (``benchmarks/ensembles.py``, on the performance page). On a GPU 16: a paper CharRNN member (512 units, batches of
+#: 100 sequences of 100 characters) keeps about 0.3 GB of activations for its backward pass, so 16 take about 5 GB.
+GROUP_SIZE = {"cpu": 1, "cuda": 16}
+
+
+def group_options(device: str = "auto", size: int | None = None) -> dict:
+    """The options of :func:`~lstmdyn.sweeps.run_sweep` that train a sweep's members of one shape together, in groups
+    of ``size`` (default: :data:`GROUP_SIZE` of the device the members run on; 1 trains them one at a time).
+
+    Examples
+    --------
+    >>> group_options("cpu")["group_size"], group_options("cpu", 4)["group_size"]
+    (1, 4)
+    """
+    kind = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+    return {"run_group": train_and_measure_group, "group_shape": group_shape,
+            "group_size": GROUP_SIZE[kind] if size is None else size}
+
+
+def group_shape(member: SpectrumMember) -> tuple:
+    """What members must share to train as one ensemble: the task, its data (samples, validation samples, seed),
+    the network's shape and read-out, what is measured (spectrum inputs, epoch dtype), threads and version. Their
+    learning rate, dropout, initialisation, epochs and patience are their own.
+
+    Examples
+    --------
+    >>> a = SpectrumMember("charrnn", hidden=8, epochs=1, lr=1e-3)
+    >>> group_shape(a) == group_shape(SpectrumMember("charrnn", hidden=8, epochs=3, lr=5e-3, dropout=0.1))
+    True
+    >>> group_shape(a) == group_shape(SpectrumMember("charrnn", hidden=16, epochs=1, lr=1e-3))
+    False
+    """
+    return (member.task, member.hidden, member.samples, member.valid_samples, member.seed, member.sequences,
+            member.steps, member.epoch_dtype, member.target, member.threads, member.version)
+
+
+def _spectra(models: list[SequenceModel], inputs: torch.Tensor, dtype: torch.dtype = torch.float64,
+             **options) -> np.ndarray:
+    """Each model's spectrum (:func:`~lstmdyn.experiments.both_tools.model_spectrum`), the models of one shape in
+    one batched call of :func:`~lstmdyn.lyapunov.lyapunov_spectra`: (len(models), k)."""
+    device = next(models[0].parameters()).device
+    layers = [copy.deepcopy(m.recurrent).to(dtype).eval() for m in models]
+    with torch.no_grad():
+        x = torch.stack([m.encode(inputs.to(device)).to(dtype) for m in models])
+    return lyapunov_spectra(layers, x, **options).mean(1).double().cpu().numpy()
+
+
+def _spectra_each(models: list[SequenceModel], inputs: torch.Tensor, dtype: torch.dtype = torch.float64,
+                  **options) -> list[np.ndarray | Exception]:
+    """:func:`_spectra` of each model, or the error that its measurement raised: a network that training left with
+    non-finite weights fails alone, as it would measured by itself (the batched call first, then one by one)."""
+    try:
+        return list(_spectra(models, inputs, dtype, **options))
+    except Exception:  # noqa: BLE001 - which member raised is found by measuring each
+        pass
+    found: list[np.ndarray | Exception] = []
+    for model in models:
+        try:
+            found.append(_spectra([model], inputs, dtype, **options)[0])
+        except Exception as e:  # noqa: BLE001 - this member's failure, recorded as its result
+            found.append(e)
+    return found
+
+
+def train_and_measure_group(members: Sequence[SpectrumMember], directories: Sequence[Path | str],
+                            device: str = "cpu") -> list[tuple[dict, list[dict]] | Exception]:
+    """:func:`train_and_measure` for members of one :func:`group_shape`, trained together as one ensemble
+    (:func:`~lstmdyn.ensembles.train_ensemble`) and measured together (each epoch's spectra of all members in one
+    call of the engine), each in its own directory, resuming from what is there.
+
+    Each member's directory holds what :func:`train_and_measure` writes (``epoch_EEE.json``, ``best.pt``, the
+    latest checkpoint); a group that was stopped resumes its unfinished members from the newest step that all of
+    them hold (or from the start), and a finished member is only measured at the end. A member's ``train_seconds``
+    is its share of the group's training time.
+
+    Returns
+    -------
+    list
+        Per member, in order: ``(summary, rows)`` as :func:`train_and_measure` returns them (with ``group``, the
+        number of members trained together), or the exception that stopped it alone (a
+        :class:`~lstmdyn.training.TrainingError` for a non-finite loss).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> members = [SpectrumMember("charrnn", hidden=4, epochs=1, lr=lr, samples=50, valid_samples=10, sequences=2,
+    ...                           steps=20) for lr in (1e-3, 2e-3)]
+    >>> root = Path(tempfile.mkdtemp())
+    >>> out = train_and_measure_group(members, [root / "a", root / "b"])
+    >>> [(summary["selected_epoch"], summary["group"], [r["epoch"] for r in rows]) for summary, rows in out]
+    [(1, 2, [0, 1]), (1, 2, [0, 1])]
+    """
+    if len({group_shape(m) for m in members}) != 1:
+        raise ValueError("the members of a group must share one shape (group_shape)")
+    if len(directories) != len(members):
+        raise ValueError(f"{len(members)} members but {len(directories)} directories")
+    with pinned_threads(members[0].threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapsedDirectionsWarning)  # counted in the summary instead
+        return _train_and_measure_group(list(members), [Path(d) for d in directories], device)
+
+
+def _train_and_measure_group(members: list[SpectrumMember], directories: list[Path], device: str
+                             ) -> list[tuple[dict, list[dict]] | Exception]:
+    """:func:`train_and_measure_group` with the threads pinned."""
+    for directory in directories:
+        directory.mkdir(parents=True, exist_ok=True)
+    tasks = [member_task(m) for m in members]
+    per_epoch = tasks[0].train.count(tasks[0].config.batch_size)
+    for task, member in zip(tasks, members, strict=True):
+        task.config.epochs, task.config.checkpoint_every, task.config.device = member.epochs, per_epoch, device
+    inputs = spectrum_inputs(members[0].task, members[0].sequences, members[0].steps)
+    epoch_dtype = getattr(torch, members[0].epoch_dtype)
+    validation_batch = VALIDATION_BATCH.get(torch.device(device).type, 256)
+    rows: list[dict[int, dict]] = []
+    for directory in directories:
+        measured, damaged = _measured_epochs(directory)
+        best = directory / "best.pt"
+        if damaged or (best.exists() and _readable(best, device) is None):
+            measured.clear()  # a measured epoch or the best weights are lost: the member trains again
+            for old in directory.glob("step_*.pt"):
+                old.unlink()
+        rows.append(measured)
+    errors: dict[int, Exception] = {}
+
+    def finished(k: int) -> bool:
+        return (members[k].epochs in rows[k] or stopped_improving(rows[k], members[k].patience)) and \
+            (directories[k] / "best.pt").exists()
+
+    todo = [k for k in range(len(members)) if not finished(k)]
+    clock = time.perf_counter()
+
+    def measure(step: int, models: dict[int, SequenceModel], paths: dict[int, Path | None]) -> set[int]:
+        """Measure the members ``models`` (indices into ``todo``) at ``step``; the ones that stopped improving."""
+        nonlocal clock
+        train_seconds = (time.perf_counter() - clock) / len(models) if step else 0.0
+        epoch = step // per_epoch
+        chosen = [todo[i] for i in models]
+        start = time.perf_counter()
+        losses = ensemble_losses(list(models.values()), tasks[chosen[0]].valid, validation_batch)
+        validation_seconds = (time.perf_counter() - start) / len(models)
+        start = time.perf_counter()
+        spectra = _spectra_each(list(models.values()), inputs, epoch_dtype)
+        spectrum_seconds = (time.perf_counter() - start) / len(models)
+        stopped = set()
+        for (i, model), k, valid_loss, spectrum in zip(models.items(), chosen, losses, spectra, strict=True):
+            if isinstance(spectrum, Exception):  # this member fails alone; the others go on
+                errors[k] = spectrum
+                stopped.add(i)
+                continue
+            earlier = [r["valid_loss"] for e, r in rows[k].items() if 1 <= e < epoch]
+            if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
+                write_atomically(directories[k] / "best.pt", lambda p, m=model: torch.save(m.state_dict(), p))
+            row = {"epoch": epoch, "step": step, "valid_loss": valid_loss, "train_seconds": train_seconds,
+                   "validation_seconds": validation_seconds, "spectrum_seconds": spectrum_seconds,
+                   "max_le": float(spectrum[0]), "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
+            rows[k][epoch] = row
+            write_atomically(directories[k] / f"epoch_{epoch:03d}.json", lambda p, r=row: p.write_text(json.dumps(r)))
+            for old in directories[k].glob("step_*.pt"):  # every member's checkpoint of this step is written
+                if paths.get(i) is not None and old.name < paths[i].name:
+                    old.unlink()
+            if stopped_improving(rows[k], members[k].patience):
+                stopped.add(i)
+        clock = time.perf_counter()
+        return stopped
+
+    resume = _common_checkpoint([directories[k] for k in todo], device) if todo else None
+    if todo and resume is None:  # no step that every unfinished member holds: they train again from the start
+        for k in todo:
+            rows[k].clear()
+    if resume is not None:
+        step, saved = resume
+        unmeasured = [i for i, k in enumerate(todo) if step // per_epoch not in rows[k]]
+        for i in unmeasured:  # a checkpoint written but not measured: measured first, as train_and_measure does
+            tasks[todo[i]].model.load_state_dict(saved[i]["model"])
+        stopped = measure(step, {i: tasks[todo[i]].model.to(device) for i in unmeasured},
+                          {i: None for i in unmeasured}) if unmeasured else set()
+        todo = [k for i, k in enumerate(todo) if i not in stopped and step < members[k].epochs * per_epoch]
+    if todo:
+        paths = None if resume is None else [directories[k] / f"step_{resume[0]:07d}.pt" for k in todo]
+        results = train_ensemble([tasks[k].model for k in todo], tasks[todo[0]].train, [tasks[k].config for k in todo],
+                                 checkpoint_dirs=[directories[k] for k in todo], on_checkpoint=measure,
+                                 resume_from=paths, progress=False, checkpoint_at_start=resume is None)
+        for k, result in zip(todo, results, strict=True):
+            if result.error:
+                errors[k] = TrainingError(result.error)
+    return _finish_group(members, directories, tasks, rows, inputs, device, errors, per_epoch)
+
+
+def _common_checkpoint(directories: list[Path], device: str) -> tuple[int, list[dict]] | None:
+    """The newest step whose checkpoint every directory holds, readable, and those checkpoints; None if there is
+    none (a checkpoint that cannot be read is set aside, as :func:`_readable` does)."""
+    steps = [{int(p.stem.split("_")[1]) for p in d.glob("step_*.pt")} for d in directories]
+    for step in sorted(set.intersection(*steps) if steps else set(), reverse=True):
+        saved = [_readable(d / f"step_{step:07d}.pt", device) for d in directories]
+        if all(s is not None for s in saved):
+            return step, saved
+    return None
+
+
+def _finish_group(members: list[SpectrumMember], directories: list[Path], tasks: list[Task], rows: list[dict],
+                  inputs: torch.Tensor, device: str, errors: dict[int, Exception], per_epoch: int
+                  ) -> list[tuple[dict, list[dict]] | Exception]:
+    """The final measurements of every member that did not fail, the float64 spectra of all in one call each."""
+    for directory in directories:
+        for old in directory.glob("step_*.pt"):
+            old.unlink()
+    done = [k for k in range(len(members)) if k not in errors]
+    start = time.perf_counter()
+    ordered, chosen = {}, {}
+    for k in done:
+        ordered[k] = [rows[k][e] for e in sorted(rows[k])]
+        chosen[k] = min([r for r in ordered[k] if r["epoch"] >= 1] or ordered[k], key=lambda r: r["valid_loss"])
+        if chosen[k]["epoch"]:
+            tasks[k].model.load_state_dict(load_checkpoint(directories[k] / "best.pt", device))
+    models = [tasks[k].model.to(device) for k in done]
+    h, hc = (_spectra_each(models, inputs, state=state) for state in ("h", "hc")) if models else ([], [])
+    authors = _spectra_each(models, inputs, frame="transpose", warmup=AUTHORS_WARMUP) if models else []
+    equilibria: list[dict | Exception] = []
+    for model in models:
+        try:
+            equilibria.append(equilibrium_measures(model))
+        except Exception as e:  # noqa: BLE001 - this member's failure, recorded as its result
+            equilibria.append(e)
+    for j, k in enumerate(done):
+        failed = next((x for x in (h[j], hc[j], authors[j], equilibria[j]) if isinstance(x, Exception)), None)
+        if failed is not None:
+            errors[k] = failed
+    final_seconds = (time.perf_counter() - start) / max(1, len(done))
+    out: list[tuple[dict, list[dict]] | Exception] = []
+    for k in range(len(members)):
+        if k in errors:
+            out.append(errors[k])
+            continue
+        j, best = done.index(k), chosen[k]
+        bits = authors[j] / math.log(2)
+        out.append(({"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[j][0]),
+                     "mean_le": float(h[j].mean()), "max_le_hc": float(hc[j][0]), "mean_le_hc": float(hc[j].mean()),
+                     "max_le_authors": float(bits[0]), "mean_le_authors": float(bits.mean()),
+                     "collapsed": int(np.isneginf(h[j]).sum()), **equilibria[j],
+                     "train_seconds": sum(r["train_seconds"] for r in ordered[k] if r["epoch"] <= best["epoch"]),
+                     "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered[k]])),
+                     "final_seconds": final_seconds, "initial_loss": ordered[k][0]["valid_loss"],
+                     "group": len(members)}, ordered[k]))
+    return out
 
 
 class _Stopped(Exception):
