@@ -33,5 +33,8 @@ step 90 "captured-step tests" python3 -m pytest -q -p no:cacheprovider --noconft
     -k "captured or window or cholesky or saturated"
 step 180 "benchmarks/lyapunov.py --device cuda" python3 benchmarks/lyapunov.py --device cuda --output "$out"
 step 190 "benchmarks/sweep_member.py --device cuda" python3 benchmarks/sweep_member.py --device cuda --output "$out"
+step 60 "ensemble equality tests" python3 -m pytest -q -p no:cacheprovider --noconftest tests/test_ensembles.py
+step 240 "benchmarks/ensembles.py --device cuda --sizes paper" python3 benchmarks/ensembles.py --device cuda \
+    --sizes paper --members 1,8,16,32,66 --batches 20 --output "$out"
 step 100 "benchmarks/paper_profile.py --device cuda" python3 benchmarks/paper_profile.py --device cuda --output "$out"
 grep -E "^===|passed|failed|written" "$log"
