@@ -175,3 +175,21 @@ def test_what_cannot_train_together_is_named():
     configs = [TrainingConfig(batch_size=b, device="cpu") for b in (8, 16)]
     with pytest.raises(EnsembleShapeError, match="must share batch_size"):
         train_ensemble([_one_hot(0.0), _one_hot(0.0)], _tokens(), configs, progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device (benchmarks/gpu.sh runs it on a lent GPU)")
+def test_on_a_gpu_members_stay_within_float32_rounding_of_train_alone():
+    """On a GPU in float32 (TF32 off): cuDNN against the batched products, without dropout (a GPU draws its masks
+    in another order). Three epochs of Adam grow float32 rounding (6e-8) to about 1e-5."""
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    data = _tokens()
+    configs = [TrainingConfig(epochs=3, batch_size=16, lr=lr, seed=seed, clip=1.0, device="cuda")
+               for seed, lr in ((0, 1e-2), (1, 3e-3), (2, 5e-3))]
+
+    def model():
+        return SequenceModel(7, 6, 7, "token", vocabulary=7, one_hot=True, bias=False)
+
+    alone = [train(model(), data, c, progress=False) for c in configs]
+    together = train_ensemble([model() for _ in configs], data, configs, progress=False)
+    for a, t in zip(alone, together, strict=True):
+        np.testing.assert_allclose([v for _, v in t.losses], [v for _, v in a.losses], rtol=1e-4)
