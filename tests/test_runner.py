@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -144,6 +145,30 @@ def test_a_killed_run_leaves_nothing_trusted_and_the_next_run_executes_in_full(t
     assert _complete(generated) and not list(generated.glob(".lstm_model.*.tmp.ipynb"))
 
 
+def test_ctrl_c_stops_a_run_with_one_line_and_leaves_no_lock(tmp_path):
+    """Ctrl-C reaches the whole foreground process group: the command line and its kernel."""
+    project = copy_project(tmp_path / "project")
+    generated = project / "book" / "generated"
+    command = [sys.executable, "-m", "lstmdyn", "run", "lstm_model", "--profile", "smoke", "--force"]
+    process = subprocess.Popen(command, cwd=project, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # interrupt it while the kernel is executing
+            if list(generated.glob(".lstm_model.*.tmp.ipynb")) or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 130
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip() and "cell/s" not in line]
+    assert lines == ["error: interrupted"], err[-2000:]
+    assert not list(generated.glob(".*.lock")) and not (generated / "lstm_model.key").exists()
+
+
 def test_two_runs_at_once_execute_the_chapter_once_and_leave_it_whole(tmp_path):
     project = copy_project(tmp_path / "project")
     command = [sys.executable, "-m", "lstmdyn", "run", "lstm_model", "--profile", "smoke"]
@@ -199,6 +224,10 @@ def test_building_prints_one_line_per_chapter_and_no_kernel_warning(smoke_book):
     assert not [line for line in lines if "WARNING" in line and "Kernel" in line]
     for chapter in MIN_FIGURES:
         assert sum(line.startswith(f"{chapter}: executed in") for line in lines) == 1, chapter
+    # before each chapter, where the build is (no measured time: the measured build is at another profile)
+    announced = [line for line in lines if re.match(r"\[\d+/\d+\] ", line)]
+    assert [line.split()[1] for line in announced] == list(Project(ROOT).chapters())
+    assert announced[0] == f"[1/{len(MIN_FIGURES)}] {announced[0].split()[1]} (smoke) …"
 
 
 @pytest.mark.parametrize("chapter", sorted(MIN_FIGURES))
@@ -432,3 +461,34 @@ def test_a_sweeps_chapter_without_one_finished_network_says_so_in_one_line(tmp_p
 def test_outcome_sentences_follow_their_conditions_at_the_defaults(smoke_book, chapter):
     project, _ = smoke_book
     check_page(chapter, project / "book" / "generated" / f"{chapter}.ipynb")
+
+
+def test_a_chapter_lock_is_removed_when_its_run_ends_interrupted_or_not_and_still_excludes(tmp_path):
+    import threading
+
+    from lstmdyn.book.runner import _chapter_lock
+
+    lock = tmp_path / ".chapter.lock"
+    with _chapter_lock(lock):
+        assert lock.exists()
+    assert not lock.exists()
+    with pytest.raises(KeyboardInterrupt), _chapter_lock(lock):
+        raise KeyboardInterrupt
+    assert not lock.exists()
+    inside, overlaps = [], []
+
+    def hold(k):
+        for _ in range(20):
+            with _chapter_lock(lock):
+                inside.append(k)
+                if len(inside) > 1:
+                    overlaps.append(list(inside))
+                time.sleep(0.001)
+                inside.remove(k)
+
+    threads = [threading.Thread(target=hold, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == [] and not lock.exists()

@@ -37,6 +37,7 @@ import nbformat
 import papermill
 import yaml
 import zmq
+from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 from traitlets.config import Config
 
@@ -47,18 +48,33 @@ from lstmdyn.records import machine, write_atomically
 from lstmdyn.threads import chapter_threads
 
 __all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys", "commit",
-           "run_notebook", "scan_site", "site_config"]
+           "measured_chapter_seconds", "progress_line", "run_notebook", "scan_site", "site_config"]
 
 KERNEL = "python3"
 USER_RESULTS = os.environ.get("LSTMDYN_RESULTS")  #: the results directory the user chose, if any
 
 
+class _KernelManager(AsyncKernelManager):
+    """A kernel in a session of its own, so that a terminal's Ctrl-C reaches the command alone, which then shuts the
+    kernel down (a kernel whose command is gone ends itself: ipykernel watches its parent); its own log (its
+    process's stderr, not the notebook's output, which comes over its connection) is appended to ``.kernel.log`` in
+    its working directory. An interrupted build leaves one line on the terminal."""
+
+    async def start_kernel(self, **kw):  # noqa: D102
+        with open(Path(kw.get("cwd") or ".") / ".kernel.log", "a") as log:
+            kw.setdefault("stderr", log)
+            kw.setdefault("start_new_session", True)
+            return await super().start_kernel(**kw)
+
+
 def _kernel_config() -> Config:
     """Kernel settings: the connection to the kernel is encrypted with CurveZMQ keys where pyzmq supports it,
-    which also silences ipykernel's warning about plain-text TCP on every run."""
+    which also silences ipykernel's warning about plain-text TCP on every run; the kernel's log goes to a file
+    (:class:`_KernelManager`)."""
     config = Config()
     if zmq.has("curve"):
         config.KernelManager.transport_encryption = "auto"
+    config.NotebookClient.kernel_manager_class = _KernelManager
     return config
 
 
@@ -413,13 +429,23 @@ def _up_to_date(output: Path, key_file: Path, key: str) -> bool:
 
 @contextlib.contextmanager
 def _chapter_lock(path: Path) -> Iterator[None]:
-    """Hold the chapter's lock: a second run of the same chapter waits until the first has finished."""
-    with open(path, "a") as handle:
+    """Hold the chapter's lock: a second run of the same chapter waits until the first has finished. The lock file
+    is removed when the run ends, interrupted or not; a run that waited on a removed file takes the lock anew."""
+    while True:
+        handle = open(path, "a")  # noqa: SIM115 - held until the run ends
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            if os.path.samestat(os.fstat(handle.fileno()), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()  # the holder before removed it: lock the file that is there now
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 _ERROR_MARKERS = ("Traceback (most recent call last)", 'class="output traceback', 'class="output error',
@@ -470,6 +496,36 @@ def _kept_chapters() -> tuple[str, ...]:
     return PAPER_CHAPTERS
 
 
+def measured_chapter_seconds(profile: str, project: Project) -> dict[str, float]:
+    """Each chapter's execution time at ``profile`` as ``benchmarks/book_build.py`` last measured it (a clean build),
+    or nothing where it measured another profile or has not run."""
+    path = project.root / "benchmarks" / "results" / "book_build.json"
+    try:
+        record = json.loads(path.read_text())
+        rows = next(t["rows"] for t in record["tables"] if t["title"] == "steps")
+    except (OSError, ValueError, KeyError, StopIteration):
+        return {}
+    if record.get("findings", {}).get("profile") != profile:
+        return {}
+    return {step.removeprefix("chapter "): float(seconds) for step, seconds in rows if step.startswith("chapter ")}
+
+
+def progress_line(number: int, count: int, chapter: str, profile: str, seconds: float | None) -> str:
+    """The line printed before a chapter runs: where the build is, and how long the chapter took when measured.
+
+    Examples
+    --------
+    >>> progress_line(3, 9, "equilibria_training", "quick", 167.6)
+    '[3/9] equilibria_training (quick, about 3 min when measured) …'
+    >>> progress_line(1, 9, "lstm_model", "quick", 9.7), progress_line(2, 9, "datasets", "smoke", None)
+    ('[1/9] lstm_model (quick, about 10 s when measured) …', '[2/9] datasets (smoke) …')
+    """
+    if seconds is None:
+        return f"[{number}/{count}] {chapter} ({profile}) …"
+    about = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+    return f"[{number}/{count}] {chapter} ({profile}, about {about} when measured) …"
+
+
 def build_book(profile: str = "quick", *, force: bool = False, project: Project | None = None,
                echo=print) -> Path:
     """Run every chapter in ``_toc.yml`` order, then build the site; returns ``_build/html``.
@@ -479,7 +535,9 @@ def build_book(profile: str = "quick", *, force: bool = False, project: Project 
     from lstmdyn.book.kept import render_kept
 
     project = project or Project.find()
-    for chapter in project.chapters():
+    chapters, measured = project.chapters(), measured_chapter_seconds(profile, project)
+    for number, chapter in enumerate(chapters, 1):
+        echo(progress_line(number, len(chapters), chapter, profile, measured.get(chapter)))
         result = run_notebook(chapter, profile, force=force, project=project)
         echo(f"{chapter}: executed in {result.seconds:.1f} s" if result.executed
              else f"{chapter}: up to date")
