@@ -13,6 +13,7 @@ export LSTMDYN_DATA ?= $(abspath $(wildcard ../shared/data))
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing lstmdyn and its dependencies into $(VENV) (a few minutes, once) ..."
 	$(PY) -m pip install --quiet -e '.[book,dev]'
 	touch $(STAMP)
 

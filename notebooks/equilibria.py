@@ -180,11 +180,13 @@ for size in sizes:
             rows += [{"n": size, "scale": w, "homotopy": h, "status": r.status} for h, r in pair.items()]
             pairs.append((size, w, net, pair))
 outcomes = pd.DataFrame(rows)
-display(pd.crosstab([outcomes["homotopy"], outcomes["status"]], outcomes["n"], margins=True, margins_name="all"))
+display(pd.crosstab([outcomes["homotopy"], outcomes["status"]], outcomes["n"].rename("networks of n units, n ="),
+                    margins=True, margins_name="all sizes"))
 reached = outcomes.assign(reached=outcomes["status"] == "converged").pivot_table(
     index=["homotopy", "scale"], columns="n", values="reached", aggfunc="mean")
 glue_text(paper_onset=failure_onset(outcomes), convex_onset=failure_onset(outcomes, "convex"))
-reached.style.format("{:.0%}").set_caption("share of networks whose path reached an equilibrium, by size n")
+reached.style.format("{:.0%}").format_index("{:g}", axis=0, level=1).set_caption(
+    "share of networks whose path reached an equilibrium, by size n")
 
 # %%
 counts = outcomes.groupby("homotopy")["status"].value_counts().unstack(fill_value=0)
@@ -193,6 +195,9 @@ glue_numbers(total=len(pairs), convex_ok=counts.loc["convex"].get("converged", 0
 failures = [(size, w, pair) for size, w, _, pair in pairs if pair["convex"].converged and not pair["paper"].converged]
 glue_text(failure_anatomy=describe_failures([path_failure(net, pair["paper"]) for _, _, net, pair in pairs
                                              if not pair["paper"].converged]))
+glue_text(failure_figure="The figure above shows one such failure, a divergence if the comparison has one, with the "
+          "two halves of the state apart." if failures else "No network of the comparison failed on the paper's "
+          "path alone (its fixed-point path reaching an equilibrium), so no failure is drawn.")
 if failures:  # the first divergence at t in [0, 1] if there is one, else the first failure
     size, w, pair = next((f for f in failures if f[2]["paper"].status == "diverged"), failures[0])
     title = f"a network where the paper's path ends {pair['paper'].status} (n = {size}, scale {w}/√n)"
@@ -203,9 +208,7 @@ if failures:  # the first divergence at t in [0, 1] if there is one, else the fi
 # The first table counts how the paths ended, by network size; the second gives the share that reached an
 # equilibrium by size and weight scale. Of {glue:text}`total` networks, the fixed-point homotopy reached an
 # equilibrium in {glue:text}`convex_ok` cases and the paper's in {glue:text}`paper_ok`. Over all sizes,
-# {glue:md}`paper_onset`; {glue:md}`convex_onset`. The figure above (drawn whenever
-# the comparison contains such a network) shows a failure, a divergence if the comparison has one, with
-# the two halves of the state apart.
+# {glue:md}`paper_onset`; {glue:md}`convex_onset`. {glue:md}`failure_figure`
 #
 # Why does the paper's path fail? On its curve $H = 0$ the shifted hidden state is
 # $q = \Phi_h(c, q + q_c) - q_c - (1 - t)\, x_{c,q}$, bounded for $t \in [0, 1]$ like the fixed-point
@@ -343,7 +346,7 @@ if result.stable:
     stability = "stable: every eigenvalue lies inside the unit circle"
 else:
     stability = (f"unstable: the largest modulus is {moduli[0]:.3f} > 1, and a perturbation of the equilibrium "
-                 "grows by that factor per step (figure below)")
+                 "grows by that factor per step, as the free-running network's distance from it shows")
 outcome = published_ptb(result.eigenvalues)
 glue_text(verdict=f"The equilibrium is {stability}. " + outcome.sentence()
           + ("" if outcome.verdict == "reproduced" else " The published weights may not be the checkpoint of the "

@@ -47,6 +47,7 @@ from lstmdyn.book.listing import source
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
+from lstmdyn.experiments.names import counted
 from lstmdyn.experiments.remember import (
     GRAMMAR_BATCH,
     Divergence,
@@ -127,7 +128,7 @@ for name, models in trained.items():
 ax.set(xlabel="gradient step", ylabel="loss (binary cross-entropy per step)", yscale="log")
 ax.legend()
 save(fig, "learning_to_remember/counting",
-     caption=f"Loss of the numpy LSTM ({hidden} units, learning rate 0.3) on alternation and counting over {epochs} steps: median over {seeds} runs, band 10-90 %.")
+     caption=f"Loss of the numpy LSTM ({hidden} units, learning rate 0.3) on alternation and counting over {epochs} steps: median over {counted(seeds, 'run')}, band 10-90 %.")
 accuracy = {name: np.mean([bits_right(m, sequences[name]) for m in models]) for name, models in trained.items()}
 glue_numbers(alternation_accuracy=100 * accuracy["alternation 1, 2"], counting_accuracy=100 * accuracy["counting 1 to 9"])
 
@@ -156,7 +157,7 @@ ax.axhline(4 * np.log(2), color="grey", ls="--", lw=0.8, label="chance: 4 ln 2")
 ax.set(xlabel="gradient step", ylabel="loss", yscale="log", title="counting 1 to 9: learning-rate sweep")
 ax.legend()
 save(fig, "learning_to_remember/learning_rates",
-     caption=f"Loss on counting for each learning rate in {learning_rates}, one line per run ({seeds} runs, {hidden} units).")
+     caption=f"Loss on counting for each learning rate in {learning_rates}, one line per run ({counted(seeds, 'run')}, {hidden} units).")
 shapes = loss_shapes(sweep)
 shapes["final loss"] = [np.median([m.history["loss"][-1] for m in models]) for models in sweep.values()]
 shapes["steps right"] = [np.mean([bits_right(m, counting) for m in models]) for models in sweep.values()]
@@ -200,7 +201,7 @@ for ax, ylabel in zip(axes, ("loss", "gradient norm (before clipping)", "norm of
     ax.legend()
 fig.suptitle(f"counting 1 to 9 at learning rate {high:g}")
 save(fig, "learning_to_remember/exploding",
-     caption=f"Loss, gradient norm and weight norm at learning rate {max(learning_rates):g} with and without clipping at {clip:g}: median over {seeds} runs.")
+     caption=f"Loss, gradient norm and weight norm at learning rate {max(learning_rates):g} with and without clipping at {clip:g}: median over {counted(seeds, 'run')}.")
 largest_weight = max(np.abs(w).max() for m in plain for w in m.parameters().values())
 divergence = Divergence.of(plain[0].history)
 glue_text(report_weights=(
@@ -244,7 +245,7 @@ median_band(ax, np.arange(1, reber_epochs + 1), np.array([curve["legal"] for cur
 ax.set(xlabel="epoch", ylabel="legal next-symbol predictions", ylim=(0, 1.02), title="Reber grammar, test strings")
 ax.legend()
 save(fig, "learning_to_remember/reber",
-     caption=f"Legal predictions on the Reber grammar during training ({hidden} units, Adam at {reber_lr:g}, {reber_strings} strings, {reber_epochs} epochs, {seeds} runs).")
+     caption=f"Legal predictions on the Reber grammar during training ({hidden} units, Adam at {reber_lr:g}, {reber_strings} strings, {reber_epochs} epochs, {counted(seeds, 'run')}).")
 glue_numbers(reber_legal=100 * np.mean([curve["legal"].iloc[-1] for curve, _, _ in reber]))
 
 # %% [markdown]
@@ -278,7 +279,7 @@ for ax in axes:
     ax.axhline(0.5, color="grey", lw=0.8)
     ax.legend()
 save(fig, "learning_to_remember/embedded_reber",
-     caption=f"Embedded Reber grammar: share of test strings whose repeated symbol is predicted, during training and by inner length; LSTM against RNN, {hidden} units, {seeds} runs.")
+     caption=f"Embedded Reber grammar: share of test strings whose repeated symbol is predicted, during training and by inner length; LSTM against RNN, {hidden} units, {counted(seeds, 'run')}.")
 
 # %%
 scores = {cell.upper(): learned([curve["final"] for curve, _, _ in results]) for cell, results in embedded.items()}

@@ -151,13 +151,13 @@ import jupytext
 from lstmdyn.book.page import table
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.runner import Project
-from lstmdyn.experiments.performance import paper_profile_times, paper_total_verdict
+from lstmdyn.experiments.performance import duration, paper_profile_times, paper_total_verdict
 
 project = Project.find()
 paper = {chapter: resolve(chapter, declared_parameters(jupytext.read(project.source(chapter)[1])), "paper", {})
          for chapter in ("datasets", "equilibria_training", "lyapunov_experiments")}
 times = paper_profile_times(records, paper)
-display(table(times, {"minutes": "{:.1f}"}))
+display(table(times.assign(time=times["minutes"].map(duration)), {"minutes": "{:.1f}"}))
 trained_or_computed = [c for c in project.chapters() if c not in ("scorecard", "performance")]  # these read files
 display(Markdown(paper_total_verdict(times, trained_or_computed)))
 

@@ -44,7 +44,12 @@ def _process_settings_restored():
 
 
 @pytest.fixture(scope="session")
-def smoke_book(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A copy of the project in which ``python -m lstmdyn book --profile smoke`` has run once."""
+def smoke_book(tmp_path_factory, request) -> tuple[Path, subprocess.CompletedProcess]:
+    """A copy of the project in which ``python -m lstmdyn book --profile smoke`` has run once (said on the terminal
+    before it starts: the tests wait for it silently)."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("building the whole book at the smoke profile once, for the tests that read it "
+                            "(several minutes) ...")
     project = copy_project(tmp_path_factory.mktemp("book") / "project")
     return project, lstmdyn("book", "--profile", "smoke", cwd=project)

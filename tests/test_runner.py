@@ -282,6 +282,15 @@ def test_no_chapter_shows_a_long_plain_text_output(smoke_book, chapter):
     assert long_text_outputs(page) == []
 
 
+def test_the_reference_list_is_labelled_as_the_citations_read(smoke_book):
+    project, _ = smoke_book
+    page = (project / "_build" / "html" / "book" / "references.html").read_text()
+    labels = re.findall(r'<span class="fn-bracket">\[</span>(.*?)<span class="fn-bracket">\]</span>', page)
+    assert "Amrouche et al. 2019" in labels and "Hochreiter and Schmidhuber 1997" in labels
+    assert all(re.fullmatch(r"[^\d]+ \d{4}[a-z]?", label) for label in labels), labels
+    assert "10.3389/fams.2022.818799" in page and "HomotopyFixedPointPCSolver" in page
+
+
 def test_chapters_of_the_toc_all_have_profiles(smoke_book):
     project, _ = smoke_book
     assert set(Project(project).chapters()) <= set(NOTEBOOKS)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import torch
 
 from lstmdyn.book.page import markdown_table
+from lstmdyn.experiments.names import public_paths
 
 __all__ = ["RESULTS", "measured_where", "measurement_markdown"]
 
@@ -35,9 +37,12 @@ def measured_where(record: Mapping[str, Any]) -> str:
     gpu = where["gpu"] or "no GPU"
     threads = f"{record['threads']} thread{'s' if record['threads'] != 1 else ''}"
     versions = record["versions"]
+    other = "" if versions["torch"].split("+")[0] == torch.__version__.split("+")[0] else (
+        f" (not the PyTorch {torch.__version__.split('+')[0]} this book pins: to be measured again)")
     return (f"Measured on {record['date'][:10]} on {where['cpu']} ({where['cores']} cores, {gpu}) with "
-            f"{threads}, PyTorch {versions['torch']}, Python {versions['python']}:\n"
-            f"`python benchmarks/{record['command']}`.")
+            f"{threads}, PyTorch {versions['torch']}{other}, Python {versions['python']}:\n"
+            f"`python benchmarks/{public_paths(record['command'])}`.")
+
 
 
 def measurement_markdown(record: Mapping[str, Any] | None, name: str,

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 
+from lstmdyn.experiments.names import display_name
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
 
@@ -245,8 +246,9 @@ def spectrum_cost(costs: pd.DataFrame, *, claimed: float = 0.01) -> Outcome:
         verdict = "partly" if any(holds) else "not reproduced"
     else:
         verdict = "inconclusive"
-    shown = "; ".join(f"{r.task} on {r.device}: a spectrum = {r.spectrum_iterations:.1f} iterations, 1/"
-                      f"{1 / r.fraction:.0f} of {r.iterations:.0f} iterations to the selected epoch"
+    shown = "; ".join(f"{display_name(r.task)} on a {display_name(r.device)}: a spectrum = "
+                      f"{r.spectrum_iterations:.1f} iterations, 1/{1 / r.fraction:.0f} of {r.iterations:.0f} "
+                      "iterations to the selected epoch"
                       + (f" ({r.at_last} networks selected at their last epoch)" if r.at_last else "")
                       for r in costs.itertuples())
     return CLAIMS["vogt.cost"].outcome(

@@ -212,7 +212,7 @@ def describe_failures(failures: list[PathFailure], *, saturated: float = 0.99) -
     (True, True)
     """
     if not failures:
-        return "No path failed."
+        return "no path failed."
     started = [f for f in failures if np.isfinite(f.norm_c)]
     returned = sum(f.status == "returned" for f in started)
     inside = [f for f in started if 0.0 <= f.t <= 1.0]

@@ -13,13 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from lstmdyn.experiments.names import public_paths
 from lstmdyn.words import join_words
 
-__all__ = ["authors_comparison", "batching_verdict", "chapter_work", "equilibria_verdict", "float32_verdict",
-           "goals_verdict", "graph_verdict", "paper_member_verdict", "paper_profile_table", "paper_profile_times",
-           "paper_total_verdict", "qr_accuracy_verdict", "qr_speed_verdict", "rebuild_verdict", "sharing_verdict",
-           "step_parts_verdict", "table_frame", "threads_verdict", "ensembles_sentence", "tracking_verdict",
-           "work_seconds"]
+__all__ = ["authors_comparison", "batching_verdict", "chapter_work", "duration", "ensembles_sentence",
+           "equilibria_verdict", "float32_verdict", "goals_verdict", "graph_verdict", "paper_member_verdict",
+           "paper_profile_table", "paper_profile_times", "paper_total_verdict", "qr_accuracy_verdict",
+           "qr_speed_verdict", "rebuild_verdict", "sharing_verdict", "step_parts_verdict", "table_frame",
+           "threads_verdict", "tracking_verdict", "work_seconds"]
 
 
 def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
@@ -135,7 +136,7 @@ def authors_comparison(record: Mapping[str, Any]) -> str | None:
     ...           "rows": [[128, "float32", "authors' calc_LEs_an", 0.3, 3.6, 12.0, "1e-05"]]}],
     ...           "findings": {"authors_source": "/src/lyapunov-hyperopt, commit abc"}}
     >>> authors_comparison(record)  # doctest: +ELLIPSIS
-    "Against ... 12.0× faster at n = 128: the goal of 10× is met ... (their code: /src/..., commit abc)."
+    "Against ... 12.0× faster at n = 128: the goal of 10× is met ... (their code: lyapunov-hyperopt, commit abc)."
     """
     frame = table_frame(record, "implementations")
     authors = frame[frame["method"] == "authors' calc_LEs_an"]
@@ -145,6 +146,7 @@ def authors_comparison(record: Mapping[str, Any]) -> str | None:
                                                                          strict=True))
     met = (authors["package speed-up"] >= 10).all()
     source = record.get("findings", {}).get("authors_source", "source not recorded")
+    source = public_paths(source)  # the folder's name, not where it was on the machine that measured
     return (f"Against the authors' calc_LEs_an on the same inputs, the package was {speedups}: the goal of 10× "
             f"is {'met at every size measured' if met else 'not met at every size'} (their code: {source}).")
 
@@ -557,6 +559,21 @@ def paper_profile_times(records: Mapping[str, Mapping[str, Any]], parameters: Ma
         frames.append(frame.assign(device=units["machine"]["gpu"] or f"CPU ({units['machine']['cpu']})"))
     columns = ["device", "chapter", "minutes", "how"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def duration(minutes: float) -> str:
+    """A time in minutes as a reader takes it in: minutes up to 90, hours up to two days, then days.
+
+    Examples
+    --------
+    >>> duration(12.34), duration(150), duration(13788.4)
+    ('12.3 min', '2.5 h', '9.6 days')
+    """
+    if minutes <= 90:
+        return f"{minutes:.1f} min"
+    if minutes <= 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} days"
 
 
 def paper_total_verdict(times: pd.DataFrame, chapters: Sequence[str], goal_hours: float = 2.0) -> str:

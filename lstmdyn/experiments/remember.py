@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from lstmdyn.data.synthetic import SYMBOLS, embedded_reber_string, reber_string
+from lstmdyn.experiments.names import counted
 from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
 from lstmdyn.numpy_lstm import NumpyLSTM
 from lstmdyn.training import SequenceModel, TrainingConfig, train
@@ -117,7 +118,7 @@ def compare_learning(finals: dict[str, float], reached: dict[str, list[int]], ru
     else:
         verdict = "neither network learns the long-range dependency reliably at this size"
     details = ", and ".join(
-        f"the {name} reaches 99 % in {len(r)} of {runs} runs, after {np.mean(r):.0f} epochs on average" if r
+        f"the {name} reaches 99 % in {len(r)} of {counted(runs, 'run')}, after {np.mean(r):.0f} epochs on average" if r
         else f"the {name} never reaches 99 %" for name, r in reached.items())
     return verdict, details
 
