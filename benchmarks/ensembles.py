@@ -23,6 +23,7 @@ import torch
 
 from lstmdyn.ensembles import train_ensemble
 from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, member_task, sweep_members
+from lstmdyn.names import display_name
 from lstmdyn.records import Table, write_measurement
 from lstmdyn.training import SequenceData, train
 
@@ -93,7 +94,7 @@ def main() -> None:
             ratio = rate_together / rate_alone
             if size == sizes[0]:
                 findings[f"ratio_{sweep}"] = round(ratio, 2)
-            rows.append([sweep, size, round(rate_alone, 2), round(rate_together, 2), round(ratio, 2),
+            rows.append([display_name(sweep), size, round(rate_alone, 2), round(rate_together, 2), round(ratio, 2),
                          round(achieved, 3)])
             print(f"{sweep:<10}{size:>8}{rate_alone:>20.2f}{rate_together:>15.2f}{ratio:>8.2f}{achieved:>9.3f}")
     table = Table("members per minute", ["sweep", "members", "one at a time / min", "ensemble / min",

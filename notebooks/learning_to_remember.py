@@ -47,7 +47,6 @@ from lstmdyn.book.listing import source
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.data.synthetic import alternation, binary_counting
-from lstmdyn.experiments.names import counted
 from lstmdyn.experiments.remember import (
     GRAMMAR_BATCH,
     Divergence,
@@ -61,6 +60,7 @@ from lstmdyn.experiments.remember import (
     loss_shapes,
     repeated_symbol_right,
 )
+from lstmdyn.names import counted
 from lstmdyn.numpy_lstm import NumpyLSTM
 
 use_style()

@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from lstmdyn.book.page import markdown_table
-from lstmdyn.experiments.names import public_paths
+from lstmdyn.names import public_paths
 
 __all__ = ["RESULTS", "measured_where", "measurement_markdown"]
 

@@ -1,4 +1,4 @@
-"""The data-set record table, its facts under their display names (:mod:`lstmdyn.experiments.names`)."""
+"""The data-set record table, its facts under their display names (:mod:`lstmdyn.names`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from lstmdyn.book.page import table
-from lstmdyn.experiments.names import display_name
+from lstmdyn.names import display_name
 
 __all__ = ["record_table"]
 

@@ -12,9 +12,9 @@ import math
 
 import pandas as pd
 
-from lstmdyn.experiments.names import display_name
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
+from lstmdyn.names import display_name
 
 __all__ = ["CLAIMS", "MIN_NETWORKS", "SWEEP_STATISTICS", "WARMUP_EFFECT", "qr_interval_flattens_tail",
            "spectrum_converges", "spectrum_cost", "sweep_correlation", "warmup_removes_bias"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from lstmdyn.experiments.names import public_paths
+from lstmdyn.names import public_paths
 from lstmdyn.words import join_words
 
 __all__ = ["authors_comparison", "batching_verdict", "chapter_work", "duration", "ensembles_sentence",
@@ -562,18 +562,19 @@ def paper_profile_times(records: Mapping[str, Mapping[str, Any]], parameters: Ma
 
 
 def duration(minutes: float) -> str:
-    """A time in minutes as a reader takes it in: minutes up to 90, hours up to two days, then days.
+    """A time in minutes as a reader takes it in: minutes up to 90, hours up to two days, then days (the number and
+    its unit joined by a no-break space, so that a table cell never splits them).
 
     Examples
     --------
-    >>> duration(12.34), duration(150), duration(13788.4)
-    ('12.3 min', '2.5 h', '9.6 days')
+    >>> [t.replace("\u00a0", " ") for t in (duration(12.34), duration(150), duration(13788.4))]
+    ['12.3 min', '2.5 h', '9.6 days']
     """
     if minutes <= 90:
-        return f"{minutes:.1f} min"
+        return f"{minutes:.1f}\u00a0min"
     if minutes <= 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} days"
+        return f"{minutes / 60:.1f}\u00a0h"
+    return f"{minutes / 1440:.1f}\u00a0days"
 
 
 def paper_total_verdict(times: pd.DataFrame, chapters: Sequence[str], goal_hours: float = 2.0) -> str:

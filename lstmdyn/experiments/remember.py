@@ -12,8 +12,8 @@ import pandas as pd
 import torch
 
 from lstmdyn.data.synthetic import SYMBOLS, embedded_reber_string, reber_string
-from lstmdyn.experiments.names import counted
 from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
+from lstmdyn.names import counted
 from lstmdyn.numpy_lstm import NumpyLSTM
 from lstmdyn.training import SequenceModel, TrainingConfig, train
 
