@@ -257,6 +257,9 @@ def _execute_group(run_group: GroupFunction, members: list[Any], directories: li
         if full is not None:
             return [_execute_fault(full, device, worker, threads, start)] * len(members)
         outcomes = [e] * len(members)
+    fault = next((o for o in outcomes if isinstance(o, ENVIRONMENT_FAULTS)), None)
+    if fault is not None:  # a member stopped by the environment, not by its own numbers: a fault for the group
+        return [_execute_fault(fault, device, worker, threads, start)] * len(members)
     seconds = (time.perf_counter() - start) / len(members)
     results = []
     for outcome in outcomes:

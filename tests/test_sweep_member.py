@@ -259,7 +259,7 @@ def test_a_group_stopped_mid_way_resumes_to_the_same_numbers(tmp_path, monkeypat
     uninterrupted = sweep_member.train_and_measure_group(GROUP, [tmp_path / "u0", tmp_path / "u1"])
     for case in ("as left", "one newest checkpoint lost"):
         dirs = [tmp_path / case / "0", tmp_path / case / "1"]
-        calls, spectra = [], sweep_member._spectra
+        calls, spectra = [], sweep_member.model_spectra
 
         def crash(*args, calls=calls, spectra=spectra, **kwargs):
             calls.append(1)
@@ -267,10 +267,10 @@ def test_a_group_stopped_mid_way_resumes_to_the_same_numbers(tmp_path, monkeypat
                 raise _Killed("stopped")
             return spectra(*args, **kwargs)
 
-        monkeypatch.setattr(sweep_member, "_spectra", crash)
+        monkeypatch.setattr(sweep_member, "model_spectra", crash)
         with pytest.raises(_Killed, match="stopped"):
             sweep_member.train_and_measure_group(GROUP, dirs)
-        monkeypatch.setattr(sweep_member, "_spectra", spectra)
+        monkeypatch.setattr(sweep_member, "model_spectra", spectra)
         assert all((d / "epoch_001.json").exists() and not (d / "epoch_002.json").exists() for d in dirs)
         if case == "one newest checkpoint lost":
             newest = sorted(dirs[1].glob("step_*.pt"))[-1]

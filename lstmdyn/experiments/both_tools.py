@@ -25,11 +25,12 @@ import torch
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, find_equilibrium
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
-from lstmdyn.lyapunov import lyapunov_spectrum, map_spectrum
+from lstmdyn.lyapunov import lyapunov_spectra, map_spectrum
 from lstmdyn.training import SequenceData, SequenceModel
 
 __all__ = ["EXPONENTS", "TASKS", "both_tools_frame", "driven_exponents", "driven_inputs", "equilibrium_measures",
-           "exponents_at_equilibrium", "model_spectrum", "ranking_sentence", "stabilised_sentence", "task_orders"]
+           "exponents_at_equilibrium", "model_spectra", "model_spectrum", "ranking_sentence", "stabilised_sentence",
+           "task_orders"]
 
 
 def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h", "hc"] = "h",
@@ -48,11 +49,28 @@ def model_spectrum(model: SequenceModel, inputs: torch.Tensor, state: Literal["h
     >>> spectrum.shape, bool(np.abs(model_spectrum(model, x, dtype=torch.float32) - spectrum).max() < 1e-4)
     ((8,), True)
     """
-    device = next(model.parameters()).device
-    lstm = copy.deepcopy(model.recurrent).to(dtype).eval()
+    return model_spectra([model], inputs, state, dtype, **options)[0]
+
+
+def model_spectra(models: list[SequenceModel], inputs: torch.Tensor, state: Literal["h", "hc"] = "h",
+                  dtype: torch.dtype = torch.float64, **options) -> np.ndarray:
+    """:func:`model_spectrum` of several models of one shape, in one batched call of
+    :func:`~lstmdyn.lyapunov.lyapunov_spectra` (each driven by ``inputs`` as it encodes them): (len(models), k).
+
+    Examples
+    --------
+    >>> torch.manual_seed(0) and None
+    >>> models = [SequenceModel(3, 8, 2, "regression") for _ in range(2)]
+    >>> x = torch.randn(2, 30, 3)
+    >>> spectra = model_spectra(models, x)
+    >>> spectra.shape, bool((spectra[1] == model_spectrum(models[1], x)).all())
+    ((2, 8), True)
+    """
+    device = next(models[0].parameters()).device
+    layers = [copy.deepcopy(model.recurrent).to(dtype).eval() for model in models]
     with torch.no_grad():
-        x = model.encode(inputs.to(device)).to(dtype)
-    return lyapunov_spectrum(lstm, x, state=state, **options).mean(0).double().cpu().numpy()
+        x = torch.stack([model.encode(inputs.to(device)).to(dtype) for model in models])
+    return lyapunov_spectra(layers, x, state=state, **options).mean(1).double().cpu().numpy()
 
 
 def driven_inputs(data: SequenceData, sequences: int = 10, steps: int = 100) -> torch.Tensor:

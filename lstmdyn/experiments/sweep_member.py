@@ -21,7 +21,6 @@ figure. :data:`SWEEP_PROFILES` holds the sweeps' sizes at each profile, for the 
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import time
@@ -37,9 +36,9 @@ import torch
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.ensembles import ensemble_losses, train_ensemble
-from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectrum
+from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectra, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
-from lstmdyn.lyapunov import CollapsedDirectionsWarning, lyapunov_spectra
+from lstmdyn.lyapunov import CollapsedDirectionsWarning
 from lstmdyn.records import write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import CheckpointError, SequenceModel, TrainingError, evaluate, load_checkpoint, train
@@ -362,29 +361,19 @@ def group_shape(member: SpectrumMember) -> tuple:
             member.steps, member.epoch_dtype, member.target, member.threads, member.version)
 
 
-def _spectra(models: list[SequenceModel], inputs: torch.Tensor, dtype: torch.dtype = torch.float64,
-             **options) -> np.ndarray:
-    """Each model's spectrum (:func:`~lstmdyn.experiments.both_tools.model_spectrum`), the models of one shape in
-    one batched call of :func:`~lstmdyn.lyapunov.lyapunov_spectra`: (len(models), k)."""
-    device = next(models[0].parameters()).device
-    layers = [copy.deepcopy(m.recurrent).to(dtype).eval() for m in models]
-    with torch.no_grad():
-        x = torch.stack([m.encode(inputs.to(device)).to(dtype) for m in models])
-    return lyapunov_spectra(layers, x, **options).mean(1).double().cpu().numpy()
-
-
 def _spectra_each(models: list[SequenceModel], inputs: torch.Tensor, dtype: torch.dtype = torch.float64,
                   **options) -> list[np.ndarray | Exception]:
-    """:func:`_spectra` of each model, or the error that its measurement raised: a network that training left with
-    non-finite weights fails alone, as it would measured by itself (the batched call first, then one by one)."""
+    """:func:`~lstmdyn.experiments.both_tools.model_spectra` of each model, or the error that its measurement raised: a
+    network that training left with non-finite weights fails alone, as it would measured by itself (the batched call
+    first, then one by one)."""
     try:
-        return list(_spectra(models, inputs, dtype, **options))
+        return list(model_spectra(models, inputs, dtype=dtype, **options))
     except Exception:  # noqa: BLE001 - which member raised is found by measuring each
         pass
     found: list[np.ndarray | Exception] = []
     for model in models:
         try:
-            found.append(_spectra([model], inputs, dtype, **options)[0])
+            found.append(model_spectra([model], inputs, dtype=dtype, **options)[0])
         except Exception as e:  # noqa: BLE001 - this member's failure, recorded as its result
             found.append(e)
     return found
