@@ -44,8 +44,7 @@ import numpy as np
 import torch
 from IPython.display import display
 
-from lstmdyn.book.names import record_table
-from lstmdyn.book.page import glue_numbers, glue_text
+from lstmdyn.book.page import glue_numbers, glue_text, record_table
 from lstmdyn.book.plotting import save, training_figure, use_style
 from lstmdyn.data import MelodyChordCode, load_mnist_rows, load_mocap, load_piano_rolls, load_ptb, load_war_and_peace
 from lstmdyn.data.mocap import ACTIONS, mocap_sequences

@@ -75,3 +75,12 @@ def large_checkpoint(member: Value, directory: Path, device: str) -> tuple[dict,
 def large_rows(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
     """Writes nothing itself but returns 4 MB of rows, which the sweep's client writes."""
     return {"square": member.value ** 2}, [{"epoch": e, "noise": os.urandom(1 << 20).hex()} for e in range(2)]
+
+
+def squares_one_missing(members: list[Value], directories: list[Path], device: str) -> list:
+    """A group function: each member's square, but the data of a member of value 2 is missing (returned as its
+    outcome, as a group reports a member stopped alone)."""
+    from lstmdyn.data.registry import DataError
+
+    return [DataError("mnist/train.gz (sha256 0123) is missing") if m.value == 2 else square(m, d, device)
+            for m, d in zip(members, directories, strict=True)]

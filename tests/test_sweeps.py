@@ -206,3 +206,13 @@ def test_a_damaged_sweep_table_is_named_with_the_way_to_recover(tmp_path, damage
         path.rename(path.with_suffix(".damaged"))
     tables = run_sweep("damaged", [Value(2), Value(3)], square, results=tmp_path, workers=1, progress=False)
     assert sorted(tables.members["square"]) == [4, 9] and len(tables.epochs) == 4
+
+
+def test_a_group_member_stopped_by_the_environment_stops_the_sweep_and_records_none_of_the_group(tmp_path):
+    """A fault of one member's environment is not its result, nor are its group companions' results recorded."""
+    import sweep_helpers
+
+    with pytest.raises(sweeps.SweepError, match=r"DataError: mnist/train.gz .* nothing was recorded"):
+        run_sweep("group-faulty", [Value(1), Value(2), Value(3)], square, results=tmp_path, workers=1,
+                  progress=False, run_group=sweep_helpers.squares_one_missing, group_size=3)
+    assert read_sweep("group-faulty", tmp_path).members.empty

@@ -11,6 +11,8 @@ from IPython.display import Markdown
 from myst_nb import glue
 from pandas.io.formats.style import Styler
 
+from lstmdyn.names import display_name
+
 __all__ = ["equilibrium_table", "glue_numbers", "glue_text", "markdown_table", "outcome_rows", "record_table", "table"]
 
 
@@ -38,8 +40,18 @@ def table(frame: pd.DataFrame, formats: dict[str, str] | None = None, precision:
 
 
 def record_table(info) -> Styler:
-    """A data set's record (:class:`lstmdyn.data.DataInfo`) as a two-column table: origin, license, facts."""
-    rows = [("origin", info.origin), ("license", info.license), *info.facts.items()]
+    """A data set's record (:class:`lstmdyn.data.DataInfo`) as a two-column table: origin, license, then its facts
+    under their display names (:func:`lstmdyn.names.display_name`).
+
+    Examples
+    --------
+    >>> from lstmdyn.data.registry import DataInfo
+    >>> frame = record_table(DataInfo("mnist", "LeCun et al.", "CC BY-SA 3.0", {"input_width": 28})).data
+    >>> frame.iloc[:, 0].tolist()
+    ['origin', 'license', 'inputs per step']
+    """
+    rows = [("origin", info.origin), ("license", info.license),
+            *((display_name(key), value) for key, value in info.facts.items())]
     return table(pd.DataFrame(rows, columns=["", info.name])).set_properties(**{"text-align": "left"})
 
 
