@@ -35,6 +35,18 @@ def test_the_sentence_states_the_verdict_or_why_it_did_not_run():
     assert CLAIM.not_run("no data").sentence().endswith("Not run here: no data.")
 
 
+def test_the_sentence_gives_the_paper_value_once():
+    claim = Claim("d.x", "A", "Fig. 6", "the radius is about 0.81", "c")
+    said = claim.outcome("partly", paper_value="0.81", measured="0.9", criterion="c").sentence()
+    assert said.count("0.81") == 1 and said.startswith("A (Fig. 6): the radius is about 0.81. Here: 0.9.")
+    placed = Claim("d.y", "A", "Fig. 6", "it converges", "c").outcome("partly", paper_value="Fig. 6", measured="m",
+                                                                       criterion="c").sentence()
+    assert placed.count("Fig. 6") == 1
+    new = Claim("d.z", "A", "1", "it converges", "c").outcome("partly", paper_value="1/100", measured="m",
+                                                               criterion="c").sentence()
+    assert "it converges (1/100). Here" in new
+
+
 def test_by_share_needs_every_run_to_reproduce():
     assert [by_share(p) for p in ([True], [True, False], [False, False], [])] == [
         "reproduced", "partly", "not reproduced", "not run"]

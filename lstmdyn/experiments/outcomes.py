@@ -129,10 +129,13 @@ class Outcome:
         return cls(**{name: record[name] if name == "n" else str(record[name]) for name in names})
 
     def sentence(self) -> str:
-        """The outcome as a chapter states it."""
+        """The outcome as a chapter states it; the paper's value in brackets after the claim unless the claim or the
+        place already says it."""
         if self.verdict == "not run":
             return f"{self.paper} ({self.where}): {self.claim}. Not run here: {self.criterion}."
-        return (f"{self.paper} ({self.where}): {self.claim} ({self.paper_value}). Here{self.judged()}: "
+        said = not self.paper_value or self.paper_value in self.claim or self.paper_value == self.where
+        value = "" if said else f" ({self.paper_value})"
+        return (f"{self.paper} ({self.where}): {self.claim}{value}. Here{self.judged()}: "
                 f"{self.measured}. Verdict: **{self.verdict}** ({self.criterion}).")
 
     def judged(self) -> str:
