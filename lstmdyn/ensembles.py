@@ -43,12 +43,32 @@ from lstmdyn.training import (
     loss_function,
 )
 
-__all__ = ["EnsembleShapeError", "MemberResult", "ensemble_losses", "shape_of", "train_ensemble"]
+__all__ = ["GROUP_SIZE", "EnsembleShapeError", "MemberResult", "ensemble_losses", "group_size", "shape_of",
+           "train_ensemble"]
 
 #: Fields of a :class:`TrainingConfig` that must agree across an ensemble (they set the shared batches and steps)
 SHARED_SETTINGS = ("batch_size", "checkpoint_every", "sequence_loss", "optimizer", "device")
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, which train uses
+
+
+#: Networks of one shape trained together as one ensemble (a sweep's group, a training chapter's seeds), by device
+#: type. On a CPU one at a time: ``nn.LSTM``'s fused oneDNN kernel trains a network faster than an ensemble does
+#: (``benchmarks/ensembles.py``, on the performance page). On a GPU 16: a paper CharRNN member (512 units, batches of
+#: 100 sequences of 100 characters) keeps about 0.3 GB of activations for its backward pass, so 16 take about 5 GB.
+GROUP_SIZE = {"cpu": 1, "cuda": 16}
+
+
+def group_size(device: str = "auto") -> int:
+    """:data:`GROUP_SIZE` of the device that ``device`` names (``"auto"``: a GPU where there is one).
+
+    Examples
+    --------
+    >>> group_size("cpu")
+    1
+    """
+    kind = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+    return GROUP_SIZE[kind]
 
 
 class EnsembleShapeError(ValueError):

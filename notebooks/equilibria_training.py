@@ -45,6 +45,7 @@ sensitivity_seeds = 3  # seeds per MNIST training setting in the sensitivity fig
 sgd_lr = 0.1  # learning rate of the SGD setting in the sensitivity figure
 cross_steps = 1000  # steps of the Lyapunov spectrum at the final equilibria (after a fifth as many of warm-up)
 workers = 0  # processes that train runs at once, each on one thread (the same numbers as one by one); 0: one per core
+group = 0  # runs of one shape and data trained together as one ensemble; 0: the device's group size (a CPU: 1)
 profile = "quick"  # the profile this page ran with (set by --profile; written to its results file)
 
 # %% tags=["hide-input"]
@@ -60,6 +61,7 @@ from matplotlib.animation import FuncAnimation, PillowWriter
 from lstmdyn.book.page import glue_numbers, glue_text, markdown_table, table
 from lstmdyn.book.plotting import eigenvalue_plane, save, use_style
 from lstmdyn.data.weights import amrouche_ptb_weights, tf_lstm_parameters
+from lstmdyn.ensembles import group_size
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibria, find_equilibrium
 from lstmdyn.experiments.both_tools import exponents_at_equilibrium
 from lstmdyn.experiments.claims_amrouche import MNIST_BAND, mnist_rises
@@ -156,7 +158,8 @@ jobs = {"ptb": seeded_jobs(partial(ptb_task, windows=ptb_windows), ptb_epochs, p
         "nottingham": seeded_jobs(partial(nottingham_task, samples=notts_samples), notts_epochs, notts_every,
                                   seeds=seeds, **every_seed),
         "mnist": seeded_jobs(mnist_task, mnist_epochs, mnist_every, seeds=seeds, **every_seed), **grid}
-done = iter(run_jobs([job for task_jobs in jobs.values() for job in task_jobs], workers=workers or os.cpu_count()))
+done = iter(run_jobs([job for task_jobs in jobs.values() for job in task_jobs], workers=workers or os.cpu_count(),
+                     group_size=group or group_size()))
 trained = {name: [next(done) for _ in task_jobs] for name, task_jobs in jobs.items()}  # the longest first
 runs = {task: trained[task] for task in TASKS}
 checkpoints = pd.concat([r.table() for task_runs in runs.values() for r in task_runs], ignore_index=True)

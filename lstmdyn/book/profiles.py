@@ -81,7 +81,7 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                "notts_samples": 3177, "notts_epochs": 20, "notts_every": 200, "validate_on": 1000, "starts": 20,
                "cross_steps": 5000, "seeds": 5, "ptb_seeds": 3, "sensitivity_seeds": 5},
         limits={"seed": (0, SEED_MAX), "seeds": (1, 100), "ptb_seeds": (1, 100), "workers": (0, 256),
-                "mnist_epochs": (1, 100_000), "mnist_every": (1, None),
+                "group": (0, 256), "mnist_epochs": (1, 100_000), "mnist_every": (1, None),
                 "ptb_windows": (1, 2323), "ptb_epochs": (1, 1000), "ptb_every": (1, None),
                 "notts_samples": (1, 3177), "notts_epochs": (1, 10_000), "notts_every": (1, None),
                 "validate_on": (1, None), "starts": (1, 1000), "cross_steps": (5, 1_000_000),

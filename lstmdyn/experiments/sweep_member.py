@@ -35,7 +35,7 @@ import torch
 
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
-from lstmdyn.ensembles import ensemble_losses, train_ensemble
+from lstmdyn.ensembles import ensemble_losses, group_size, train_ensemble
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectra, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
 from lstmdyn.lyapunov import CollapsedDirectionsWarning
@@ -44,7 +44,7 @@ from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import CheckpointError, SequenceModel, TrainingError, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
-           "GRID_DROPOUT_FLOOR", "GROUP_SIZE", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
+           "GRID_DROPOUT_FLOOR", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
            "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember", "charrnn_init_members", "charrnn_members",
            "group_options", "group_shape", "member_task", "mocap_members", "spectrum_inputs", "stopped_improving",
            "stretches_in_turn", "sweep_members", "train_and_measure", "train_and_measure_group"]
@@ -323,25 +323,20 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
     return summary, ordered
 
 
-#: Members of one shape trained together as one ensemble (:func:`train_and_measure_group`), by device type. On a CPU
-#: one at a time: ``nn.LSTM``'s fused oneDNN kernel trains a member faster than an ensemble does
-#: (``benchmarks/ensembles.py``, on the performance page). On a GPU 16: a paper CharRNN member (512 units, batches of
-#: 100 sequences of 100 characters) keeps about 0.3 GB of activations for its backward pass, so 16 take about 5 GB.
-GROUP_SIZE = {"cpu": 1, "cuda": 16}
 
 
 def group_options(device: str = "auto", size: int | None = None) -> dict:
     """The options of :func:`~lstmdyn.sweeps.run_sweep` that train a sweep's members of one shape together, in groups
-    of ``size`` (default: :data:`GROUP_SIZE` of the device the members run on; 1 trains them one at a time).
+    of ``size`` (default: :func:`~lstmdyn.ensembles.group_size` of the device the members run on; 1 trains them one
+    at a time).
 
     Examples
     --------
     >>> group_options("cpu")["group_size"], group_options("cpu", 4)["group_size"]
     (1, 4)
     """
-    kind = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
     return {"run_group": train_and_measure_group, "group_shape": group_shape,
-            "group_size": GROUP_SIZE[kind] if size is None else size}
+            "group_size": group_size(device) if size is None else size}
 
 
 def group_shape(member: SpectrumMember) -> tuple:

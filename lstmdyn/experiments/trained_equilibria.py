@@ -24,9 +24,11 @@ trained.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from lstmdyn.ensembles import SHARED_SETTINGS, shape_of, train_ensemble
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
 from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
 from lstmdyn.experiments.claims_amrouche import (
@@ -49,12 +52,13 @@ from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.tasks import Task
 from lstmdyn.records import json_ready
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
-from lstmdyn.training import train
+from lstmdyn.training import SequenceData, SequenceModel, TrainingError, TrainingResult, train
 from lstmdyn.words import join_words
 
 __all__ = ["CROSSINGS", "PERPLEXITY_MARGIN", "POPULATIONS", "PUBLISHED_PERPLEXITY", "EquilibriumRun", "RunJob",
-           "branch_changes", "circle_crossings", "crossings_of", "equilibria_through_training", "flat_sentence",
-           "grid_outcome", "near_sentence", "results_record", "run_jobs", "seeded_jobs", "seeded_runs",
+           "branch_changes", "circle_crossings", "crossings_of", "equilibria_through_training",
+           "equilibria_through_training_together", "flat_sentence", "grid_outcome", "job_groups", "near_sentence",
+           "results_record", "run_jobs", "seeded_jobs", "seeded_runs",
            "settings_sentence", "short_of_training", "stable_near", "still_falling", "task_outcomes",
            "training_sentence"]
 
@@ -72,7 +76,8 @@ class EquilibriumRun:
     loss there. ``driven``: the Lyapunov exponents of the trained network driven by validation inputs
     (:func:`~lstmdyn.experiments.both_tools.driven_exponents`). ``solver`` holds the fresh equilibria of the
     maps without the run-time ``forget_bias`` (the same objects as ``fresh`` where it is 0), ``paper`` the
-    runs of the paper's homotopy.
+    runs of the paper's homotopy. ``together``: how many networks trained as one ensemble with this one (1: it
+    trained alone; the numbers agree to round-off).
     """
 
     task: str
@@ -88,6 +93,7 @@ class EquilibriumRun:
     paper: list[Equilibrium] = field(default_factory=list)
     training_seconds: float = 0.0
     driven: dict[str, float] = field(default_factory=dict)
+    together: int = 1
 
     def trace(self, view: str = "fresh") -> tuple[list[int], list[float], list[float]]:
         """The steps, the spectral radii of the ``view`` (``"fresh"`` or ``"solver"``) equilibria and the
@@ -144,17 +150,89 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
         run.steps.append(step)
         run.maps.append(AutonomousLSTM.from_torch(model.recurrent))
 
-    valid = task.valid if validate_on is None else dataclasses.replace(
-        task.valid, inputs=task.valid.inputs[:validate_on], targets=task.valid.targets[:validate_on])
+    valid = _validation(task, validate_on)
     result = train(task.model, task.train, config, valid=valid, on_checkpoint=keep, progress=progress,
                    checkpoint_at_start=True)
+    _record_losses(run, result)
+    return _analysed(run, task.model, valid, full, progress, homotopy_options)
+
+
+def equilibria_through_training_together(tasks: Sequence[Task], epochs: int, every: int, *,
+                                         validate_on: int | None = None, full: bool = True, progress: bool = False,
+                                         analyse: Callable[[Iterable[tuple]], Iterable[EquilibriumRun]] | None = None,
+                                         **homotopy_options) -> list[EquilibriumRun]:
+    """:func:`equilibria_through_training` of each of ``tasks``, their networks trained as one ensemble
+    (:func:`~lstmdyn.ensembles.train_ensemble`): each run's losses and weights are those it has trained alone, to
+    round-off (the ensemble's equality test), and its equilibria are found as there.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+        One data set and one network shape (:func:`~lstmdyn.ensembles.shape_of`), with settings that may differ
+        per network (seed, learning rate, forget bias); the training and validation data of the first are used.
+    epochs, every, validate_on, full, progress, homotopy_options
+        As in :func:`equilibria_through_training`, for every run.
+    analyse : callable, optional
+        ``analyse(arguments)`` maps :func:`_analyse_job` over an iterable of argument tuples (a process pool's
+        ``map``, which finds the equilibria of several runs on several cores); by default the built-in ``map``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from lstmdyn.experiments.tasks import Task
+    >>> from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
+    >>> x = torch.randn(40, 6, 2, generator=torch.Generator().manual_seed(0))
+    >>> data = SequenceData(x, (x.sum((1, 2)) > 0).long())
+    >>> tasks = [Task("sign", SequenceModel(2, 5, 2, "class"), data, data,
+    ...               TrainingConfig(batch_size=10, seed=seed, device="cpu"), None) for seed in (0, 1)]
+    >>> runs = equilibria_through_training_together(tasks, epochs=3, every=4, full=False)
+    >>> [(r.seed, r.steps) for r in runs], all(e.residual < 1e-9 for r in runs for e in r.fresh)
+    ([(0, [0, 4, 8, 12]), (1, [0, 4, 8, 12])], True)
+    """
+    runs = [EquilibriumRun(t.name, t.config.seed, t.config.forget_bias, together=len(tasks)) for t in tasks]
+    configs = [dataclasses.replace(t.config, epochs=epochs, checkpoint_every=every) for t in tasks]
+
+    def keep(step: int, models, _paths) -> None:
+        for member, model in models.items():
+            runs[member].steps.append(step)
+            runs[member].maps.append(AutonomousLSTM.from_torch(model.recurrent))
+
+    valid = _validation(tasks[0], validate_on)
+    results = train_ensemble([t.model for t in tasks], tasks[0].train, configs, valid=valid, on_checkpoint=keep,
+                             progress=progress, checkpoint_at_start=True)
+    for run, result in zip(runs, results, strict=True):
+        if result.error:
+            raise TrainingError(f"{run.task}, seed {run.seed}: {result.error}")
+        _record_losses(run, result)
+    arguments = [(run, task.model, valid, full, progress, homotopy_options) for run, task in zip(runs, tasks,
+                                                                                                   strict=True)]
+    return list((analyse or map)(_analyse_job, arguments))
+
+
+def _validation(task: Task, validate_on: int | None) -> SequenceData:
+    """The validation data of ``task``, its first ``validate_on`` samples (all by default)."""
+    if validate_on is None:
+        return task.valid
+    return dataclasses.replace(task.valid, inputs=task.valid.inputs[:validate_on],
+                               targets=task.valid.targets[:validate_on])
+
+
+def _record_losses(run: EquilibriumRun, result: TrainingResult) -> None:
+    """The training seconds, the mean training loss since the previous checkpoint and the validation loss of each
+    checkpoint of ``run``, from its training ``result``."""
     run.training_seconds = result.seconds
     losses = dict(result.losses)
     run.train_loss = [float(np.mean([losses[s] for s in range(previous + 1, step + 1)])) if step else np.nan
                       for previous, step in zip([0, *run.steps], run.steps, strict=False)]
     run.valid_loss = [loss for _, loss in result.validation]
+
+
+def _analysed(run: EquilibriumRun, model: SequenceModel, valid: SequenceData, full: bool, progress: bool,
+              homotopy_options: dict) -> EquilibriumRun:
+    """``run`` with the equilibria of its checkpoints' maps found (fresh, as the solver reads them and, if
+    ``full``, by the paper's homotopy and tracked) and, if ``full``, the trained ``model``'s driven exponents."""
     if full:
-        run.driven = driven_exponents(task.model, driven_inputs(valid))
+        run.driven = driven_exponents(model, driven_inputs(valid))
     bar = tqdm(run.maps, desc=f"equilibria of {run.task}", disable=not progress, leave=False)
     for lstm in bar:
         run.fresh.append(find_equilibrium(lstm, "convex", **homotopy_options))
@@ -167,6 +245,13 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
         run.tracked.append(continue_equilibrium(lstm, previous.x, **homotopy_options) if previous is not None
                            else run.fresh[-1])
     return run
+
+
+def _analyse_job(arguments: tuple) -> EquilibriumRun:
+    """:func:`_analysed` of one argument tuple, on :data:`~lstmdyn.threads.MEMBER_THREADS` threads (the same numbers
+    in a worker process or here)."""
+    with pinned_threads(MEMBER_THREADS):
+        return _analysed(*arguments)
 
 
 @dataclass(frozen=True)
@@ -188,10 +273,20 @@ def _run_job(job: RunJob) -> EquilibriumRun:
         return equilibria_through_training(job.make_task(seed=job.seed), job.epochs, job.every, **dict(job.options))
 
 
-def run_jobs(jobs: list[RunJob], *, workers: int = 1) -> list[EquilibriumRun]:
-    """The runs of ``jobs``, in their order, on ``workers`` processes at once (each on one thread, so that a run
-    gives the same numbers wherever it ran); ``workers=1`` runs them here. Put the longest jobs first: a free
-    worker takes the next job in the list.
+def run_jobs(jobs: list[RunJob], *, workers: int = 1, group_size: int = 1) -> list[EquilibriumRun]:
+    """The runs of ``jobs``, in their order.
+
+    Parameters
+    ----------
+    jobs : list of RunJob
+        Put the longest first: a free worker takes the next job in the list.
+    workers : int
+        Processes at once, each on one thread, so that a run gives the same numbers wherever it ran; 1 runs them
+        here. With ``group_size`` above 1 they find the equilibria of a group's runs, several runs at once.
+    group_size : int
+        Up to this many jobs that share a data set, a network shape, a length and the shared training settings
+        (:func:`job_groups`) train together as one ensemble (:func:`equilibria_through_training_together`); 1
+        trains each alone (:func:`~lstmdyn.ensembles.group_size` says which is faster on a device).
 
     Examples
     --------
@@ -203,10 +298,68 @@ def run_jobs(jobs: list[RunJob], *, workers: int = 1) -> list[EquilibriumRun]:
     >>> [r.seed for r in there], all(a.train_loss[1:] == b.train_loss[1:] for a, b in zip(here, there))
     ([0, 1], True)
     """
-    if workers <= 1 or len(jobs) <= 1:
-        return [_run_job(job) for job in jobs]
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_run_job, jobs))
+    if group_size <= 1:
+        if workers <= 1 or len(jobs) <= 1:
+            return [_run_job(job) for job in jobs]
+        with _pool(workers, len(jobs)) as pool:
+            return list(pool.map(_run_job, jobs))
+    tasks = [job.make_task(seed=job.seed) for job in jobs]
+    runs: list[EquilibriumRun | None] = [None] * len(jobs)
+    with _pool(workers, group_size) as pool, pinned_threads(MEMBER_THREADS):
+        for group in job_groups(jobs, tasks, group_size):
+            first = jobs[group[0]]
+            together = equilibria_through_training_together(
+                [tasks[k] for k in group], first.epochs, first.every, analyse=pool.map if pool else None,
+                **dict(first.options))
+            for k, run in zip(group, together, strict=True):
+                runs[k] = run
+    return runs
+
+
+@contextlib.contextmanager
+def _pool(workers: int, jobs: int):
+    """A pool of ``min(workers, jobs)`` spawned processes, or None where that is one."""
+    if min(workers, jobs) <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(min(workers, jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def job_groups(jobs: Sequence[RunJob], tasks: Sequence[Task], size: int) -> list[list[int]]:
+    """The indices of ``jobs`` (whose tasks are ``tasks``) in groups of at most ``size`` that can train as one
+    ensemble: the same task name, training and validation data, network shape
+    (:func:`~lstmdyn.ensembles.shape_of`), settings that an ensemble shares
+    (:data:`~lstmdyn.ensembles.SHARED_SETTINGS`), epochs, checkpoint interval and options. Groups in the order of
+    their first job, each in the jobs' order.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> from lstmdyn.experiments.tasks import mnist_task
+    >>> jobs = [RunJob(partial(mnist_task, hidden=h, lr=lr), 0, 1, 10) for h, lr in
+    ...         ((4, 1e-3), (5, 1e-3), (4, 1e-4), (4, 1e-2), (5, 1e-2))]
+    >>> job_groups(jobs, [job.make_task(seed=job.seed) for job in jobs], 2)
+    [[0, 2], [1, 4], [3]]
+    """
+    groups: dict[tuple, list[list[int]]] = {}
+    for k, (job, task) in enumerate(zip(jobs, tasks, strict=True)):
+        key = (task.name, shape_of([task.model]), tuple(getattr(task.config, name) for name in SHARED_SETTINGS),
+               job.epochs, job.every, job.options, _digest(task.train), _digest(task.valid))
+        chunks = groups.setdefault(key, [[]])
+        if len(chunks[-1]) == size:
+            chunks.append([])
+        chunks[-1].append(k)
+    return sorted((chunk for chunks in groups.values() for chunk in chunks), key=lambda chunk: chunk[0])
+
+
+def _digest(data: SequenceData) -> str:
+    """A fingerprint of ``data``'s values (inputs, targets and whether it is a stream)."""
+    digest = hashlib.sha256(str(data.stream).encode())
+    for tensor in (data.inputs, data.targets):
+        digest.update(str((tensor.dtype, tuple(tensor.shape))).encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def seeded_runs(make_task: Callable[..., Task], epochs: int, every: int, *, seeds: int, first_seed: int = 0,
@@ -394,7 +547,8 @@ def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outc
     t = 1), ``spearman_radius_step`` (the rise over training), ``crossings`` by type (``fold``,
     ``period_doubling``, ``neimark_sacker``), ``branch_changes``, and the driven exponents ``max_le``,
     ``mean_le``, ``max_le_hc``, ``mean_le_hc`` of the trained network; per task the mean and standard deviation
-    of the final radius; the outcomes of the claims; and the ``profile`` that produced them.
+    of the final radius; ``trained_together`` (the networks of its ensemble, 1 where it trained alone); the outcomes
+    of the claims; and the ``profile`` that produced them.
     """
     tasks: dict[str, dict] = {}
     for r in runs:
@@ -407,7 +561,7 @@ def results_record(profile: str, runs: list[EquilibriumRun], outcomes: list[Outc
             "paper_homotopy_reached": sum(e.converged for e in r.paper) / len(r.paper),
             "spearman_radius_step": rise(r.steps, [e.spectral_radius for e in r.fresh]),
             "crossings": {_KEYS[k]: int(crossings.loc[crossings["type"] == k, "count"].sum()) for k in CROSSINGS},
-            "branch_changes": len(branch_changes(r)), **r.driven})
+            "branch_changes": len(branch_changes(r)), "trained_together": r.together, **r.driven})
     for entry in tasks.values():
         final = [x["final_spectral_radius"] for x in entry["runs"]]
         entry["final_spectral_radius_mean"], entry["final_spectral_radius_std"] = float(np.mean(final)), \
