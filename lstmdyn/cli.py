@@ -10,7 +10,8 @@
 ``sweep`` needs the package alone (``pip install lstmdyn``), so that a GPU worker or a cluster node can run a
 sweep; the verbs that execute chapters or build the site need the book extra (``pip install 'lstmdyn[book]'``)
 and say so when it is missing. Errors a user can act on (an unknown parameter, a bad value, a failing cell, a
-missing extra) print one line and exit with status 2 (bad input) or 1 (a failure while running).
+missing extra: :class:`~lstmdyn.errors.LstmdynError`) print one line and exit with the status each means, 2 (bad
+input) or 1 (a failure while running).
 """
 
 from __future__ import annotations
@@ -20,20 +21,13 @@ import os
 import re
 import sys
 
-__all__ = ["CommandError", "console", "main"]
+from lstmdyn.errors import CommandError, LstmdynError
+
+__all__ = ["console", "main"]
 
 PROFILES = ("smoke", "quick", "paper")
 #: what the command line reads as a negative number rather than an option: -1, -0.5, -.5, -1e-3, -2.5E+4
 NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
-
-class CommandError(Exception):
-    """An error a user can act on, reported in one line: ``status`` 2 for bad input, 1 for a failure while
-    running."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,15 +86,12 @@ def _sweep(args: argparse.Namespace) -> None:
     # that is no news to the user (its process reads the setting when the cluster starts it)
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
     from lstmdyn.experiments.sweep_member import SWEEP_PROFILES, group_options, sweep_members, train_and_measure
-    from lstmdyn.sweeps import SweepError, results_directory, run_sweep
+    from lstmdyn.sweeps import results_directory, run_sweep
 
     members = sweep_members(args.name, SWEEP_PROFILES[args.profile])
-    try:
-        tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
-                           workers=args.workers, device=args.device, retry_failed=args.retry_failed,
-                           dashboard=args.dashboard, **group_options(args.device, args.group))
-    except SweepError as e:
-        raise CommandError(str(e), status=1) from None
+    tables = run_sweep(args.name, members, train_and_measure, results=args.results, scheduler=args.scheduler,
+                       workers=args.workers, device=args.device, retry_failed=args.retry_failed,
+                       dashboard=args.dashboard, **group_options(args.device, args.group))
     counts = tables.members["status"].value_counts().to_dict()
     where = results_directory(args.results) / args.name
     print(f"{args.name} ({args.profile}): {len(members)} members, "
@@ -129,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             _sweep(args)
         else:
             _book(args)
-    except CommandError as e:
+    except LstmdynError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.status
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from lstmdyn.errors import EnsembleShapeError
 from lstmdyn.records import write_atomically
 from lstmdyn.training import (
     SequenceData,
@@ -43,8 +44,7 @@ from lstmdyn.training import (
     loss_function,
 )
 
-__all__ = ["GROUP_SIZE", "EnsembleShapeError", "MemberResult", "ensemble_losses", "group_size", "shape_of",
-           "train_ensemble"]
+__all__ = ["GROUP_SIZE", "MemberResult", "ensemble_losses", "group_size", "shape_of", "train_ensemble"]
 
 #: Fields of a :class:`TrainingConfig` that must agree across an ensemble (they set the shared batches and steps)
 SHARED_SETTINGS = ("batch_size", "checkpoint_every", "sequence_loss", "optimizer", "device")
@@ -69,19 +69,6 @@ def group_size(device: str = "auto") -> int:
     """
     kind = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
     return GROUP_SIZE[kind]
-
-
-class EnsembleShapeError(ValueError):
-    """Networks or settings that cannot be trained as one ensemble; the message names what differs.
-
-    Examples
-    --------
-    >>> try:
-    ...     shape_of([SequenceModel(2, 3, 2, "class"), SequenceModel(2, 4, 2, "class")])
-    ... except EnsembleShapeError as e:
-    ...     print(e)
-    the networks of an ensemble must share one shape: network 1 differs from network 0
-    """
 
 
 def shape_of(models: Sequence[SequenceModel]) -> tuple:
@@ -114,7 +101,7 @@ def shape_of(models: Sequence[SequenceModel]) -> tuple:
 @dataclass
 class MemberResult(TrainingResult):
     """A member's :class:`~lstmdyn.training.TrainingResult`, with ``error``: the message of the
-    :class:`~lstmdyn.training.TrainingError` that stopped it alone, or ""."""
+    :class:`~lstmdyn.errors.TrainingError` that stopped it alone, or ""."""
 
     error: str = ""
 

@@ -67,9 +67,9 @@ from lstmdyn.cells import (
     gate_sum_columns,
     transposed_blocks,
 )
+from lstmdyn.errors import CollapsedDirectionsWarning
 
-__all__ = ["CollapsedDirectionsWarning", "NetworkDynamics", "QRInfo", "cholesky_qr2", "lyapunov_spectra",
-           "lyapunov_spectrum", "map_spectrum",
+__all__ = ["NetworkDynamics", "QRInfo", "cholesky_qr2", "lyapunov_spectra", "lyapunov_spectrum", "map_spectrum",
            "spectrum_mean_std"]
 
 _CELLS = {torch.nn.LSTM: LSTMParameters, torch.nn.GRU: GRUParameters, torch.nn.RNN: RNNParameters}
@@ -260,23 +260,6 @@ def lyapunov_spectrum(model: torch.nn.Module, inputs: torch.Tensor, *, state: Li
                                units=units, qr=qr, graph=graph, check_every=check_every)
     _warn_collapsed(exponents)
     return (exponents[0], info) if full_output else exponents[0]
-
-
-class CollapsedDirectionsWarning(RuntimeWarning):
-    """Some Lyapunov exponents are −inf: the product of Jacobians maps a direction exactly to zero in floating
-    point (saturated gates whose derivatives underflow, or zero weights).
-
-    Examples
-    --------
-    >>> import warnings
-    >>> rnn = torch.nn.RNN(2, 3, batch_first=True).double()
-    >>> _ = rnn.weight_hh_l0.data.zero_()          # no recurrence: every direction is forgotten at once
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     exponents = lyapunov_spectrum(rnn, torch.randn(2, 5, 2, dtype=torch.float64))
-    >>> str(caught[0].message)[:43], bool(torch.isneginf(exponents).all())
-    ('6 of 6 Lyapunov exponents are -inf: the Jac', True)
-    """
 
 
 def _warn_collapsed(exponents: torch.Tensor) -> None:

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["DiskFullError", "Table", "disk_full", "json_ready", "machine", "read_measurements", "write_atomically",
-           "write_json", "write_measurement"]
+from lstmdyn.errors import DiskFullError
+
+__all__ = ["Table", "disk_full", "json_ready", "machine", "read_measurements", "write_atomically", "write_json",
+           "write_measurement"]
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -62,27 +64,6 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
 #: Free bytes under which a failed write is taken for a full disk, whatever error the writer raised (PyTorch's
 #: writer, for one, reports ENOSPC as "unexpected pos")
 FULL_BELOW = 1 << 20
-
-
-class DiskFullError(OSError):
-    """No space left to write a file: a fault of the machine, never a result. The message names the file system
-    (its mount point), the file that could not be written and the space left.
-
-    Examples
-    --------
-    >>> full = disk_full(Path("/tmp/x.json"), OSError(errno.ENOSPC, "No space left on device"))
-    >>> str(full).startswith("no space left on /"), " to write /tmp/x.json (" in str(full), full.errno == errno.ENOSPC
-    (True, True, True)
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(errno.ENOSPC, message)
-
-    def __str__(self) -> str:
-        return self.strerror
-
-    def __reduce__(self):
-        return type(self), (self.strerror,)
 
 
 def _mount_point(path: Path) -> Path:

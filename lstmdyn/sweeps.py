@@ -53,12 +53,12 @@ import torch
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from tqdm import tqdm
 
-from lstmdyn.data.registry import DataError
-from lstmdyn.records import DiskFullError, disk_full, write_atomically
+from lstmdyn.errors import DataError, DiskFullError, SweepError
+from lstmdyn.records import disk_full, write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 
-__all__ = ["ENVIRONMENT_FAULTS", "MEMBERS_PER_GPU", "SweepError", "SweepTables", "cluster", "default_workers",
-           "member_groups", "member_key", "member_threads", "read_sweep", "results_directory", "run_sweep"]
+__all__ = ["ENVIRONMENT_FAULTS", "MEMBERS_PER_GPU", "SweepTables", "cluster", "default_workers", "member_groups",
+           "member_key", "member_threads", "read_sweep", "results_directory", "run_sweep"]
 
 MemberFunction = Callable[[Any, Path, str], tuple[dict[str, Any], list[dict[str, Any]]]]
 GroupFunction = Callable[[Sequence[Any], Sequence[Path], str], list]
@@ -167,21 +167,6 @@ def _worker_device(device: str) -> str:
             if isinstance(name, int) or str(name).isdigit():
                 device = f"cuda:{int(name) % torch.cuda.device_count()}"
     return device
-
-
-class SweepError(RuntimeError):
-    """A fault of the environment rather than a result of a member: data that cannot be read, no CUDA device, a
-    module that cannot be imported, a scheduler or a results directory that cannot be reached. The sweep stops
-    and records nothing for it, so that a run after the fault is mended runs the member.
-
-    Examples
-    --------
-    >>> try:
-    ...     run_sweep("toy", [], lambda member, directory, device: ({}, []), results="/proc/no-such-place")
-    ... except SweepError as e:
-    ...     print(str(e).split(":")[0])
-    cannot write the results directory /proc/no-such-place/toy
-    """
 
 
 #: Exceptions that are faults of the environment (:class:`SweepError`), whatever member raises them

@@ -34,26 +34,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from lstmdyn.errors import CheckpointError, TrainingError
 from lstmdyn.records import write_atomically
 
-__all__ = ["CheckpointError", "Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingError",
-           "TrainingResult", "evaluate", "load_checkpoint", "train"]
+__all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingResult", "evaluate", "load_checkpoint",
+           "train"]
 
 Head = Literal["class", "token", "multihot", "melody_chord", "regression"]
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on (a non-finite loss or gradient); the message names the step.
-
-    Examples
-    --------
-    >>> data = SequenceData(torch.full((4, 3, 1), float("nan")), torch.zeros(4, dtype=torch.long))
-    >>> try:
-    ...     train(SequenceModel(1, 2, 2, "class"), data, TrainingConfig(device="cpu"), progress=False)
-    ... except TrainingError as e:
-    ...     print(str(e).split(";")[0])
-    non-finite loss at step 1 (epoch 0, batch 0)
-    """
 
 
 class SequenceModel(nn.Module):
@@ -321,22 +308,6 @@ def _initialise(model: SequenceModel, config: TrainingConfig) -> None:
                 raise ValueError("a forget bias needs an LSTM with bias vectors")
             for layer in range(rnn.num_layers):  # gate order i, f, g, o: the second block is the forget gate
                 getattr(rnn, f"bias_ih_l{layer}")[rnn.hidden_size:2 * rnn.hidden_size] += config.forget_bias
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be read: damaged, truncated, or holding more than tensors and plain values.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> damaged = Path(tempfile.mkdtemp()) / "step-10.pt"
-    >>> _ = damaged.write_bytes(b"PK\x03\x04 truncated")
-    >>> try:
-    ...     load_checkpoint(damaged)
-    ... except CheckpointError as e:
-    ...     print(str(e).split(" (")[0].endswith("step-10.pt cannot be read"))
-    True
-    """
 
 
 def load_checkpoint(path: Path | str, device: torch.device | str = "cpu") -> dict:

@@ -53,6 +53,7 @@ from lstmdyn.book.listing import source
 from lstmdyn.book.page import glue_numbers, glue_text, table
 from lstmdyn.book.plotting import median_band, save, use_style
 from lstmdyn.cells import LSTMParameters, RNNParameters
+from lstmdyn.errors import CollapsedDirectionsWarning
 from lstmdyn.experiments.claims_vogt import WARMUP_EFFECT, qr_interval_flattens_tail, warmup_removes_bias
 from lstmdyn.experiments.costs import char_rnn_epoch_seconds, spectrum_seconds
 from lstmdyn.experiments.spectra import (
@@ -66,7 +67,7 @@ from lstmdyn.experiments.spectra import (
     spread_sentence,
     zero_crossing,
 )
-from lstmdyn.lyapunov import CollapsedDirectionsWarning, lyapunov_spectrum
+from lstmdyn.lyapunov import lyapunov_spectrum
 from lstmdyn.records import write_json
 
 use_style()

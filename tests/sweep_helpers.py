@@ -26,7 +26,7 @@ def square(member: Value, directory: Path, device: str) -> tuple[dict, list[dict
 
 def missing_data(member: Value, directory: Path, device: str) -> tuple[dict, list[dict]]:
     """A member whose data cannot be read: a fault of the environment."""
-    from lstmdyn.data.registry import DataError
+    from lstmdyn.errors import DataError
 
     raise DataError(f"mnist/train.gz (sha256 0123) is missing; member {member.value}")
 
@@ -80,7 +80,7 @@ def large_rows(member: Value, directory: Path, device: str) -> tuple[dict, list[
 def squares_one_missing(members: list[Value], directories: list[Path], device: str) -> list:
     """A group function: each member's square, but the data of a member of value 2 is missing (returned as its
     outcome, as a group reports a member stopped alone)."""
-    from lstmdyn.data.registry import DataError
+    from lstmdyn.errors import DataError
 
     return [DataError("mnist/train.gz (sha256 0123) is missing") if m.value == 2 else square(m, d, device)
             for m, d in zip(members, directories, strict=True)]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from lstmdyn.data.hyperopt import load_hyperopt_grid, load_tensor_pickle
-from lstmdyn.data.registry import DataError
+from lstmdyn.errors import DataError
 from lstmdyn.experiments.authors_grid import decidable_size, grid_networks, interval_power, still_improving
 
 

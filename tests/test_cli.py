@@ -139,3 +139,29 @@ def _cuda_available() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+@pytest.mark.parametrize("error, status", [("ParameterError", 2), ("UnknownNotebookError", 2),
+                                           ("EnsembleShapeError", 2), ("TrainingError", 1), ("SweepError", 1),
+                                           ("DataError", 1), ("DiskFullError", 1), ("NotebookError", 1)])
+def test_every_error_of_the_package_is_one_line_with_the_status_it_means(monkeypatch, capsys, error, status):
+    """``main`` catches the one base class, whichever module raised the error."""
+    from lstmdyn import cli, errors
+
+    def fail(_args):
+        raise getattr(errors, error)(f"what went wrong ({error})")
+
+    monkeypatch.setattr(cli, "_sweep", fail)
+    assert cli.main(["sweep", "mocap"]) == status
+    assert capsys.readouterr().err == f"error: what went wrong ({error})\n"
+
+
+def test_an_error_outside_the_package_is_not_taken_for_one_a_user_can_act_on(monkeypatch):
+    from lstmdyn import cli
+
+    def fail(_args):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(cli, "_sweep", fail)
+    with pytest.raises(ValueError, match="a bug"):
+        cli.main(["sweep", "mocap"])

@@ -8,8 +8,9 @@ import pickle
 import numpy as np
 import pytest
 
-from lstmdyn.data.registry import DataError, DataRegistry, registry, restricted_load
+from lstmdyn.data.registry import DataRegistry, registry, restricted_load
 from lstmdyn.data.weights import amrouche_ptb_weights
+from lstmdyn.errors import DataError
 
 CONTENT = b"the real data\n"
 

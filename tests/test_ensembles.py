@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn.ensembles import EnsembleShapeError, ensemble_losses, shape_of, train_ensemble
-from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, TrainingError, evaluate, train
+from lstmdyn.ensembles import ensemble_losses, shape_of, train_ensemble
+from lstmdyn.errors import EnsembleShapeError, TrainingError
+from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig, evaluate, train
 
 BOUND = 1e-12
 

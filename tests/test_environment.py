@@ -71,3 +71,44 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line.strip() and not line.startswith(("#", "set ", "cd ", "export ", "command -v chromedriver"))]
     assert ci == [test_command]
+
+
+def _module_name(path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _package_imports(path, modules: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports in its code (not its examples), wherever the import stands:
+    ``from lstmdyn.a import b`` names the module ``lstmdyn.a.b`` where there is one, else ``lstmdyn.a``."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name in modules}
+        elif isinstance(node, ast.ImportFrom) and node.module in modules:
+            found |= {f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in modules else node.module
+                      for alias in node.names}
+    return found
+
+
+def test_the_package_has_no_import_circle():
+    """No module imports, directly or through others, a module that imports it (the command line's verbs once
+    imported the command line's error class from the command line, which imports the verbs)."""
+    paths = list((ROOT / "lstmdyn").rglob("*.py"))
+    modules = {_module_name(path) for path in paths}
+    graph = {_module_name(path): _package_imports(path, modules) - {_module_name(path)} for path in paths}
+
+    def circle_from(start: str) -> list[str] | None:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            module, trail = stack.pop()
+            for imported in graph[module]:
+                if imported == start:
+                    return [*trail, start]
+                if imported not in seen:
+                    seen.add(imported)
+                    stack.append((imported, [*trail, imported]))
+        return None
+
+    circles = [circle for circle in map(circle_from, sorted(graph)) if circle]
+    assert not circles, " ; ".join(" -> ".join(circle) for circle in circles)

@@ -21,7 +21,8 @@ from lstmdyn.book.kept import (
     staleness,
     started_now,
 )
-from lstmdyn.book.runner import NotebookError, Project, run_notebook
+from lstmdyn.book.runner import Project, run_notebook
+from lstmdyn.errors import NotebookError
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.scorecard import kept_column
 

@@ -232,7 +232,7 @@ def test_bad_input_is_rejected_naming_the_problem(module, inputs, options, messa
         lyapunov_spectrum(module, inputs, **options)
 
 
-@pytest.mark.filterwarnings("ignore::lstmdyn.lyapunov.CollapsedDirectionsWarning")  # said, and tested, below
+@pytest.mark.filterwarnings("ignore::lstmdyn.errors.CollapsedDirectionsWarning")  # said, and tested, below
 @pytest.mark.parametrize("qr", QR)
 def test_a_direction_collapsed_to_zero_is_minus_infinity_at_the_tail_alone(qr):
     """Weights ×100 saturate the gates until some derivatives are 0 or nearly: a Jacobian with a (numerically)
@@ -258,7 +258,7 @@ def test_exponents_of_minus_infinity_are_said_once_with_their_count(qr):
     how many and why; a network without a collapsed direction says nothing."""
     import warnings
 
-    from lstmdyn.lyapunov import CollapsedDirectionsWarning
+    from lstmdyn.errors import CollapsedDirectionsWarning
 
     module = torch.nn.RNN(M, N, batch_first=True).double()
     with torch.no_grad():

@@ -14,9 +14,10 @@ import pytest
 from sentence_checks import CHECKS, check_page
 
 from conftest import ROOT, copy_project
-from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
+from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, SEED_MAX
 from lstmdyn.book.runner import Project, run_notebook
+from lstmdyn.errors import ParameterError
 
 CHAPTERS = sorted(name for name, spec in NOTEBOOKS.items() if spec.limits)
 

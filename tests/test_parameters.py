@@ -7,8 +7,9 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve
+from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
+from lstmdyn.errors import ParameterError
 
 
 def _notebook(parameters_source: str, copies: int = 1) -> nbformat.NotebookNode:

@@ -9,8 +9,9 @@ import pytest
 from sentence_checks import check_page
 
 from conftest import ROOT, copy_project
-from lstmdyn.book.parameters import ParameterError, declared_parameters, resolve, suggested_runs
+from lstmdyn.book.parameters import declared_parameters, resolve, suggested_runs
 from lstmdyn.book.runner import Project, run_notebook
+from lstmdyn.errors import ParameterError
 
 #: For each foundation chapter, the parameters of the suggestions that are run (cheap at smoke, and each moves
 #: an outcome: no crossing, a 2-cycle, a clipping share, a grid of scales, another seed).

@@ -33,8 +33,9 @@ from typing import Any
 import nbformat
 
 import lstmdyn
-from lstmdyn.book.profiles import NOTEBOOKS
-from lstmdyn.book.runner import NotebookError, Project, RunResult, commit, package_files, prepared_parts
+from lstmdyn.book.profiles import PAPER_CHAPTERS
+from lstmdyn.book.runner import Project, RunResult, commit, package_files, prepared_parts
+from lstmdyn.errors import NotebookError
 from lstmdyn.records import machine, write_atomically, write_json
 from lstmdyn.threads import chapter_threads
 
@@ -43,7 +44,6 @@ __all__ = ["KEPT", "PAPER_CHAPTERS", "PROVENANCE_KEYS", "commit", "keep_run", "k
 
 KEPT = "paper"  #: the folder of kept records, at the top of the project
 #: the chapters with a paper profile of their own, each with a page in the part "At the papers' scale"
-PAPER_CHAPTERS = tuple(name for name, spec in NOTEBOOKS.items() if spec.paper)
 #: the keys of ``provenance.json``
 PROVENANCE_KEYS = ("chapter", "profile", "commit", "key", "parts", "package_files", "machine", "versions", "threads",
                    "started", "seconds", "cells")
@@ -93,7 +93,7 @@ def keep_run(result: RunResult, project: Project, *, started: str, profile: str 
 
 def read_provenance(folder: Path) -> dict[str, Any]:
     """The provenance record of a kept chapter, checked: every key of :data:`PROVENANCE_KEYS`, the notebook beside
-    it; a :class:`~lstmdyn.book.runner.NotebookError` naming the file otherwise."""
+    it; a :class:`~lstmdyn.errors.NotebookError` naming the file otherwise."""
     path = Path(folder) / "provenance.json"
     try:
         record = json.loads(path.read_text())

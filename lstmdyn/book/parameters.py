@@ -25,12 +25,9 @@ from typing import Any
 from nbformat import NotebookNode
 
 from lstmdyn.book.profiles import NOTEBOOKS, PROFILES, NotebookSpec
+from lstmdyn.errors import ParameterError
 
-__all__ = ["Parameter", "ParameterError", "check_value", "declared_parameters", "resolve", "suggested_runs"]
-
-
-class ParameterError(ValueError):
-    """A notebook parameter or profile that cannot be used, with a message that names it."""
+__all__ = ["Parameter", "check_value", "declared_parameters", "resolve", "suggested_runs"]
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,6 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
         "paper/*/*.json")),
     "performance": NotebookSpec(smoke={}, paper={}, reads=("benchmarks/results/*.json",)),
 }
+
+#: The chapters with a paper profile: their runs at the papers' scale are kept (``paper/NAME/``) and shown on the site
+PAPER_CHAPTERS = tuple(name for name, spec in NOTEBOOKS.items() if spec.paper)

@@ -8,8 +8,8 @@ source, parameters and package code (the science, the experiments and the data r
 but only while the notebook on disk still has that digest. A run executes into a temporary file, renames the whole
 notebook into place and writes the key last, holding the chapter's lock throughout: a killed run, a second run at
 the same time or a damaged file never leaves a notebook that is taken for up to date; a failed one leaves its
-notebook as ``NAME.failed.ipynb``. :func:`build_book` runs every chapter of ``_toc.yml`` in order, then builds the
-site with warnings as errors and scans the pages for error output.
+notebook as ``NAME.failed.ipynb``. :func:`lstmdyn.book.build.build_book` runs every chapter of ``_toc.yml`` in
+order, then builds the site with warnings as errors and scans the pages for error output (:func:`scan_site`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -44,11 +43,12 @@ from traitlets.config import Config
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.profiles import NOTEBOOKS
+from lstmdyn.errors import NotebookError, UnknownNotebookError
 from lstmdyn.records import machine, write_atomically
 from lstmdyn.threads import chapter_threads
 
-__all__ = ["NotebookError", "Project", "RunResult", "UnknownNotebookError", "build_book", "chapter_keys", "commit",
-           "measured_chapter_seconds", "progress_line", "run_notebook", "scan_site", "site_config"]
+__all__ = ["Project", "RunResult", "chapter_keys", "commit", "measured_chapter_seconds", "progress_line",
+           "run_notebook", "scan_site", "site_config"]
 
 KERNEL = "python3"
 USER_RESULTS = os.environ.get("LSTMDYN_RESULTS")  #: the results directory the user chose, if any
@@ -76,14 +76,6 @@ def _kernel_config() -> Config:
         config.KernelManager.transport_encryption = "auto"
     config.NotebookClient.kernel_manager_class = _KernelManager
     return config
-
-
-class NotebookError(RuntimeError):
-    """A notebook that could not be found, executed cleanly, or built into the site."""
-
-
-class UnknownNotebookError(NotebookError):
-    """A notebook name that names no chapter: bad input rather than a failure."""
 
 
 @dataclass(frozen=True)
@@ -490,12 +482,6 @@ def site_config(project: Project, repository: str) -> Path:
     return path
 
 
-def _kept_chapters() -> tuple[str, ...]:
-    from lstmdyn.book.kept import PAPER_CHAPTERS
-
-    return PAPER_CHAPTERS
-
-
 def measured_chapter_seconds(profile: str, project: Project) -> dict[str, float]:
     """Each chapter's execution time at ``profile`` as ``benchmarks/book_build.py`` last measured it (a clean build),
     or nothing where it measured another profile or has not run."""
@@ -524,36 +510,3 @@ def progress_line(number: int, count: int, chapter: str, profile: str, seconds: 
         return f"[{number}/{count}] {chapter} ({profile}) …"
     about = f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
     return f"[{number}/{count}] {chapter} ({profile}, about {about} when measured) …"
-
-
-def build_book(profile: str = "quick", *, force: bool = False, project: Project | None = None,
-               echo=print) -> Path:
-    """Run every chapter in ``_toc.yml`` order, then build the site; returns ``_build/html``.
-
-    The build is ``jupyter-book build . -W -n --keep-going --all``, started with the running interpreter.
-    """
-    from lstmdyn.book.kept import render_kept
-
-    project = project or Project.find()
-    chapters, measured = project.chapters(), measured_chapter_seconds(profile, project)
-    for number, chapter in enumerate(chapters, 1):
-        echo(progress_line(number, len(chapters), chapter, profile, measured.get(chapter)))
-        result = run_notebook(chapter, profile, force=force, project=project)
-        echo(f"{chapter}: executed in {result.seconds:.1f} s" if result.executed
-             else f"{chapter}: up to date")
-    pages = render_kept(project, {name: "The performance page, section *The paper profile*, says what it is expected "
-                                        "to cost." for name in _kept_chapters()})
-    echo(f"at the papers' scale: {len(pages)} pages rendered from paper/, as their runs left them")
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-               "build", str(project.root), "-W", "-n", "--keep-going", "--all"]
-    repository = os.environ.get("LSTMDYN_REPOSITORY")
-    if repository:
-        command += ["--config", str(site_config(project, repository))]
-    if subprocess.run(command, cwd=project.root).returncode != 0:
-        raise NotebookError("jupyter-book build failed: see the warnings above")
-    html = project.root / "_build" / "html"
-    found = scan_site(html)
-    if found:
-        raise NotebookError("the built site shows errors: " + "; ".join(found))
-    echo(f"site: {html / 'index.html'}")
-    return html

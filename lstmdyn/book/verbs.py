@@ -6,27 +6,20 @@ import argparse
 
 import jupytext
 
+from lstmdyn.book.build import build_book
 from lstmdyn.book.kept import keep_run, started_now
-from lstmdyn.book.parameters import ParameterError, declared_parameters
+from lstmdyn.book.parameters import declared_parameters
 from lstmdyn.book.profiles import NOTEBOOKS
-from lstmdyn.book.runner import NotebookError, Project, UnknownNotebookError, build_book, chapter_keys, run_notebook
-from lstmdyn.cli import CommandError
+from lstmdyn.book.runner import Project, chapter_keys, run_notebook
+from lstmdyn.errors import ParameterError
 
 __all__ = ["run"]
 
 
 def run(args: argparse.Namespace) -> None:
-    """Carry out a book verb parsed by :mod:`lstmdyn.cli`; a bad parameter or an unknown notebook is a
-    :class:`~lstmdyn.cli.CommandError` with status 2, a failing notebook one with status 1."""
-    try:
-        _run(args)
-    except (ParameterError, UnknownNotebookError) as e:
-        raise CommandError(str(e), status=2) from None
-    except NotebookError as e:
-        raise CommandError(str(e), status=1) from None
-
-
-def _run(args: argparse.Namespace) -> None:
+    """Carry out a book verb parsed by :mod:`lstmdyn.cli`. What goes wrong is an
+    :class:`~lstmdyn.errors.LstmdynError` that says its exit status: a bad parameter or an unknown notebook 2, a
+    failing notebook 1."""
     if args.command == "run":
         names = [name for name, _ in args.parameter]
         twice = sorted({name for name in names if names.count(name) > 1})

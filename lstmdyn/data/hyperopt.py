@@ -24,7 +24,8 @@ import pandas as pd
 import torch
 import torch._utils
 
-from lstmdyn.data.registry import DataError, data_info, fetch, registry
+from lstmdyn.data.registry import data_info, fetch, registry
+from lstmdyn.errors import DataError
 
 __all__ = ["GRID_EPOCHS", "SPECTRUM_EPOCHS", "load_hyperopt_grid", "load_tensor_pickle"]
 
@@ -54,7 +55,7 @@ class _TensorUnpickler(pickle.Unpickler):
 
 def load_tensor_pickle(path: str | Path):
     """The object of a pickle that holds tensors saved the old way (a nested ``torch.save``), read without
-    running anything the file names but the tensor builders; :class:`~lstmdyn.data.registry.DataError` naming the
+    running anything the file names but the tensor builders; :class:`~lstmdyn.errors.DataError` naming the
     file otherwise.
 
     Examples

@@ -12,7 +12,8 @@ import gzip
 import numpy as np
 import torch
 
-from lstmdyn.data.registry import DataError, DataInfo, data_info, fetch
+from lstmdyn.data.registry import DataInfo, data_info, fetch
+from lstmdyn.errors import DataError
 
 __all__ = ["load_mnist_rows", "read_idx"]
 

@@ -16,7 +16,8 @@ import numpy as np
 import scipy.io
 import torch
 
-from lstmdyn.data.registry import DataError, DataInfo, data_info, fetch
+from lstmdyn.data.registry import DataInfo, data_info, fetch
+from lstmdyn.errors import DataError
 
 __all__ = ["MAT_FILES", "MelodyChordCode", "load_piano_rolls", "melody_chord_windows", "roll_windows"]
 

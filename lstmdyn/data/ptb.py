@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import torch
 
-from lstmdyn.data.registry import DataError, DataInfo, data_info, fetch
+from lstmdyn.data.registry import DataInfo, data_info, fetch
+from lstmdyn.errors import DataError
 
 __all__ = ["batchify", "bptt_windows", "load_ptb"]
 

@@ -28,8 +28,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-__all__ = ["DataError", "DataInfo", "DataRegistry", "Dataset", "RegisteredFile", "data_info", "fetch",
-           "registry", "restricted_load"]
+from lstmdyn.errors import DataError
+
+__all__ = ["DataInfo", "DataRegistry", "Dataset", "RegisteredFile", "data_info", "fetch", "registry", "restricted_load"]
 
 REGISTRY = Path(str(resources.files("lstmdyn.data") / "registry.toml"))  #: the registry shipped with the package
 
@@ -40,10 +41,6 @@ def _cache() -> Path:
     if (checkout / "data").is_dir() and (checkout / "_toc.yml").is_file():
         return checkout / "data" / "cache"
     return Path(_pooch().os_cache("lstmdyn"))
-
-
-class DataError(RuntimeError):
-    """A data file that cannot be provided, with what to do about it."""
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str
 
 def collapsed_sentence(spectra: dict[str, np.ndarray]) -> str:
     """Which of the ``spectra`` (label → exponents of any shape) hold exponents of −inf, and how many: a
-    sentence, empty where none does (the engine's :class:`~lstmdyn.lyapunov.CollapsedDirectionsWarning`, said on
+    sentence, empty where none does (the engine's :class:`~lstmdyn.errors.CollapsedDirectionsWarning`, said on
     the page).
 
     Examples

@@ -36,12 +36,12 @@ import torch
 from lstmdyn.data import char_sequences, load_war_and_peace
 from lstmdyn.data.mocap import mocap_sequences
 from lstmdyn.ensembles import ensemble_losses, group_size, train_ensemble
+from lstmdyn.errors import CheckpointError, CollapsedDirectionsWarning, TrainingError
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectra, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
-from lstmdyn.lyapunov import CollapsedDirectionsWarning
 from lstmdyn.records import write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
-from lstmdyn.training import CheckpointError, SequenceModel, TrainingError, evaluate, load_checkpoint, train
+from lstmdyn.training import SequenceModel, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
            "GRID_DROPOUT_FLOOR", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
@@ -223,7 +223,7 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
         ``max_le_hc``, ``mean_le_hc`` (the full state), ``max_le_authors``, ``mean_le_authors`` (the h state in
         the authors' convention: the frame evolved by Jᵀ, the first :data:`AUTHORS_WARMUP` steps as warm-up, bits
         per step), ``collapsed`` (how many of the h exponents are −inf: directions the network maps exactly to
-        zero, :class:`~lstmdyn.lyapunov.CollapsedDirectionsWarning`), ``spectral_radius`` and ``max_real`` at the
+        zero, :class:`~lstmdyn.errors.CollapsedDirectionsWarning`), ``spectral_radius`` and ``max_real`` at the
         equilibrium of the network without input
         (:func:`~lstmdyn.experiments.both_tools.equilibrium_measures`);
         ``train_seconds`` (training to that epoch, measurements excluded), ``spectrum_seconds`` (median over
@@ -390,7 +390,7 @@ def train_and_measure_group(members: Sequence[SpectrumMember], directories: Sequ
     list
         Per member, in order: ``(summary, rows)`` as :func:`train_and_measure` returns them (with ``group``, the
         number of members trained together), or the exception that stopped it alone (a
-        :class:`~lstmdyn.training.TrainingError` for a non-finite loss).
+        :class:`~lstmdyn.errors.TrainingError` for a non-finite loss).
 
     Examples
     --------

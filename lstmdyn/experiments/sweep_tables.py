@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lstmdyn.errors import NoFinishedNetworkError
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.rank_correlation import Correlation, spearman, spearman_interval
 from lstmdyn.experiments.sweep_member import SpectrumMember
 from lstmdyn.records import json_ready
 from lstmdyn.sweeps import SweepTables, results_directory
 
-__all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "NoFinishedNetworkError", "convergence", "cost_table", "early_ranking",
-           "early_readout", "failed_members", "finished_tables", "overview", "ranking_epoch", "require_finished",
-           "results_record", "selected_at_last", "selected_rows"]
+__all__ = ["EPOCH_COLUMNS", "MEMBER_COLUMNS", "convergence", "cost_table", "early_ranking", "early_readout",
+           "failed_members", "finished_tables", "overview", "ranking_epoch", "require_finished", "results_record",
+           "selected_at_last", "selected_rows"]
 
 
 def selected_rows(epochs: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -268,17 +269,6 @@ def failed_members(tables: Mapping[str, SweepTables]) -> pd.DataFrame:
     frames = [t.members.loc[t.members["status"] == "failed"].reindex(columns=columns) for t in tables.values()
               if len(t.members)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-
-
-class NoFinishedNetworkError(RuntimeError):
-    """Not one network of a chapter's sweeps finished: there is nothing to judge, and the page is not drawn
-    (raised by :func:`require_finished`).
-
-    Examples
-    --------
-    >>> issubclass(NoFinishedNetworkError, RuntimeError)
-    True
-    """
 
 
 def require_finished(tables: Mapping[str, SweepTables], results: str | Path | None = None) -> None:

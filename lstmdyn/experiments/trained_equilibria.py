@@ -38,6 +38,7 @@ from tqdm import tqdm
 
 from lstmdyn.ensembles import SHARED_SETTINGS, shape_of, train_ensemble
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, continue_equilibrium, find_equilibrium
+from lstmdyn.errors import TrainingError
 from lstmdyn.experiments.both_tools import driven_exponents, driven_inputs
 from lstmdyn.experiments.claims_amrouche import (
     flattened,
@@ -52,7 +53,7 @@ from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.tasks import Task
 from lstmdyn.records import json_ready
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
-from lstmdyn.training import SequenceData, SequenceModel, TrainingError, TrainingResult, train
+from lstmdyn.training import SequenceData, SequenceModel, TrainingResult, train
 from lstmdyn.words import join_words
 
 __all__ = ["CROSSINGS", "PERPLEXITY_MARGIN", "POPULATIONS", "PUBLISHED_PERPLEXITY", "EquilibriumRun", "RunJob",
