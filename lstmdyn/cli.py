@@ -22,10 +22,10 @@ import re
 import sys
 
 from lstmdyn.errors import CommandError, LstmdynError
+from lstmdyn.profiles import PROFILES
 
 __all__ = ["console", "main"]
 
-PROFILES = ("smoke", "quick", "paper")
 #: what the command line reads as a negative number rather than an option: -1, -0.5, -.5, -1e-3, -2.5E+4
 NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 

@@ -191,8 +191,8 @@ def test_the_data_chapters_paper_profile_is_one_epoch_of_each_task():
 
     from conftest import ROOT
     from lstmdyn.book.parameters import declared_parameters
-    from lstmdyn.book.profiles import NOTEBOOKS
     from lstmdyn.experiments.tasks import nottingham_task, ptb_task, war_and_peace_task
+    from lstmdyn.profiles import NOTEBOOKS
 
     epochs = {"ptb_windows": len(ptb_task().train.inputs), "nottingham_samples": len(nottingham_task().train.inputs),
               "char_samples": len(war_and_peace_task(hidden=1).train.inputs)}

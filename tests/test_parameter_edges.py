@@ -1,5 +1,5 @@
 """Every admissible value must give a page: each chapter runs at the edges of the ranges its parameters admit
-(``lstmdyn.book.profiles``), the rest at the smoke profile, and must execute without an error or a warning.
+(``lstmdyn.profiles``), the rest at the smoke profile, and must execute without an error or a warning.
 
 Two runs per chapter, in both of which every size and count is at its lower edge (at their upper edges they
 would cost hours, and degenerate no further than at their lower ones): every real-valued parameter at its lower
@@ -15,9 +15,9 @@ from sentence_checks import CHECKS, check_page
 
 from conftest import ROOT, copy_project
 from lstmdyn.book.parameters import declared_parameters, resolve
-from lstmdyn.book.profiles import NOTEBOOKS, SEED_MAX
 from lstmdyn.book.runner import Project, run_notebook
 from lstmdyn.errors import ParameterError
+from lstmdyn.profiles import NOTEBOOKS, SEED_MAX
 
 CHAPTERS = sorted(name for name, spec in NOTEBOOKS.items() if spec.limits)
 

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import ROOT
 from lstmdyn.book.parameters import declared_parameters, resolve
-from lstmdyn.book.profiles import NOTEBOOKS, PROFILES
 from lstmdyn.errors import ParameterError
+from lstmdyn.profiles import NOTEBOOKS, PROFILES
 
 
 def _notebook(parameters_source: str, copies: int = 1) -> nbformat.NotebookNode:
@@ -83,3 +83,13 @@ def test_every_notebook_has_a_profile_entry_and_every_entry_a_notebook():
 def test_every_profile_of_every_notebook_is_valid(notebook, profile):
     declared = declared_parameters(jupytext.read(ROOT / "notebooks" / f"{notebook}.py"))
     resolve(notebook, declared, profile, {})  # raises on an unknown name or a bad value
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS))
+def test_the_profile_tables_quick_values_are_the_notebooks_parameters_cell(notebook):
+    """The command line and the sweeps read the quick profile from the table without the book's extra; the notebook
+    opened by hand runs with its parameters cell: the two must be one set of values, name for name."""
+    declared = declared_parameters(jupytext.read(ROOT / "notebooks" / f"{notebook}.py"))
+    cell = {name: p.default for name, p in declared.items() if name != "profile"}
+    assert NOTEBOOKS[notebook].quick == cell
+    assert list(NOTEBOOKS[notebook].quick) == list(cell), "in the cell's order"

@@ -22,7 +22,6 @@ from sentence_checks import CHECKS, check_page
 
 from conftest import ROOT, copy_project, lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
-from lstmdyn.book.profiles import NOTEBOOKS, NotebookSpec
 from lstmdyn.book.prose import glued_numbers, typed_numbers
 from lstmdyn.book.runner import (
     NotebookError,
@@ -34,6 +33,7 @@ from lstmdyn.book.runner import (
     scan_site,
 )
 from lstmdyn.cli import _parser
+from lstmdyn.profiles import NOTEBOOKS, NotebookSpec
 
 MIN_FIGURES = {"lstm_model": 5, "datasets": 10, "learning_to_remember": 5, "equilibria": 4, "equilibria_training": 7,
                "lyapunov": 6, "lyapunov_experiments": 4, "scorecard": 1, "performance": 0}

@@ -18,7 +18,6 @@ import torch
 
 from conftest import ROOT
 from lstmdyn.book.parameters import declared_parameters
-from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.experiments.both_tools import model_spectrum
 from lstmdyn.experiments.sweep_member import (
     MEMBER_VERSION,
@@ -30,6 +29,7 @@ from lstmdyn.experiments.sweep_member import (
     sweep_members,
     train_and_measure,
 )
+from lstmdyn.profiles import NOTEBOOKS
 from lstmdyn.sweeps import member_key, read_sweep, run_sweep
 
 TESTS = str(Path(__file__).parent)
@@ -119,6 +119,7 @@ def test_the_sweep_sizes_are_the_chapters_parameters_at_each_profile():
     for profile, sizes in SWEEP_PROFILES.items():
         chapter = {name: spec.profile(profile).get(name, declared[name].default) for name in sizes}
         assert chapter == sizes, profile
+    assert SWEEP_PROFILES["smoke"]["char_hidden"] == 8 and SWEEP_PROFILES["paper"]["char_hidden"] == 512
     assert len(sweep_members("charrnn", SWEEP_PROFILES["paper"])) == 66
     across = sweep_members("charrnn_init", SWEEP_PROFILES["paper"])
     assert [m.init for m in across] == [0.05, 0.14, 0.23, 0.32, 0.41, 0.5]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from lstmdyn.book.profiles import PROFILES
+from lstmdyn.profiles import PROFILES
 
 WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
 PAPER = ROOT / ".github" / "workflows" / "paper.yml"

@@ -1,8 +1,10 @@
 """The book machinery: executing the chapter notebooks and building the site.
 
-- :mod:`~lstmdyn.book.profiles`: the parameter profiles (smoke, quick, paper) of every chapter, in one table.
-- :mod:`~lstmdyn.book.parameters`: reading a notebook's ``parameters`` cell and checking values against it.
-- :mod:`~lstmdyn.book.runner`: papermill execution, the cache of executed chapters, the site build.
+- :mod:`~lstmdyn.book.parameters`: reading a notebook's ``parameters`` cell and checking values against the
+  profiles (:mod:`lstmdyn.profiles`, plain data beside the science, which the command line reads too).
+- :mod:`~lstmdyn.book.runner`: papermill execution, the cache of executed chapters, checks of the built site.
+- :mod:`~lstmdyn.book.build`: the whole book, every chapter then the site.
+- :mod:`~lstmdyn.book.kept`: runs at the papers' scale, kept with their provenance.
 - :mod:`~lstmdyn.book.page`: tables and glued numbers and sentences for the pages.
 - :mod:`~lstmdyn.book.plotting`: the book's figure style and its recurring figures.
 - :mod:`~lstmdyn.book.measurements`: the benchmark records on the performance page.

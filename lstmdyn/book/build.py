@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from lstmdyn.book.kept import render_kept
-from lstmdyn.book.profiles import PAPER_CHAPTERS
 from lstmdyn.book.runner import Project, measured_chapter_seconds, progress_line, run_notebook, scan_site, site_config
 from lstmdyn.errors import NotebookError
+from lstmdyn.profiles import PAPER_CHAPTERS
 
 __all__ = ["build_book"]
 

@@ -33,9 +33,9 @@ from typing import Any
 import nbformat
 
 import lstmdyn
-from lstmdyn.book.profiles import PAPER_CHAPTERS
 from lstmdyn.book.runner import Project, RunResult, commit, package_files, prepared_parts
 from lstmdyn.errors import NotebookError
+from lstmdyn.profiles import PAPER_CHAPTERS
 from lstmdyn.records import machine, write_atomically, write_json
 from lstmdyn.threads import chapter_threads
 

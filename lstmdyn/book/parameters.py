@@ -5,7 +5,7 @@ line with a trailing comment that says what the parameter is::
 
     n = 64  # hidden units
 
-The defaults written there are the ``quick`` profile. :mod:`lstmdyn.book.profiles` holds the other profiles and
+The defaults written there are the ``quick`` profile. :mod:`lstmdyn.profiles` holds the other profiles and
 the admissible ranges. Every value, whether from a profile or from the command line, is checked before any
 work starts: papermill on its own only warns about unknown names. A notebook that declares a parameter named
 ``profile`` receives the name of the profile it runs with there (for its results file); it is set by the
@@ -24,8 +24,8 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from lstmdyn.book.profiles import NOTEBOOKS, PROFILES, NotebookSpec
 from lstmdyn.errors import ParameterError
+from lstmdyn.profiles import NOTEBOOKS, PROFILES, NotebookSpec
 
 __all__ = ["Parameter", "check_value", "declared_parameters", "resolve", "suggested_runs"]
 
@@ -148,12 +148,12 @@ def resolve(notebook: str, declared: Mapping[str, Parameter], profile: str,
     ParameterError
         For an unknown profile, an unknown parameter name (the message lists the valid names), a
         value of the wrong type or out of range (the message names the parameter), or a group of counts
-        (:attr:`~lstmdyn.book.profiles.NotebookSpec.at_least_one`) all 0.
+        (:attr:`~lstmdyn.profiles.NotebookSpec.at_least_one`) all 0.
     """
     if profile not in PROFILES:
         raise ParameterError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     if notebook not in NOTEBOOKS:
-        raise ParameterError(f"notebook {notebook} has no entry in lstmdyn.book.profiles.NOTEBOOKS")
+        raise ParameterError(f"notebook {notebook} has no entry in lstmdyn.profiles.NOTEBOOKS")
     spec = NOTEBOOKS[notebook]
     if "profile" in overrides:
         raise ParameterError("parameter profile is the profile's name: choose it with --profile, not -p")

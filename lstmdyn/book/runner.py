@@ -42,8 +42,8 @@ from traitlets.config import Config
 
 import lstmdyn
 from lstmdyn.book.parameters import declared_parameters, resolve
-from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.errors import NotebookError, UnknownNotebookError
+from lstmdyn.profiles import NOTEBOOKS
 from lstmdyn.records import machine, write_atomically
 from lstmdyn.threads import chapter_threads
 
@@ -152,8 +152,8 @@ class RunResult:
 
 
 #: modules that only run notebooks and build the site: editing them changes no page
-MACHINERY = ("book/runner.py", "book/verbs.py", "book/parameters.py", "book/profiles.py", "book/__init__.py",
-             "book/kept.py", "cli.py", "__main__.py")
+MACHINERY = ("book/runner.py", "book/verbs.py", "book/build.py", "book/parameters.py", "book/__init__.py",
+             "book/kept.py", "profiles.py", "cli.py", "__main__.py")
 
 
 def package_files(package: Path = Path(lstmdyn.__file__).parent) -> dict[str, str]:
@@ -304,7 +304,7 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
     notebook : str
         ``NAME``, ``NAME.py`` or ``notebooks/NAME.py``.
     profile : {"smoke", "quick", "paper"}
-        The parameter profile (see :mod:`lstmdyn.book.profiles`).
+        The parameter profile (see :mod:`lstmdyn.profiles`).
     overrides : mapping, optional
         Parameter values that take precedence over the profile; strings are parsed as on the command line.
     force : bool

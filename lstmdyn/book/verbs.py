@@ -9,9 +9,9 @@ import jupytext
 from lstmdyn.book.build import build_book
 from lstmdyn.book.kept import keep_run, started_now
 from lstmdyn.book.parameters import declared_parameters
-from lstmdyn.book.profiles import NOTEBOOKS
 from lstmdyn.book.runner import Project, chapter_keys, run_notebook
 from lstmdyn.errors import ParameterError
+from lstmdyn.profiles import NOTEBOOKS
 
 __all__ = ["run"]
 

@@ -39,15 +39,16 @@ from lstmdyn.ensembles import ensemble_losses, group_size, train_ensemble
 from lstmdyn.errors import CheckpointError, CollapsedDirectionsWarning, TrainingError
 from lstmdyn.experiments.both_tools import equilibrium_measures, model_spectra, model_spectrum
 from lstmdyn.experiments.tasks import Task, first_samples, mocap_task, war_and_peace_task
+from lstmdyn.profiles import NOTEBOOKS, PROFILES
 from lstmdyn.records import write_atomically
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import SequenceModel, evaluate, load_checkpoint, train
 
 __all__ = ["AUTHORS_WARMUP", "CHARRNN_DROPOUT", "CHARRNN_GRID_DROPOUT", "CHARRNN_GRID_LR", "CHARRNN_LR",
            "GRID_DROPOUT_FLOOR", "INIT_RANGE", "MEMBER_VERSION", "PAPER_CHARRNN", "PAPER_MOCAP", "SWEEPS",
-           "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember", "charrnn_init_members", "charrnn_members",
-           "group_options", "group_shape", "member_task", "mocap_members", "spectrum_inputs", "stopped_improving",
-           "stretches_in_turn", "sweep_members", "train_and_measure", "train_and_measure_group"]
+           "SWEEP_PARAMETERS", "SWEEP_PROFILES", "VALIDATION_BATCH", "SpectrumMember", "charrnn_init_members",
+           "charrnn_members", "group_options", "group_shape", "member_task", "mocap_members", "spectrum_inputs",
+           "stopped_improving", "stretches_in_turn", "sweep_members", "train_and_measure", "train_and_measure_group"]
 
 TaskName = Literal["charrnn", "mocap"]
 
@@ -713,23 +714,14 @@ def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
     raise ValueError(f"unknown sweep {name!r}: expected one of {', '.join(SWEEPS)}")
 
 
-#: The sizes of the sweeps at each profile: the parameters of the chapter *Lyapunov spectra of trained
-#: networks* that :func:`sweep_members` reads (the quick values are the chapter's defaults; the paper's sizes are
-#: its appendix A: 60 sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text, sampled from the
-#: authors' grid-search ranges; 6 CharRNNs across p, a number the paper does not state; motion capture at 256
-#: units, its p grid, trained to its best: until the validation loss is 10 epochs old, at most 100 epochs, which
-#: the paper does not state).
-SWEEP_PROFILES = {
-    "smoke": {"char_networks": 2, "char_named": 2, "char_hidden": 8, "char_epochs": 2, "char_samples": 200,
-              "char_valid": 50, "char_init_values": 2, "mocap_values": 3, "mocap_named": 1, "mocap_hidden": 8,
-              "mocap_epochs": 2, "mocap_patience": 1},
-    "quick": {"char_networks": 4, "char_named": 6, "char_hidden": 128, "char_epochs": 6, "char_samples": 1600,
-              "char_valid": 500, "char_init_values": 4, "mocap_values": 4, "mocap_named": 6, "mocap_hidden": 64,
-              "mocap_epochs": 30, "mocap_patience": 10},
-    "paper": {"char_networks": 60, "char_named": 6, "char_hidden": 512, "char_epochs": 40, "char_samples": 25618,
-              "char_valid": 3202, "char_init_values": 6, "mocap_values": 30, "mocap_named": 6, "mocap_hidden": 256,
-              "mocap_epochs": 100, "mocap_patience": 10, "char_population": "grid"},
-}
-for _sizes in SWEEP_PROFILES.values():
-    _sizes |= {"seed": 0, "epoch_dtype": "float64"} | {
-        "char_population": _sizes.get("char_population", "highlighted")}
+#: The parameters of the chapter *Lyapunov spectra of trained networks* that :func:`sweep_members` reads
+SWEEP_PARAMETERS = ("seed", "char_networks", "char_named", "char_hidden", "char_epochs", "char_samples", "char_valid",
+                    "char_population", "char_init_values", "mocap_values", "mocap_named", "mocap_hidden",
+                    "mocap_epochs", "mocap_patience", "epoch_dtype")
+#: The sizes of the sweeps at each profile, read from the chapter's profiles (:data:`lstmdyn.profiles.NOTEBOOKS`),
+#: so that the command line and the chapter train the same members. The paper's sizes are its appendix A: 60
+#: sampled CharRNNs besides its six, 512 units, 40 epochs of the whole text, sampled from the authors' grid-search
+#: ranges; 6 CharRNNs across p, a number the paper does not state; motion capture at 256 units, its p grid, trained
+#: to its best: until the validation loss is 10 epochs old, at most 100 epochs, which the paper does not state.
+SWEEP_PROFILES = {profile: {name: NOTEBOOKS["lyapunov_experiments"].values(profile)[name] for name in SWEEP_PARAMETERS}
+                  for profile in PROFILES}
