@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstmdyn import lyapunov
+from lstmdyn import cholesky_qr
+from lstmdyn.cholesky_qr import QRInfo, cholesky_qr2
 from lstmdyn.lyapunov import (
     NetworkDynamics,
-    QRInfo,
-    cholesky_qr2,
     lyapunov_spectra,
     lyapunov_spectrum,
     map_spectrum,
@@ -409,15 +408,15 @@ def test_a_step_that_cannot_be_captured_runs_uncaptured_with_a_warning(monkeypat
     warm-up steps changed are put back."""
     module, inputs = _module("lstm"), torch.randn(2, 25, M, dtype=torch.float64)
     plain = lyapunov_spectrum(module, inputs, qr="cholesky")
-    program = lyapunov._StepProgram([NetworkDynamics(module)], inputs[None], N, transpose=False)
+    program = cholesky_qr.StepProgram([NetworkDynamics(module)], inputs[None], N, transpose=False)
 
     def failing_capture(program, kinds):
         program.step(True)  # a warm-up step changes the buffers, then the capture fails
         raise RuntimeError("operation not permitted when stream is capturing")
 
-    monkeypatch.setattr(lyapunov, "_Replay", failing_capture)
+    monkeypatch.setattr(cholesky_qr, "Replay", failing_capture)
     with pytest.warns(RuntimeWarning, match="could not be captured"):
-        exponents, info = lyapunov._windowed_cholesky(program, 0, 1, 10, graph=True)
+        exponents, info = cholesky_qr.windowed_cholesky(program, 0, 1, 10, graph=True)
     assert not info.graph
     torch.testing.assert_close(exponents[0], plain[0], rtol=0, atol=1e-12)
 
