@@ -17,12 +17,8 @@ import contextlib
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
-
-if TYPE_CHECKING:
-    from lstmdyn.lyapunov import NetworkDynamics
 
 __all__ = ["CHECK_EVERY", "QRInfo", "Replay", "StepProgram", "check_logs", "cholesky_qr2", "qr_due",
            "windowed_cholesky"]
@@ -138,10 +134,11 @@ class StepProgram:
     refused frames and non-finite states, raised on the device and read by the host only when it asks. A
     program of this kind can be captured in a CUDA graph and replayed (:class:`Replay`).
 
-    Frames are numbered network by network: frame ``i·batch + b`` is sequence b of network i.
+    ``networks`` are :class:`~lstmdyn.lyapunov.NetworkDynamics` (their ``step`` gives a step's Jacobians and new
+    states). Frames are numbered network by network: frame ``i·batch + b`` is sequence b of network i.
     """
 
-    def __init__(self, networks: list[NetworkDynamics], inputs: torch.Tensor, k: int, transpose: bool) -> None:
+    def __init__(self, networks: list, inputs: torch.Tensor, k: int, transpose: bool) -> None:
         self.networks, self.inputs, self.k, self.transpose = networks, inputs, k, transpose
         count, self.batch = inputs.shape[:2]
         first = networks[0]
