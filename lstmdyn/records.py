@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from lstmdyn.errors import DiskFullError
 
-__all__ = ["Table", "disk_full", "json_ready", "machine", "read_measurements", "write_atomically", "write_json",
-           "write_measurement"]
+__all__ = ["Table", "disk_full", "json_ready", "machine", "read_measurements", "table_frame", "write_atomically",
+           "write_json", "write_measurement"]
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -214,3 +215,24 @@ def read_measurements(directory: str | Path) -> dict[str, dict[str, Any]]:
     {}
     """
     return {path.stem: json.loads(path.read_text()) for path in sorted(Path(directory).glob("*.json"))}
+
+
+def table_frame(record: Mapping[str, Any], title: str) -> pd.DataFrame:
+    """The table called ``title`` of a measurement record, as a data frame.
+
+    Raises
+    ------
+    KeyError
+        If the record has no such table; the message lists those it has.
+
+    Examples
+    --------
+    >>> record = {"benchmark": "demo", "tables": [{"title": "t", "columns": ["n", "s"], "rows": [[1, 0.5]]}]}
+    >>> table_frame(record, "t")["s"].tolist()
+    [0.5]
+    """
+    for table in record["tables"]:
+        if table["title"] == title:
+            return pd.DataFrame(table["rows"], columns=table["columns"])
+    raise KeyError(f"{record['benchmark']} has no table {title!r}; it has "
+                   f"{[t['title'] for t in record['tables']]}")

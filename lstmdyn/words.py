@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["join_words"]
+__all__ = ["duration", "join_words"]
 
 
 def join_words(items: Sequence[str], conjunction: str = "and") -> str:
@@ -21,3 +21,19 @@ def join_words(items: Sequence[str], conjunction: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def duration(minutes: float) -> str:
+    """A time in minutes as a reader takes it in: minutes up to 90, hours up to two days, then days (the number and
+    its unit joined by a no-break space, so that a table cell never splits them).
+
+    Examples
+    --------
+    >>> [t.replace("\u00a0", " ") for t in (duration(12.34), duration(150), duration(13788.4))]
+    ['12.3 min', '2.5 h', '9.6 days']
+    """
+    if minutes <= 90:
+        return f"{minutes:.1f}\u00a0min"
+    if minutes <= 48 * 60:
+        return f"{minutes / 60:.1f}\u00a0h"
+    return f"{minutes / 1440:.1f}\u00a0days"

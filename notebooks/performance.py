@@ -31,20 +31,20 @@ from IPython.display import Markdown, display
 from lstmdyn.book.measurements import measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
-    batching_verdict,
+    batching_sentence,
     ensembles_sentence,
-    equilibria_verdict,
-    float32_verdict,
-    goals_verdict,
-    graph_verdict,
-    paper_member_verdict,
-    qr_accuracy_verdict,
-    qr_speed_verdict,
-    rebuild_verdict,
-    sharing_verdict,
-    step_parts_verdict,
-    threads_verdict,
-    tracking_verdict,
+    equilibria_sentence,
+    float32_sentence,
+    goals_sentence,
+    graph_sentence,
+    paper_member_sentence,
+    qr_accuracy_sentence,
+    qr_speed_sentence,
+    rebuild_sentence,
+    sharing_sentence,
+    step_parts_sentence,
+    threads_sentence,
+    tracking_sentence,
 )
 from lstmdyn.records import read_measurements
 
@@ -70,7 +70,7 @@ records = read_measurements(measurements)
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("lyapunov"), "lyapunov",
-                                      [qr_speed_verdict, qr_accuracy_verdict, batching_verdict, authors_comparison])))
+                                      [qr_speed_sentence, qr_accuracy_sentence, batching_sentence, authors_comparison])))
 
 # %% [markdown]
 # Where the time goes: the QR factorisation and the product $J Q$ are about $3.3 n^3$ floating-point
@@ -94,8 +94,8 @@ display(Markdown(measurement_markdown(records.get("lyapunov"), "lyapunov",
 # %% tags=["hide-input"]
 if "lyapunov-cuda" in records:
     display(Markdown(measurement_markdown(records["lyapunov-cuda"], "lyapunov",
-                                          [qr_speed_verdict, qr_accuracy_verdict, graph_verdict, batching_verdict,
-                                           goals_verdict])))
+                                          [qr_speed_sentence, qr_accuracy_sentence, graph_sentence, batching_sentence,
+                                           goals_sentence])))
 else:
     display(Markdown("*No GPU measurement yet:* `python benchmarks/lyapunov.py --device cuda` on a machine with a "
                      "CUDA GPU writes `benchmarks/results/lyapunov-cuda.json`, and this section shows it."))
@@ -106,7 +106,7 @@ else:
 
 # %% tags=["hide-input"]
 if "qr_step-cuda" in records:
-    display(Markdown(measurement_markdown(records["qr_step-cuda"], "qr_step", [step_parts_verdict])))
+    display(Markdown(measurement_markdown(records["qr_step-cuda"], "qr_step", [step_parts_sentence])))
 else:
     display(Markdown("*Not measured on a GPU yet:* `python benchmarks/qr_step.py --device cuda`."))
 
@@ -124,8 +124,8 @@ else:
 if "sweep_member-cuda" in records:
     member = records["sweep_member-cuda"]
     display(Markdown(measurement_markdown(member, "sweep_member", [
-        sharing_verdict, float32_verdict,
-        lambda r: paper_member_verdict(r, int(r["findings"]["best_share"]))])))
+        sharing_sentence, float32_sentence,
+        lambda r: paper_member_sentence(r, int(r["findings"]["best_share"]))])))
 else:
     display(Markdown("*Not measured on a GPU yet:* `python benchmarks/sweep_member.py --device cuda`."))
 
@@ -137,7 +137,7 @@ else:
 # ## The paper profile
 #
 # How long each chapter takes at the paper profile. For the chapters that train the papers' networks, an
-# estimate: the work the chapter does at its paper-profile parameters (`lstmdyn.experiments.performance.
+# estimate: the work the chapter does at its paper-profile parameters (`lstmdyn.experiments.paper_profile.
 # chapter_work`: gradient steps per task, validation passes, fresh and tracked equilibria, spectra) times the
 # unit costs that `benchmarks/paper_profile.py` measured on the device (initialised networks stand in for the
 # trained ones, whose homotopies can take longer), the sweeps divided by the measured gain of members sharing
@@ -151,7 +151,8 @@ import jupytext
 from lstmdyn.book.page import table
 from lstmdyn.book.parameters import declared_parameters, resolve
 from lstmdyn.book.runner import Project
-from lstmdyn.experiments.performance import duration, paper_profile_times, paper_total_verdict
+from lstmdyn.experiments.paper_profile import paper_profile_times, paper_total_sentence
+from lstmdyn.words import duration
 
 project = Project.find()
 paper = {chapter: resolve(chapter, declared_parameters(jupytext.read(project.source(chapter)[1])), "paper", {})
@@ -159,7 +160,7 @@ paper = {chapter: resolve(chapter, declared_parameters(jupytext.read(project.sou
 times = paper_profile_times(records, paper)
 display(table(times.assign(time=times["minutes"].map(duration)), {"minutes": "{:.1f}"}))
 trained_or_computed = [c for c in project.chapters() if c not in ("scorecard", "performance")]  # these read files
-display(Markdown(paper_total_verdict(times, trained_or_computed)))
+display(Markdown(paper_total_sentence(times, trained_or_computed)))
 
 # %% [markdown]
 # ## Equilibria
@@ -176,7 +177,7 @@ display(Markdown(paper_total_verdict(times, trained_or_computed)))
 # the authors' trained PTB network.
 
 # %% tags=["hide-input"]
-display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria", [equilibria_verdict])))
+display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria", [equilibria_sentence])))
 
 # %% [markdown]
 # ## Equilibria through training
@@ -186,7 +187,7 @@ display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria", [
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("equilibria_training"), "equilibria_training",
-                                      [tracking_verdict])))
+                                      [tracking_sentence])))
 
 # %% [markdown]
 # The chapter {doc}`equilibria_training` explains why the two ways can land on different equilibria.
@@ -211,7 +212,7 @@ display(Markdown(measurement_markdown(records.get("training"), "training")))
 # (`lstmdyn.threads.chapter_threads`; `LSTMDYN_THREADS` sets another).
 
 # %% tags=["hide-input"]
-display(Markdown(measurement_markdown(records.get("threads"), "threads", [threads_verdict])))
+display(Markdown(measurement_markdown(records.get("threads"), "threads", [threads_sentence])))
 
 # %% [markdown]
 # ## Ensembles
@@ -233,7 +234,7 @@ display(Markdown(measurement_markdown(records.get("ensembles"), "ensembles", [en
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("book_build"), "book_build",
-                                      [rebuild_verdict])))
+                                      [rebuild_sentence])))
 
 # %% [markdown]
 # ## Summary

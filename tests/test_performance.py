@@ -10,15 +10,14 @@ import torch
 from lstmdyn.book.measurements import RESULTS, measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
-    batching_verdict,
-    equilibria_verdict,
-    qr_accuracy_verdict,
-    qr_speed_verdict,
-    rebuild_verdict,
-    table_frame,
-    tracking_verdict,
+    batching_sentence,
+    equilibria_sentence,
+    qr_accuracy_sentence,
+    qr_speed_sentence,
+    rebuild_sentence,
+    tracking_sentence,
 )
-from lstmdyn.records import Table, read_measurements, write_measurement
+from lstmdyn.records import Table, read_measurements, table_frame, write_measurement
 
 #: what the performance page reads from each benchmark's file: its tables and its findings
 PAGE_READS = {
@@ -80,26 +79,26 @@ def _lyapunov(times: dict[str, float], deviations: dict[str, float]) -> dict:
 
 def test_the_qr_sentences_follow_the_numbers():
     slower = _lyapunov({"householder": 1.0, "cholesky": 3.0}, {"householder": 1e-5, "cholesky": 1.5e-5})
-    assert qr_speed_verdict(slower).startswith("On the CPU, Householder QR was faster")
-    assert "took 3.0× its time" in qr_speed_verdict(slower)
+    assert qr_speed_sentence(slower).startswith("On the CPU, Householder QR was faster")
+    assert "took 3.0× its time" in qr_speed_sentence(slower)
     faster = _lyapunov({"householder": 2.0, "cholesky": 0.5}, {"householder": 1e-5, "cholesky": 1.5e-5})
-    assert "CholeskyQR2 was faster than Householder QR at every size" in qr_speed_verdict(faster)
-    assert "(4.0× faster)" in qr_speed_verdict(faster)
+    assert "CholeskyQR2 was faster than Householder QR at every size" in qr_speed_sentence(faster)
+    assert "(4.0× faster)" in qr_speed_sentence(faster)
     mixed = _lyapunov({"householder": 1.0, "cholesky": 1.0}, {"householder": 1e-5, "cholesky": 1e-5})
     mixed["tables"][0]["rows"][1][3] = 0.5  # Cholesky faster at n = 128 in float32 only
-    assert "CholeskyQR2 was faster at n = 128 (float32) and slower elsewhere" in qr_speed_verdict(mixed)
-    assert "as accurate as Householder" in qr_accuracy_verdict(slower)
+    assert "CholeskyQR2 was faster at n = 128 (float32) and slower elsewhere" in qr_speed_sentence(mixed)
+    assert "as accurate as Householder" in qr_accuracy_sentence(slower)
     worse = _lyapunov({"householder": 1.0, "cholesky": 3.0}, {"householder": 1e-5, "cholesky": 5e-5})
-    assert "less accurate than (beyond 2×" in qr_accuracy_verdict(worse)
+    assert "less accurate than (beyond 2×" in qr_accuracy_sentence(worse)
 
 
 def test_the_other_sentences_follow_the_numbers():
     networks = {"tables": [{"title": "networks", "columns": ["n", "networks", "QR", "one at a time s",
                                                              "together s", "speed-up", "max |Δλ|"],
                             "rows": [[128, 4, "householder", 2.0, 1.0, 2.0, "0"]]}]}
-    assert batching_verdict(networks) == "Four networks together were 2.0× faster than one after another."
+    assert batching_sentence(networks) == "Four networks together were 2.0× faster than one after another."
     networks["tables"][0]["rows"][0][5] = 0.8
-    assert batching_verdict(networks) == "Four networks together were slower than one after another (speed-up 0.8×)."
+    assert batching_sentence(networks) == "Four networks together were slower than one after another (speed-up 0.8×)."
     implementations = {"tables": [{"title": "implementations", "columns": ["n", "method", "package speed-up"],
                                    "rows": [[128, "autograd (vmap)", 4.0]]}]}
     assert authors_comparison(implementations) is None  # not measured: no sentence
@@ -108,23 +107,23 @@ def test_the_other_sentences_follow_the_numbers():
         authors_comparison(implementations)
     tracking = {"findings": {"speedup": 2.0, "tracked_seconds": 75.0, "checkpoints": 50, "n": 200, "newton": 40,
                              "largest_residual": 2e-11, "differ": 0}}
-    assert "beyond the goal of 60 s" in tracking_verdict(tracking) and "below 1e-10" in tracking_verdict(tracking)
+    assert "beyond the goal of 60 s" in tracking_sentence(tracking) and "below 1e-10" in tracking_sentence(tracking)
     rebuild = {"findings": {"clean": 100.0, "rebuild": 50.0, "executed_again": 3, "chapters": 9}}
-    assert rebuild_verdict(rebuild).endswith("(50 s against 100 s): 3 of the 9 notebooks ran again.")
+    assert rebuild_sentence(rebuild).endswith("(50 s against 100 s): 3 of the 9 notebooks ran again.")
 
 
 def test_the_equilibria_sentence_names_who_found_what():
     columns = ["network", "method", "found", "time / convex"]
     rows = [["a", "convex", True, 1.0], ["a", "Newton", True, 0.4], ["a", "paper", True, 2.0],
             ["b", "convex", True, 1.0], ["b", "Newton", False, 0.1], ["b", "paper", True, 3.0]]
-    sentence = equilibria_verdict({"tables": [{"title": "methods", "columns": columns, "rows": rows}]})
+    sentence = equilibria_sentence({"tables": [{"title": "methods", "columns": columns, "rows": rows}]})
     assert sentence.startswith("The convex homotopy and the paper's homotopy found the equilibrium of all 2")
     assert "; Newton's method found it for 1 (a)." in sentence
     assert sentence.endswith("faster than the convex homotopy in 1 of 3 cases (Newton's method).")
 
 
 def test_the_work_model_counts_the_checkpoints_a_training_run_makes():
-    from lstmdyn.experiments.performance import chapter_work
+    from lstmdyn.experiments.paper_profile import chapter_work
     from lstmdyn.experiments.tasks import mnist_task
     from lstmdyn.experiments.trained_equilibria import equilibria_through_training
 
