@@ -12,7 +12,7 @@ On one device, at the papers' model sizes (lstmdyn.experiments.tasks):
                MNIST's and PTB's sizes); the h and (h, c) Lyapunov spectra of 10 × 100 steps at the sweeps'
                sizes in float64 and float32, on the device
 
-The page multiplies them by the work each chapter does at the paper profile (lstmdyn.experiments.performance).
+The page multiplies them by the work each chapter does at the paper profile (lstmdyn.experiments.paper_profile).
 Initialised networks stand in for trained ones, whose homotopies can take longer (stated on the page).
 Writes benchmarks/results/paper_profile.json (paper_profile-cuda.json on a GPU).
 """
