@@ -261,7 +261,7 @@ def follow_path(H: Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: floa
             if landed is not None:
                 _record(path, H, np.append(landed, 1.0), s + float(np.linalg.norm(secant - y)))
                 return PathEnd(landed, "reached", steps, path)
-        if accepted is None or landed is None and accepted[0][-1] >= 1.0 > y[-1]:
+        if accepted is None or (landed is None and accepted[0][-1] >= 1.0 > y[-1]):
             h = next_step_length(h, None)
             rejected = True
             if h < h_min:

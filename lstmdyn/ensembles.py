@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -40,6 +40,7 @@ from lstmdyn.training import (
     TrainingConfig,
     TrainingResult,
     _initialise,
+    checkpoint_payload,
     load_checkpoint,
     loss_function,
 )
@@ -527,12 +528,10 @@ def train_ensemble(models: Sequence[SequenceModel], data: SequenceData, configs:
                 config = configs[m]
                 path = directories[m] / f"step_{step:07d}.pt"
                 member_carry = None if carry is None else tuple(s[:, m].detach() for s in carry)
-                payload = {"model": model.state_dict(),
-                           "optimizer": _optimizer_state(model, config, moments, m, step,
-                                                         config.learning_rate(min(epoch, config.epochs - 1))),
-                           "rng": streams[m].get_state(), "step": step, "epoch": epoch, "position": position,
-                           "carry": member_carry, "losses": results[m].losses, "validation": results[m].validation,
-                           "gradient_norms": results[m].gradient_norms, "config": asdict(config)}
+                optimizer = _optimizer_state(model, config, moments, m, step,
+                                             config.learning_rate(min(epoch, config.epochs - 1)))
+                payload = checkpoint_payload(model, optimizer, streams[m].get_state(), step=step, epoch=epoch,
+                                             position=position, carry=member_carry, result=results[m], config=config)
                 if generators[m] is not streams[m]:
                     payload["device_rng"] = generators[m].get_state()
                 write_atomically(path, lambda p, payload=payload: torch.save(payload, p))

@@ -37,8 +37,8 @@ from tqdm import tqdm
 from lstmdyn.errors import CheckpointError, TrainingError
 from lstmdyn.records import write_atomically
 
-__all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingResult", "evaluate", "load_checkpoint",
-           "train"]
+__all__ = ["Head", "SequenceData", "SequenceModel", "TrainingConfig", "TrainingResult", "checkpoint_payload",
+           "evaluate", "load_checkpoint", "train"]
 
 Head = Literal["class", "token", "multihot", "melody_chord", "regression"]
 
@@ -369,82 +369,132 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
     True
     """
     start_time = time.perf_counter()
-    device = config.resolved_device()
-    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    if checkpoint_dir is not None:
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    _initialise(model, config)
-    model.to(device).train()
-    parameters = list(model.parameters())
-    optimizer = (torch.optim.Adam(parameters, lr=config.lr) if config.optimizer == "adam"
-                 else torch.optim.SGD(parameters, lr=config.lr))
-    result = TrainingResult(model)
-    step, first_epoch, skip, carry = 0, 0, 0, None
-    if resume_from is not None:
-        saved = load_checkpoint(resume_from, device)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        torch.set_rng_state(saved["rng"].cpu())
-        step, first_epoch, skip, carry = saved["step"], saved["epoch"], saved["position"], saved["carry"]
-        result.losses, result.validation = saved["losses"], saved["validation"]
-        result.gradient_norms = saved["gradient_norms"]
-    per_epoch = data.count(config.batch_size)
-    last_checkpoint = Path(resume_from) if resume_from is not None else None
+    directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    run = _Run.start(model, config, resume_from)
 
     def checkpoint(epoch: int, position: int) -> None:
-        nonlocal last_checkpoint
-        if valid is not None:
-            result.validation.append((step, evaluate(model, valid)))
-        path = None
-        if checkpoint_dir is not None:
-            path = checkpoint_dir / f"step_{step:07d}.pt"
-            payload = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                       "rng": torch.get_rng_state(), "step": step, "epoch": epoch, "position": position,
-                       "carry": carry, "losses": result.losses, "validation": result.validation,
-                       "gradient_norms": result.gradient_norms, "config": asdict(config)}
-            write_atomically(path, lambda p: torch.save(payload, p))
-            result.checkpoints.append(path)
-            last_checkpoint = path
-        if on_checkpoint is not None:
-            on_checkpoint(step, model, path)
+        run.checkpoint(epoch, position, valid, directory, on_checkpoint)
 
     if checkpoint_at_start and resume_from is None:
         checkpoint(0, 0)
-    bar = tqdm(total=config.epochs * per_epoch, initial=step, disable=not progress, desc="training",
-               unit="step", leave=False)
-    for epoch in range(first_epoch, config.epochs):
-        for group in optimizer.param_groups:
-            group["lr"] = config.learning_rate(epoch)
-        result.learning_rates.append((epoch, config.learning_rate(epoch)))
+    bar = tqdm(total=config.epochs * data.count(config.batch_size), initial=run.step, disable=not progress,
+               desc="training", unit="step", leave=False)
+    for epoch in range(run.first_epoch, config.epochs):
+        run.set_learning_rate(epoch)
         generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
         for position, (x, y) in enumerate(data.batches(config.batch_size, generator)):
-            if position < skip:
+            if position < run.skip:
                 continue
-            outputs, state = model(x.to(device), carry if data.stream else None)
-            if data.stream:
-                carry = tuple(s.detach() for s in state)
-            loss = loss_function(model.head, outputs, y.to(device))
-            objective = loss * outputs.shape[1] if config.sequence_loss == "sum" and outputs.dim() > 2 else loss
-            where = f"at step {step + 1} (epoch {epoch}, batch {position})"
-            good = last_checkpoint or "none written"
-            if not torch.isfinite(loss):
-                raise TrainingError(f"non-finite loss {where}; last good checkpoint: {good}")
-            optimizer.zero_grad()
-            objective.backward()
-            norm = nn.utils.clip_grad_norm_(parameters, config.clip if config.clip else float("inf"))
-            if not torch.isfinite(norm):
-                raise TrainingError(f"non-finite gradient {where}; last good checkpoint: {good}")
-            optimizer.step()
-            step += 1
-            result.losses.append((step, loss.item()))
-            result.gradient_norms.append(norm.item())
+            loss = run.gradient_step(x, y, data.stream, f"(epoch {epoch}, batch {position})")
             bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
-            if config.checkpoint_every and step % config.checkpoint_every == 0:
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            if config.checkpoint_every and run.step % config.checkpoint_every == 0:
                 checkpoint(epoch, position + 1)
-        skip, carry = 0, None
+        run.skip, run.carry = 0, None
     bar.close()
-    if not (config.checkpoint_every and step % config.checkpoint_every == 0):
+    if not (config.checkpoint_every and run.step % config.checkpoint_every == 0):
         checkpoint(config.epochs, 0)
-    result.seconds = time.perf_counter() - start_time
-    return result
+    run.result.seconds = time.perf_counter() - start_time
+    return run.result
+
+
+def checkpoint_payload(model: SequenceModel, optimizer_state: dict, rng: torch.Tensor, *, step: int, epoch: int,
+                       position: int, carry: tuple[torch.Tensor, ...] | None, result: TrainingResult,
+                       config: TrainingConfig) -> dict:
+    """What a checkpoint of :func:`train` holds (and :func:`~lstmdyn.ensembles.train_ensemble` writes in the same
+    format, so that either resumes the other's): the weights, the optimiser's state, the random state of the
+    run's stream, where the run is (step, epoch, position in the epoch, the state carried along a stream) and its
+    curves so far."""
+    return {"model": model.state_dict(), "optimizer": optimizer_state, "rng": rng, "step": step, "epoch": epoch,
+            "position": position, "carry": carry, "losses": result.losses, "validation": result.validation,
+            "gradient_norms": result.gradient_norms, "config": asdict(config)}
+
+
+@dataclass
+class _Run:
+    """One training run of :func:`train` between two steps: the model and its optimiser, the curves, and where the
+    run is (what a checkpoint holds)."""
+
+    model: SequenceModel
+    config: TrainingConfig
+    optimizer: torch.optim.Optimizer
+    result: TrainingResult
+    device: torch.device
+    step: int = 0
+    first_epoch: int = 0
+    skip: int = 0  #: batches of the first epoch already trained (resumed mid-epoch)
+    carry: tuple[torch.Tensor, ...] | None = None  #: the state carried along a stream
+    last_checkpoint: Path | None = None
+
+    @classmethod
+    def start(cls, model: SequenceModel, config: TrainingConfig, resume_from: Path | str | None) -> _Run:
+        """``model`` (re)initialised from ``config`` on its device, with a fresh optimiser; or, from
+        ``resume_from``, the weights, optimiser, random state, position and curves of that checkpoint."""
+        device = config.resolved_device()
+        _initialise(model, config)
+        model.to(device).train()
+        parameters = list(model.parameters())
+        optimizer = (torch.optim.Adam(parameters, lr=config.lr) if config.optimizer == "adam"
+                     else torch.optim.SGD(parameters, lr=config.lr))
+        run = cls(model, config, optimizer, TrainingResult(model), device)
+        if resume_from is not None:
+            saved = load_checkpoint(resume_from, device)
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            torch.set_rng_state(saved["rng"].cpu())
+            run.step, run.first_epoch, run.skip, run.carry = saved["step"], saved["epoch"], saved["position"], \
+                saved["carry"]
+            run.result.losses, run.result.validation = saved["losses"], saved["validation"]
+            run.result.gradient_norms = saved["gradient_norms"]
+            run.last_checkpoint = Path(resume_from)
+        return run
+
+    def set_learning_rate(self, epoch: int) -> None:
+        """The schedule's rate for ``epoch``, recorded."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.learning_rate(epoch)
+        self.result.learning_rates.append((epoch, self.config.learning_rate(epoch)))
+
+    def gradient_step(self, x: torch.Tensor, y: torch.Tensor, stream: bool, where: str) -> float:
+        """One step on the batch ``(x, y)``; returns its loss. A non-finite loss or gradient is a
+        :class:`~lstmdyn.errors.TrainingError` naming the step, ``where`` it was and the last good checkpoint."""
+        model, config = self.model, self.config
+        outputs, state = model(x.to(self.device), self.carry if stream else None)
+        if stream:
+            self.carry = tuple(s.detach() for s in state)
+        loss = loss_function(model.head, outputs, y.to(self.device))
+        objective = loss * outputs.shape[1] if config.sequence_loss == "sum" and outputs.dim() > 2 else loss
+        where = f"at step {self.step + 1} {where}"
+        good = self.last_checkpoint or "none written"
+        if not torch.isfinite(loss):
+            raise TrainingError(f"non-finite loss {where}; last good checkpoint: {good}")
+        self.optimizer.zero_grad()
+        objective.backward()
+        norm = nn.utils.clip_grad_norm_(list(model.parameters()), config.clip if config.clip else float("inf"))
+        if not torch.isfinite(norm):
+            raise TrainingError(f"non-finite gradient {where}; last good checkpoint: {good}")
+        self.optimizer.step()
+        self.step += 1
+        self.result.losses.append((self.step, loss.item()))
+        self.result.gradient_norms.append(norm.item())
+        return self.result.losses[-1][1]
+
+    def checkpoint(self, epoch: int, position: int, valid: SequenceData | None, directory: Path | None,
+                   on_checkpoint: Callable[[int, SequenceModel, Path | None], None] | None) -> None:
+        """At the current step: the validation loss (if ``valid``), a checkpoint file in ``directory`` (if given;
+        ``epoch`` and ``position`` say where the next step starts) and ``on_checkpoint``."""
+        if valid is not None:
+            self.result.validation.append((self.step, evaluate(self.model, valid)))
+        path = None
+        if directory is not None:
+            path = directory / f"step_{self.step:07d}.pt"
+            payload = checkpoint_payload(self.model, self.optimizer.state_dict(), torch.get_rng_state(),
+                                         step=self.step, epoch=epoch, position=position, carry=self.carry,
+                                         result=self.result, config=self.config)
+            write_atomically(path, lambda p: torch.save(payload, p))
+            self.result.checkpoints.append(path)
+            self.last_checkpoint = path
+        if on_checkpoint is not None:
+            on_checkpoint(self.step, self.model, path)

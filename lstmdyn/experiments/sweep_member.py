@@ -248,50 +248,33 @@ def train_and_measure(member: SpectrumMember, directory: Path, device: str = "cp
 
 
 def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> tuple[dict, list[dict]]:
-    """:func:`train_and_measure` with the member's threads pinned."""
+    """:func:`train_and_measure` with the member's threads pinned: restore, train with a measurement after every
+    epoch, then the final measurements."""
     directory.mkdir(parents=True, exist_ok=True)
-    task = member_task(member)
-    per_epoch = task.train.count(task.config.batch_size)
-    task.config.epochs, task.config.checkpoint_every, task.config.device = member.epochs, per_epoch, device
+    task, per_epoch = _prepared_task(member, device)
     inputs = spectrum_inputs(member.task, member.sequences, member.steps)
-    epoch_dtype = getattr(torch, member.epoch_dtype)
     validation_batch = VALIDATION_BATCH.get(torch.device(device).type, 256)
     rows, damaged = _measured_epochs(directory)
+    lost = damaged or _best_lost(directory, device)
+    if lost:
+        rows.clear()  # a measured epoch or the best weights are lost: the member trains again from the start
+    last, saved = (None, None) if lost else _newest_checkpoint(directory, device)
     clock = time.perf_counter()
 
     def measure(step: int, model: SequenceModel, path: Path | None) -> None:
         nonlocal clock
-        train_seconds = time.perf_counter() - clock if step else 0.0
-        epoch = step // per_epoch
+        seconds = {"train_seconds": time.perf_counter() - clock if step else 0.0}
         start = time.perf_counter()
         valid_loss = evaluate(model, task.valid, validation_batch)
-        validation_seconds = time.perf_counter() - start
+        seconds["validation_seconds"] = time.perf_counter() - start
         start = time.perf_counter()
-        spectrum = model_spectrum(model, inputs, dtype=epoch_dtype)
-        spectrum_seconds = time.perf_counter() - start
-        earlier = [r["valid_loss"] for e, r in rows.items() if 1 <= e < epoch]
-        if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
-            write_atomically(directory / "best.pt", lambda p: torch.save(model.state_dict(), p))
-        rows[epoch] = {"epoch": epoch, "step": step, "valid_loss": valid_loss, "train_seconds": train_seconds,
-                       "validation_seconds": validation_seconds, "spectrum_seconds": spectrum_seconds,
-                       "max_le": float(spectrum[0]), "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
-        write_atomically(directory / f"epoch_{epoch:03d}.json", lambda p: p.write_text(json.dumps(rows[epoch])))
-        for old in directory.glob("step_*.pt"):
-            if path is not None and old.name < path.name:
-                old.unlink()
+        spectrum = model_spectrum(model, inputs, dtype=getattr(torch, member.epoch_dtype))
+        seconds["spectrum_seconds"] = time.perf_counter() - start
+        _record_epoch(directory, rows, step, per_epoch, model, valid_loss, spectrum, seconds, path)
         clock = time.perf_counter()
         if stopped_improving(rows, member.patience):
             raise _Stopped
 
-    lost = damaged or ((directory / "best.pt").exists() and _readable(directory / "best.pt", device) is None)
-    if lost:
-        rows.clear()  # a measured epoch or the best weights are lost: the member trains again from the start
-    last, saved = None, None
-    for path in [] if lost else sorted(directory.glob("step_*.pt"), reverse=True):  # the newest readable one
-        saved = _readable(path, device)
-        if saved is not None:
-            last = path
-            break
     done = member.epochs in rows or stopped_improving(rows, member.patience)
     if not done or not (directory / "best.pt").exists():
         try:
@@ -306,24 +289,74 @@ def _train_and_measure(member: SpectrumMember, directory: Path, device: str) -> 
     for old in directory.glob("step_*.pt"):
         old.unlink()
     ordered = [rows[e] for e in sorted(rows)]
-    trained = [r for r in ordered if r["epoch"] >= 1] or ordered
-    best = min(trained, key=lambda r: r["valid_loss"])
+    best = _selected(ordered)
     start = time.perf_counter()
     if best["epoch"]:
         task.model.load_state_dict(load_checkpoint(directory / "best.pt", device))
     h, hc = (model_spectrum(task.model.to(device), inputs, state=state) for state in ("h", "hc"))
-    authors = model_spectrum(task.model, inputs, frame="transpose", warmup=AUTHORS_WARMUP) / math.log(2)
-    summary = {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
-               "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
-               "max_le_authors": float(authors[0]), "mean_le_authors": float(authors.mean()),
-               "collapsed": int(np.isneginf(h).sum()),
-               **equilibrium_measures(task.model),
-               "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
-               "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
-               "final_seconds": time.perf_counter() - start, "initial_loss": ordered[0]["valid_loss"]}
-    return summary, ordered
+    authors = model_spectrum(task.model, inputs, frame="transpose", warmup=AUTHORS_WARMUP)
+    return _summary(ordered, best, h, hc, authors, equilibrium_measures(task.model),
+                    time.perf_counter() - start), ordered
 
 
+def _prepared_task(member: SpectrumMember, device: str) -> tuple[Task, int]:
+    """The member's task, set to train ``member.epochs`` epochs on ``device`` with a checkpoint after each, and
+    the steps of an epoch."""
+    task = member_task(member)
+    per_epoch = task.train.count(task.config.batch_size)
+    task.config.epochs, task.config.checkpoint_every, task.config.device = member.epochs, per_epoch, device
+    return task, per_epoch
+
+
+def _best_lost(directory: Path, device: str) -> bool:
+    """Whether the member's best weights were written but can no longer be read (set aside as damaged)."""
+    return (directory / "best.pt").exists() and _readable(directory / "best.pt", device) is None
+
+
+def _newest_checkpoint(directory: Path, device: str) -> tuple[Path | None, dict | None]:
+    """The newest readable training checkpoint in ``directory`` and its contents, or ``(None, None)``."""
+    for path in sorted(directory.glob("step_*.pt"), reverse=True):
+        saved = _readable(path, device)
+        if saved is not None:
+            return path, saved
+    return None, None
+
+
+def _record_epoch(directory: Path, rows: dict[int, dict], step: int, per_epoch: int, model: SequenceModel,
+                  valid_loss: float, spectrum: np.ndarray, seconds: dict[str, float], path: Path | None) -> None:
+    """An epoch's measurement, kept: the weights as ``best.pt`` where its validation loss is the lowest after
+    epoch 0 so far, its row in ``rows`` and ``epoch_EEE.json``, and the training checkpoints older than ``path``
+    (the one this step wrote, if any) removed."""
+    epoch = step // per_epoch
+    earlier = [r["valid_loss"] for e, r in rows.items() if 1 <= e < epoch]
+    if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
+        write_atomically(directory / "best.pt", lambda p: torch.save(model.state_dict(), p))
+    row = {"epoch": epoch, "step": step, "valid_loss": valid_loss, **seconds, "max_le": float(spectrum[0]),
+           "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
+    rows[epoch] = row
+    write_atomically(directory / f"epoch_{epoch:03d}.json", lambda p: p.write_text(json.dumps(row)))
+    for old in directory.glob("step_*.pt"):
+        if path is not None and old.name < path.name:
+            old.unlink()
+
+
+def _selected(ordered: list[dict]) -> dict:
+    """The selected epoch's row: the lowest validation loss after epoch 0 (epoch 0 where it is the only one)."""
+    return min([r for r in ordered if r["epoch"] >= 1] or ordered, key=lambda r: r["valid_loss"])
+
+
+def _summary(ordered: list[dict], best: dict, h: np.ndarray, hc: np.ndarray, authors: np.ndarray,
+             equilibrium: dict, final_seconds: float) -> dict:
+    """A member's summary (:func:`train_and_measure`) from its epochs' rows, the selected one, its final float64
+    spectra (``authors`` in nats, reported in bits) and its equilibrium measures."""
+    bits = authors / math.log(2)
+    return {"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[0]),
+            "mean_le": float(h.mean()), "max_le_hc": float(hc[0]), "mean_le_hc": float(hc.mean()),
+            "max_le_authors": float(bits[0]), "mean_le_authors": float(bits.mean()),
+            "collapsed": int(np.isneginf(h).sum()), **equilibrium,
+            "train_seconds": sum(r["train_seconds"] for r in ordered if r["epoch"] <= best["epoch"]),
+            "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered])),
+            "final_seconds": final_seconds, "initial_loss": ordered[0]["valid_loss"]}
 
 
 def group_options(device: str = "auto", size: int | None = None) -> dict:
@@ -417,18 +450,15 @@ def _train_and_measure_group(members: list[SpectrumMember], directories: list[Pa
     """:func:`train_and_measure_group` with the threads pinned."""
     for directory in directories:
         directory.mkdir(parents=True, exist_ok=True)
-    tasks = [member_task(m) for m in members]
-    per_epoch = tasks[0].train.count(tasks[0].config.batch_size)
-    for task, member in zip(tasks, members, strict=True):
-        task.config.epochs, task.config.checkpoint_every, task.config.device = member.epochs, per_epoch, device
+    tasks, steps = zip(*(_prepared_task(m, device) for m in members), strict=True)
+    tasks, per_epoch = list(tasks), steps[0]
     inputs = spectrum_inputs(members[0].task, members[0].sequences, members[0].steps)
     epoch_dtype = getattr(torch, members[0].epoch_dtype)
     validation_batch = VALIDATION_BATCH.get(torch.device(device).type, 256)
     rows: list[dict[int, dict]] = []
     for directory in directories:
         measured, damaged = _measured_epochs(directory)
-        best = directory / "best.pt"
-        if damaged or (best.exists() and _readable(best, device) is None):
+        if damaged or _best_lost(directory, device):
             measured.clear()  # a measured epoch or the best weights are lost: the member trains again
             for old in directory.glob("step_*.pt"):
                 old.unlink()
@@ -445,32 +475,21 @@ def _train_and_measure_group(members: list[SpectrumMember], directories: list[Pa
     def measure(step: int, models: dict[int, SequenceModel], paths: dict[int, Path | None]) -> set[int]:
         """Measure the members ``models`` (indices into ``todo``) at ``step``; the ones that stopped improving."""
         nonlocal clock
-        train_seconds = (time.perf_counter() - clock) / len(models) if step else 0.0
-        epoch = step // per_epoch
+        seconds = {"train_seconds": (time.perf_counter() - clock) / len(models) if step else 0.0}
         chosen = [todo[i] for i in models]
         start = time.perf_counter()
         losses = ensemble_losses(list(models.values()), tasks[chosen[0]].valid, validation_batch)
-        validation_seconds = (time.perf_counter() - start) / len(models)
+        seconds["validation_seconds"] = (time.perf_counter() - start) / len(models)
         start = time.perf_counter()
         spectra = _spectra_each(list(models.values()), inputs, epoch_dtype)
-        spectrum_seconds = (time.perf_counter() - start) / len(models)
+        seconds["spectrum_seconds"] = (time.perf_counter() - start) / len(models)
         stopped = set()
         for (i, model), k, valid_loss, spectrum in zip(models.items(), chosen, losses, spectra, strict=True):
             if isinstance(spectrum, Exception):  # this member fails alone; the others go on
                 errors[k] = spectrum
                 stopped.add(i)
                 continue
-            earlier = [r["valid_loss"] for e, r in rows[k].items() if 1 <= e < epoch]
-            if epoch >= 1 and valid_loss <= min(earlier, default=math.inf) and math.isfinite(valid_loss):
-                write_atomically(directories[k] / "best.pt", lambda p, m=model: torch.save(m.state_dict(), p))
-            row = {"epoch": epoch, "step": step, "valid_loss": valid_loss, "train_seconds": train_seconds,
-                   "validation_seconds": validation_seconds, "spectrum_seconds": spectrum_seconds,
-                   "max_le": float(spectrum[0]), "mean_le": float(spectrum.mean()), "spectrum": spectrum.tolist()}
-            rows[k][epoch] = row
-            write_atomically(directories[k] / f"epoch_{epoch:03d}.json", lambda p, r=row: p.write_text(json.dumps(r)))
-            for old in directories[k].glob("step_*.pt"):  # every member's checkpoint of this step is written
-                if paths.get(i) is not None and old.name < paths[i].name:
-                    old.unlink()
+            _record_epoch(directories[k], rows[k], step, per_epoch, model, valid_loss, spectrum, seconds, paths.get(i))
             if stopped_improving(rows[k], members[k].patience):
                 stopped.add(i)
         clock = time.perf_counter()
@@ -522,7 +541,7 @@ def _finish_group(members: list[SpectrumMember], directories: list[Path], tasks:
     ordered, chosen = {}, {}
     for k in done:
         ordered[k] = [rows[k][e] for e in sorted(rows[k])]
-        chosen[k] = min([r for r in ordered[k] if r["epoch"] >= 1] or ordered[k], key=lambda r: r["valid_loss"])
+        chosen[k] = _selected(ordered[k])
         if chosen[k]["epoch"]:
             tasks[k].model.load_state_dict(load_checkpoint(directories[k] / "best.pt", device))
     models = [tasks[k].model.to(device) for k in done]
@@ -544,16 +563,9 @@ def _finish_group(members: list[SpectrumMember], directories: list[Path], tasks:
         if k in errors:
             out.append(errors[k])
             continue
-        j, best = done.index(k), chosen[k]
-        bits = authors[j] / math.log(2)
-        out.append(({"selected_epoch": best["epoch"], "valid_loss": best["valid_loss"], "max_le": float(h[j][0]),
-                     "mean_le": float(h[j].mean()), "max_le_hc": float(hc[j][0]), "mean_le_hc": float(hc[j].mean()),
-                     "max_le_authors": float(bits[0]), "mean_le_authors": float(bits.mean()),
-                     "collapsed": int(np.isneginf(h[j]).sum()), **equilibria[j],
-                     "train_seconds": sum(r["train_seconds"] for r in ordered[k] if r["epoch"] <= best["epoch"]),
-                     "spectrum_seconds": float(np.median([r["spectrum_seconds"] for r in ordered[k]])),
-                     "final_seconds": final_seconds, "initial_loss": ordered[k][0]["valid_loss"],
-                     "group": len(members)}, ordered[k]))
+        j = done.index(k)
+        summary = _summary(ordered[k], chosen[k], h[j], hc[j], authors[j], equilibria[j], final_seconds)
+        out.append(({**summary, "group": len(members)}, ordered[k]))
     return out
 
 
