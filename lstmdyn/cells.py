@@ -193,6 +193,29 @@ def _relu_derivative(a: Array) -> Array:
 # Shared parameter plumbing
 
 
+def _check_cell(gates: int, W: Array, U: Array | None, **biases: Array) -> None:
+    """The checks every cell's parameters share, for a cell of ``gates`` gate blocks: ``W`` is (gates·n, n), each
+    bias (gates·n,), ``U`` (if given) (gates·n, m), and all of them finite; the messages name the array.
+
+    Examples
+    --------
+    >>> _check_cell(4, torch.zeros(8, 2), None, b=torch.zeros(8))
+    >>> _check_cell(3, torch.zeros(8, 2), None, b=torch.zeros(8))
+    Traceback (most recent call last):
+    ...
+    ValueError: W must have shape (3n, n), got (8, 2)
+    """
+    rows = f"{gates}n" if gates > 1 else "n"
+    if W.ndim != 2 or W.shape[0] != gates * W.shape[1]:
+        raise ValueError(f"W must have shape ({rows}, n), got {tuple(W.shape)}")
+    n = W.shape[1]
+    _check_array("W", W, (gates * n, n))
+    for name, b in biases.items():
+        _check_array(name, b, (gates * n,))
+    if U is not None:
+        _check_array("U", U, (gates * n, U.shape[-1]))
+
+
 def _check_array(name: str, a: Array, shape: tuple[int, ...]) -> None:
     if tuple(a.shape) != shape:
         raise ValueError(f"{name} must have shape {shape}, got {tuple(a.shape)}")
@@ -427,13 +450,7 @@ class LSTMParameters(_Cell):
     has_cell_state = True
 
     def __post_init__(self) -> None:
-        if self.W.ndim != 2 or self.W.shape[0] != 4 * self.W.shape[1]:
-            raise ValueError(f"W must have shape (4n, n), got {tuple(self.W.shape)}")
-        n = self.W.shape[1]
-        _check_array("W", self.W, (4 * n, n))
-        _check_array("b", self.b, (4 * n,))
-        if self.U is not None:
-            _check_array("U", self.U, (4 * n, self.U.shape[-1]))
+        _check_cell(4, self.W, self.U, b=self.b)
 
     @classmethod
     def from_torch(cls, module: torch.nn.Module, layer: int = 0) -> LSTMParameters:
@@ -564,14 +581,7 @@ class GRUParameters(_HiddenStateCell):
     gate_count = 3
 
     def __post_init__(self) -> None:
-        if self.W.ndim != 2 or self.W.shape[0] != 3 * self.W.shape[1]:
-            raise ValueError(f"W must have shape (3n, n), got {tuple(self.W.shape)}")
-        n = self.W.shape[1]
-        _check_array("W", self.W, (3 * n, n))
-        _check_array("b_ih", self.b_ih, (3 * n,))
-        _check_array("b_hh", self.b_hh, (3 * n,))
-        if self.U is not None:
-            _check_array("U", self.U, (3 * n, self.U.shape[-1]))
+        _check_cell(3, self.W, self.U, b_ih=self.b_ih, b_hh=self.b_hh)
 
     @classmethod
     def from_torch(cls, module: torch.nn.Module, layer: int = 0) -> GRUParameters:
@@ -629,13 +639,7 @@ class RNNParameters(_HiddenStateCell):
     gate_count = 1
 
     def __post_init__(self) -> None:
-        if self.W.ndim != 2 or self.W.shape[0] != self.W.shape[1]:
-            raise ValueError(f"W must have shape (n, n), got {tuple(self.W.shape)}")
-        n = self.W.shape[0]
-        _check_array("W", self.W, (n, n))
-        _check_array("b", self.b, (n,))
-        if self.U is not None:
-            _check_array("U", self.U, (n, self.U.shape[-1]))
+        _check_cell(1, self.W, self.U, b=self.b)
         if self.nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {self.nonlinearity!r}")
 

@@ -185,3 +185,22 @@ def test_rnn_parameters_round_trip_through_a_torch_module():
     np.testing.assert_allclose(module_h, cell.run(x)["h"], rtol=0, atol=1e-12)
     back = RNNParameters.from_torch(cell.to_module()).as_numpy()
     np.testing.assert_array_equal(back.W, cell.W)
+
+
+@pytest.mark.parametrize("cell, gates, biases", [(LSTMParameters, 4, ("b",)), (GRUParameters, 3, ("b_ih", "b_hh")),
+                                                 (RNNParameters, 1, ("b",))])
+def test_every_cell_checks_its_shapes_and_values_by_its_gate_count(cell, gates, biases):
+    n, m = 3, 2
+    good = {"W": torch.zeros(gates * n, n), "U": torch.zeros(gates * n, m), **{b: torch.zeros(gates * n)
+                                                                                for b in biases}}
+    cell(**good)
+    rows = f"{gates}n" if gates > 1 else "n"
+    with pytest.raises(ValueError, match=rf"W must have shape \({rows}, n\), got \({gates * n + 1}, 3\)"):
+        cell(**{**good, "W": torch.zeros(gates * n + 1, n)})
+    for b in biases:
+        with pytest.raises(ValueError, match=rf"{b} must have shape \({gates * n},\), got \({gates * n - 1},\)"):
+            cell(**{**good, b: torch.zeros(gates * n - 1)})
+    with pytest.raises(ValueError, match=rf"U must have shape \({gates * n}, 2\), got \({gates * n + 1}, 2\)"):
+        cell(**{**good, "U": torch.zeros(gates * n + 1, m)})
+    with pytest.raises(ValueError, match=f"{biases[-1]} contains non-finite values"):
+        cell(**{**good, biases[-1]: torch.full((gates * n,), float("nan"))})
