@@ -7,20 +7,22 @@ from collections.abc import Sequence
 __all__ = ["duration", "join_words"]
 
 
-def join_words(items: Sequence[str], conjunction: str = "and") -> str:
-    """``items`` as a list in a sentence: "a", "a and b", "a, b and c" (no comma before the last).
+def join_words(items: Sequence[str], conjunction: str = "and", *, clauses: bool = False) -> str:
+    """``items`` as a list in a sentence: "a", "a and b", "a, b and c" (no comma before the last). With
+    ``clauses``, the items are clauses with commas of their own, and a comma before the conjunction keeps them
+    apart: "a, and b", "a, b, and c".
 
     Examples
     --------
     >>> join_words(["a"]), join_words(["a", "b"]), join_words(["a", "b", "c"]), join_words([])
     ('a', 'a and b', 'a, b and c', '')
-    >>> join_words(["a", "b"], "or")
-    'a or b'
+    >>> join_words(["a", "b"], "or"), join_words(["x is 1, at last", "y is 2"], clauses=True)
+    ('a or b', 'x is 1, at last, and y is 2')
     """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+    return f"{', '.join(items[:-1])}{',' if clauses else ''} {conjunction} {items[-1]}"
 
 
 def duration(minutes: float) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
+from lstmdyn.words import join_words
 
 __all__ = ["CLAIMS", "MNIST_BAND", "flattened", "flattening", "mnist_rises", "nottingham_crosses", "ptb_near_circle",
            "published_ptb", "rise", "task_ordering"]
@@ -137,8 +138,8 @@ def _two_near(eigenvalues: np.ndarray, claimed: float, tolerance: float) -> tupl
     leading = e[np.argsort(-np.abs(e), kind="stable")][:2]
     passed = bool(np.all(np.abs(np.abs(leading) - claimed) <= tolerance)
                   and np.all(np.abs(leading.real - claimed) <= tolerance))
-    shown = (f"moduli {' and '.join(f'{m:.3f}' for m in np.abs(leading))}, real parts "
-             f"{' and '.join(f'{r:.3f}' for r in leading.real)}")
+    shown = (f"moduli {join_words([f'{m:.3f}' for m in np.abs(leading)])}, real parts "
+             f"{join_words([f'{r:.3f}' for r in leading.real])}")
     return passed, shown
 
 
@@ -180,7 +181,7 @@ def published_ptb(eigenvalues: np.ndarray, *, claimed: float = 0.99, tolerance: 
     moduli = np.sort(np.abs(np.asarray(eigenvalues)))[::-1]
     near = [m for m in moduli[2:6] if abs(m - claimed) <= tolerance]
     if near and not passed:
-        shown += f"; the next largest, {' and '.join(f'{m:.3f}' for m in near)}, are the ones near {claimed:g}"
+        shown += f"; the next largest, {join_words([f'{m:.3f}' for m in near])}, are the ones near {claimed:g}"
     return CLAIMS["amrouche.published"].outcome(
         "reproduced" if passed else "not reproduced", paper_value=f"{claimed:g}", measured=shown,
         criterion=f"both largest moduli and their real parts within {tolerance:g} of {claimed:g}")

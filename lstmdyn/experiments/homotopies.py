@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lstmdyn.equilibria import AutonomousLSTM, Equilibrium
+from lstmdyn.words import join_words
 
 __all__ = ["PathFailure", "describe_failures", "equilibria_summary", "failure_onset", "path_failure", "paths_outcome",
            "pruned", "pruning_sentence", "slowdown_sentence", "stability_sentence", "start_outcome"]
@@ -125,7 +126,7 @@ def pruning_sentence(results: dict[float, Equilibrium], reference: Equilibrium) 
             continue
         parts.append(f"pruned at {threshold:g}, the spectral radius is {e.spectral_radius:.3f} against "
                      f"{reference.spectral_radius:.3f} unpruned, the two largest moduli "
-                     f"{' and '.join(f'{m:.3f}' for m in np.abs(e.eigenvalues[:2]))}, and the equilibrium moved by "
+                     f"{join_words([f'{m:.3f}' for m in np.abs(e.eigenvalues[:2])])}, and the equilibrium moved by "
                      f"{np.linalg.norm(e.x - reference.x):.2g}")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
@@ -249,7 +250,7 @@ def failure_onset(outcomes: pd.DataFrame, homotopy: str = "paper") -> str:
     text = f"{name} reached an equilibrium for every network up to scale {clean.max():g}, failed" if len(clean) \
         else f"{name} failed already at the smallest scale:"
     parts = [f"for {int(r['sum'])} of {int(r['count'])} at scale {s:g}" for s, r in failed.loc[first:].iterrows()]
-    return f"{text} {' and '.join([', '.join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)}"
+    return f"{text} {join_words(parts)}"
 
 
 def equilibria_summary(found: list[Equilibrium], attempts: int, reference: Equilibrium, *, same: float = 1e-6

@@ -16,6 +16,7 @@ from lstmdyn.experiments.tasks import grammar_accuracy, grammar_data
 from lstmdyn.names import counted
 from lstmdyn.numpy_lstm import NumpyLSTM
 from lstmdyn.training import SequenceModel, TrainingConfig, train
+from lstmdyn.words import join_words
 
 GRAMMAR_BATCH = 32  #: batch size of the grammar tasks
 
@@ -117,9 +118,9 @@ def compare_learning(finals: dict[str, float], reached: dict[str, list[int]], ru
         verdict = f"only the {good[0]} learns the long-range dependency at this size (mean over runs)"
     else:
         verdict = "neither network learns the long-range dependency reliably at this size"
-    details = ", and ".join(
+    details = join_words([
         f"the {name} reaches 99 % in {len(r)} of {counted(runs, 'run')}, after {np.mean(r):.0f} epochs on average" if r
-        else f"the {name} never reaches 99 %" for name, r in reached.items())
+        else f"the {name} never reaches 99 %" for name, r in reached.items()], clauses=True)
     return verdict, details
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmdyn.words import join_words
+
 __all__ = ["REGIME_TOLERANCE", "carousel_comparison", "collapsed_sentence", "crossing_sentence", "qr_interval_shifts",
            "regime", "slowest_forget_rate", "spread_sentence", "zero_crossing"]
 
@@ -146,8 +148,8 @@ def qr_interval_shifts(tails: dict[tuple[str, int], tuple[float, float]]) -> str
         heads.append(max(abs(head - head_1) for head, _ in others))
         ends.append(max(abs(tail - tail_1) for _, tail in others))
     return (f"Against QR every step, the largest exponent moves by at most "
-            f"{' and '.join(f'{h:.1e} in {d}' for h, d in zip(heads, dtypes, strict=True))} over the other "
-            f"intervals, the smallest by up to {' and '.join(f'{e:.3f}' for e in ends)}.")
+            f"{join_words([f'{h:.1e} in {d}' for h, d in zip(heads, dtypes, strict=True)])} over the other "
+            f"intervals, the smallest by up to {join_words([f'{e:.3f}' for e in ends])}.")
 
 
 def collapsed_sentence(spectra: dict[str, np.ndarray]) -> str:

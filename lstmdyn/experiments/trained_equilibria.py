@@ -687,9 +687,9 @@ inconclusive here; A levelled off.'
         return "Every task's training loss had levelled off by the last checkpoint, so the verdicts judge trained " \
                "networks."
     done = [name for task, name in names.items() if task not in short]
-    return (" and ".join(f"{names[task]} ({why})" for task, why in short.items())
+    return (join_words([f"{names[task]} ({why})" for task, why in short.items()])
             + f" stopped short of training at this profile, so {'their' if len(short) > 1 else 'its'} claims are "
-            + "inconclusive here" + (f"; {' and '.join(done)} levelled off." if done else "."))
+            + "inconclusive here" + (f"; {join_words(done)} levelled off." if done else "."))
 
 
 def flat_sentence(run: EquilibriumRun, name: str) -> str:
