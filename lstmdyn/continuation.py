@@ -32,8 +32,8 @@ import scipy.linalg as sl
 from scipy.integrate import RK45
 from scipy.optimize import brentq
 
-__all__ = ["CallableHomotopy", "Homotopy", "Path", "PathEnd", "follow_path", "follow_path_ode", "next_step_length",
-           "solve_if_regular"]
+__all__ = ["CallableHomotopy", "Homotopy", "HomotopyPath", "PathEnd", "follow_path", "follow_path_ode",
+           "next_step_length", "solve_if_regular"]
 
 
 class Homotopy:
@@ -78,7 +78,7 @@ class Homotopy:
         return x
 
     def parts(self, x: np.ndarray) -> dict[str, float]:
-        """Named norms of parts of x that a :class:`Path` records at every point (none by default)."""
+        """Named norms of parts of x that a :class:`HomotopyPath` records at every point (none by default)."""
         return {}
 
     def _value(self, x: np.ndarray, t: float) -> np.ndarray:
@@ -115,7 +115,7 @@ class CallableHomotopy(Homotopy):
 
 
 @dataclass
-class Path:
+class HomotopyPath:
     """The followed curve at every accepted point: t, arclength s, ‖x‖ and the homotopy's named ``parts``
     (:meth:`Homotopy.parts`, say ‖c‖ and ‖h‖ of an LSTM state), and the (s, t) where t turned back.
 
@@ -146,7 +146,7 @@ class Path:
 @dataclass
 class PathEnd:
     """Where :func:`follow_path` or :func:`follow_path_ode` stopped: the last x (the solution at t = 1 if
-    ``status == "reached"``), the status, the steps taken and the :class:`Path`.
+    ``status == "reached"``), the status, the steps taken and the :class:`HomotopyPath`.
 
     Examples
     --------
@@ -159,10 +159,10 @@ class PathEnd:
     x: np.ndarray
     status: Literal["reached", "returned", "diverged", "max_steps", "singular"]
     steps: int
-    path: Path
+    path: HomotopyPath
 
 
-def _record(path: Path, H: Homotopy, y: np.ndarray, s: float) -> None:
+def _record(path: HomotopyPath, H: Homotopy, y: np.ndarray, s: float) -> None:
     path.add(y, s, H.parts(y[:-1]))
 
 
@@ -240,7 +240,7 @@ def follow_path(H: Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: floa
     if orientation not in ("continuity", "increasing_t"):
         raise ValueError(f"orientation must be 'continuity' or 'increasing_t', got {orientation!r}")
     y = np.append(H.start, 0.0)
-    path = Path()
+    path = HomotopyPath()
     tau_prev = np.zeros(len(y))
     tau_prev[-1] = 1.0  # start towards increasing t
     s, h, steps, rejected = 0.0, h0, 0, False
@@ -397,7 +397,7 @@ def follow_path_ode(H: Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, max
     ('reached', 2, array([2.103803]))
     """
     y0 = np.append(H.start, 0.0)
-    path = Path()
+    path = HomotopyPath()
     accepted_tangent = np.zeros(len(y0))
     accepted_tangent[-1] = 1.0
     evaluations = 0

@@ -28,7 +28,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from lstmdyn.cells import LSTMParameters
-from lstmdyn.continuation import Homotopy, Path, follow_path, follow_path_ode, solve_if_regular
+from lstmdyn.continuation import Homotopy, HomotopyPath, follow_path, follow_path_ode, solve_if_regular
 
 __all__ = ["AutonomousLSTM", "ConvexHomotopy", "Equilibria", "Equilibrium", "PaperHomotopy", "continue_equilibrium",
            "find_equilibria", "find_equilibrium", "iterate_map", "newton"]
@@ -331,7 +331,7 @@ class Equilibrium:
     status: Literal["converged", "returned", "diverged", "max_steps", "singular"]
     homotopy: str
     steps: int
-    path: Path
+    path: HomotopyPath
     seconds: float
     retries: int = 0
 
@@ -451,7 +451,7 @@ def _find_equilibrium(lstm, homotopy, x0, follow, retries, epsilon, seed, path_o
                         attempts)
 
 
-def _equilibrium(lstm: AutonomousLSTM, x: np.ndarray, status: str, method: str, steps: int, path: Path,
+def _equilibrium(lstm: AutonomousLSTM, x: np.ndarray, status: str, method: str, steps: int, path: HomotopyPath,
                  start_time: float, retries: int = 0) -> Equilibrium:
     """The :class:`Equilibrium` at ``x``: its residual, and its eigenvalues if it converged."""
     residual = lstm.residual(x) if np.all(np.isfinite(x)) else np.inf
@@ -485,7 +485,7 @@ def continue_equilibrium(lstm: AutonomousLSTM, x0: np.ndarray, **options) -> Equ
     with threadpool_limits(limits=1 if lstm.n <= SINGLE_THREAD_UP_TO else None, user_api="blas"):
         x, converged = newton(lstm, x0)
     if converged:
-        return _equilibrium(lstm, x, "converged", "newton", 0, Path(), start_time)
+        return _equilibrium(lstm, x, "converged", "newton", 0, HomotopyPath(), start_time)
     return find_equilibrium(lstm, "convex", x0=x0, **options)
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lstmdyn import continuation, equilibria
-from lstmdyn.continuation import Path, PathEnd, follow_path, follow_path_ode
+from lstmdyn.continuation import HomotopyPath, PathEnd, follow_path, follow_path_ode
 from lstmdyn.equilibria import (
     AutonomousLSTM,
     ConvexHomotopy,
@@ -174,7 +174,7 @@ def test_the_retry_starts_from_a_point_moved_by_epsilon(monkeypatch):
 
     def fails_at_the_natural_start(H, **options):
         if np.array_equal(H.start, np.zeros(len(H.start))):
-            return PathEnd(H.start, "singular", 0, Path())
+            return PathEnd(H.start, "singular", 0, HomotopyPath())
         return real(H, **options)
 
     monkeypatch.setattr(equilibria, "follow_path", fails_at_the_natural_start)

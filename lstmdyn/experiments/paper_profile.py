@@ -35,20 +35,20 @@ class _Work(dict):
         self[key] = self.get(key, 0) + amount
 
 
-def _datasets_work(p: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]) -> _Work:
+def _datasets_work(values: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]) -> _Work:
     """*The data sets*: one brief training run per task, validated ``validations`` times."""
     work = _Work()
-    steps = {"mnist": p["mnist_epochs"] * per_epoch["mnist"], "ptb": p["ptb_windows"],
-             "nottingham": math.ceil(p["nottingham_samples"] / 32) * p["nottingham_epochs"],
-             "charrnn": math.ceil(p["char_samples"] / 100),
-             "mocap": p["mocap_epochs"] * per_epoch["mocap"]}
+    steps = {"mnist": values["mnist_epochs"] * per_epoch["mnist"], "ptb": values["ptb_windows"],
+             "nottingham": math.ceil(values["nottingham_samples"] / 32) * values["nottingham_epochs"],
+             "charrnn": math.ceil(values["char_samples"] / 100),
+             "mocap": values["mocap_epochs"] * per_epoch["mocap"]}
     for task, count in steps.items():
         work.add(f"steps:{task}", count)
-        work.add(f"validation:{task}", p["validations"])
+        work.add(f"validation:{task}", values["validations"])
     return work
 
 
-def _equilibria_training_work(p: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]
+def _equilibria_training_work(values: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]
                               ) -> _Work:
     """*Equilibria through training*: every checkpoint of a run costs three homotopies (fresh, as the authors'
     solver reads it, and the paper's eq. 3, counted at the fresh one's cost; two for PTB, which has no run-time
@@ -57,44 +57,46 @@ def _equilibria_training_work(p: Mapping[str, Any], per_epoch: Mapping[str, int]
     solver's reading at forget bias 1)."""
     work = _Work()
     # (steps, checkpoint interval, size of the unit costs, seeds, homotopies per checkpoint, tracked)
-    runs = [("mnist", (p["mnist_epochs"] * per_epoch["mnist"], p["mnist_every"], "mnist", p["seeds"], 3, True)),
-            ("ptb", (p["ptb_windows"] * p["ptb_epochs"], p["ptb_every"], "ptb", p.get("ptb_seeds", p["seeds"]), 2,
-                     True)),
-            ("nottingham", (math.ceil(p["notts_samples"] / 32) * p["notts_epochs"], p["notts_every"], "ptb",
-                            p["seeds"], 3, True)),
-            ("mnist", (p["mnist_epochs"] * per_epoch["mnist"], p["mnist_every"], "mnist", 5 * p["sensitivity_seeds"],
-                       7 / 5, False))]
-    for task, (steps, every, size, seeds, homotopies, tracked) in runs:
+    seeds, mnist_steps = values["seeds"], values["mnist_epochs"] * per_epoch["mnist"]
+    ptb_steps = values["ptb_windows"] * values["ptb_epochs"]
+    nottingham_steps = math.ceil(values["notts_samples"] / 32) * values["notts_epochs"]
+    runs = [("mnist", (mnist_steps, values["mnist_every"], "mnist", seeds, 3, True)),
+            ("ptb", (ptb_steps, values["ptb_every"], "ptb", values.get("ptb_seeds", seeds), 2, True)),
+            ("nottingham", (nottingham_steps, values["notts_every"], "ptb", seeds, 3, True)),
+            ("mnist", (mnist_steps, values["mnist_every"], "mnist", 5 * values["sensitivity_seeds"], 7 / 5, False))]
+    for task, (steps, every, size, runs_of_it, homotopies, tracked) in runs:
         if not steps:
             continue
-        checkpoints = _checkpoints(steps, every) * seeds
-        work.add(f"steps:{task}", steps * seeds)
-        work.add(f"validation:{task}", checkpoints * min(p["validate_on"], samples[task]) / samples[task])
+        checkpoints = _checkpoints(steps, every) * runs_of_it
+        work.add(f"steps:{task}", steps * runs_of_it)
+        work.add(f"validation:{task}", checkpoints * min(values["validate_on"], samples[task]) / samples[task])
         work.add(f"fresh homotopy ({size})", checkpoints * homotopies)
         work.add(f"tracking (Newton, {size})", checkpoints * tracked)
     return work
 
 
-def _lyapunov_experiments_work(p: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]
+def _lyapunov_experiments_work(values: Mapping[str, Any], per_epoch: Mapping[str, int], samples: Mapping[str, int]
                                ) -> _Work:
     """*Lyapunov spectra of trained networks*: per member its epochs, a validation pass and an h spectrum after
     each (and before the first), the selected epoch's spectra in float64 (h in both conventions, (h, c)) and its
     equilibrium."""
     work = _Work()
-    sweeps = {"charrnn": (p["char_networks"] + p["char_named"] + p["char_init_values"], p["char_epochs"],
-                          math.ceil(p["char_samples"] / 100), p["char_valid"] / samples["charrnn"]),
-              "mocap": (p["mocap_values"] + p["mocap_named"], p["mocap_epochs"], per_epoch["mocap"], 1.0)}
+    char_members = values["char_networks"] + values["char_named"] + values["char_init_values"]
+    sweeps = {"charrnn": (char_members, values["char_epochs"], math.ceil(values["char_samples"] / 100),
+                          values["char_valid"] / samples["charrnn"]),
+              "mocap": (values["mocap_values"] + values["mocap_named"], values["mocap_epochs"], per_epoch["mocap"],
+                        1.0)}
     for task, (members, epochs, steps, validated) in sweeps.items():
         work.add(f"steps:{task}", members * epochs * steps)
         work.add(f"validation:{task}", members * (epochs + 1) * validated)
-        work.add(f"h spectrum {p['epoch_dtype']} ({task})", members * (epochs + 1))
+        work.add(f"h spectrum {values['epoch_dtype']} ({task})", members * (epochs + 1))
         work.add(f"h spectrum float64 ({task})", 2 * members)
         work.add(f"hc spectrum float64 ({task})", members)
         work.add(f"fresh homotopy ({task})", members)
     return work
 
 
-#: The work model of each training chapter: ``model(parameters, steps per epoch by task, validation samples by
+#: The work model of each training chapter: ``model(parameter values, steps per epoch by task, validation samples by
 #: task)`` → work by unit. A chapter not in it is measured whole (``benchmarks/chapters.py``).
 CHAPTER_WORK: dict[str, Callable[[Mapping[str, Any], Mapping[str, int], Mapping[str, int]], dict[str, float]]] = {
     "datasets": _datasets_work, "equilibria_training": _equilibria_training_work,

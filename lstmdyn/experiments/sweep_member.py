@@ -694,8 +694,8 @@ SweepName = Literal["charrnn", "charrnn_init", "mocap", "mocap_residual"]
 SWEEPS: tuple[SweepName, ...] = ("charrnn", "charrnn_init", "mocap", "mocap_residual")
 
 
-def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
-    """The members of sweep ``name`` for the parameters ``p`` of the chapter's notebook (its ``char_*`` or
+def sweep_members(name: SweepName, sizes: dict) -> list[SpectrumMember]:
+    """The members of sweep ``name`` for the ``sizes`` of the chapter's notebook (its ``char_*`` or
     ``mocap_*`` parameters, ``seed`` and ``epoch_dtype``), or of :data:`SWEEP_PROFILES`: the command line and
     the chapter run the same members. ``"charrnn_init"`` is the CharRNN across p (``char_init_values``);
     ``"mocap"`` the motion-capture networks with the paper's read-out (the next frame), ``"mocap_residual"`` the same
@@ -704,26 +704,26 @@ def sweep_members(name: SweepName, p: dict) -> list[SpectrumMember]:
 
     Examples
     --------
-    >>> p = {"seed": 0, "char_networks": 2, "char_named": 1, "char_hidden": 8, "char_epochs": 1,
-    ...      "char_samples": 100, "char_valid": 20}
-    >>> [(m.hidden, m.samples, m.label) for m in sweep_members("charrnn", p)]
+    >>> sizes = {"seed": 0, "char_networks": 2, "char_named": 1, "char_hidden": 8, "char_epochs": 1,
+    ...          "char_samples": 100, "char_valid": 20}
+    >>> [(m.hidden, m.samples, m.label) for m in sweep_members("charrnn", sizes)]
     [(8, 100, ''), (8, 100, ''), (8, 100, 'blue')]
     """
+    if name not in SWEEPS:
+        raise ValueError(f"unknown sweep {name!r}: expected one of {', '.join(SWEEPS)}")
+    common = {"hidden": sizes[f"{'mocap' if name.startswith('mocap') else 'char'}_hidden"], "seed": sizes["seed"],
+              "epoch_dtype": sizes.get("epoch_dtype", "float64")}
     if name == "charrnn":
-        return charrnn_members(p["char_networks"], hidden=p["char_hidden"], epochs=p["char_epochs"],
-                               samples=p["char_samples"], valid_samples=p["char_valid"], named=p["char_named"],
-                               seed=p["seed"], population=p.get("char_population", "highlighted"),
-                               epoch_dtype=p.get("epoch_dtype", "float64"))
+        return charrnn_members(sizes["char_networks"], epochs=sizes["char_epochs"], samples=sizes["char_samples"],
+                               valid_samples=sizes["char_valid"], named=sizes["char_named"],
+                               population=sizes.get("char_population", "highlighted"), **common)
     if name == "charrnn_init":
-        return charrnn_init_members(p["char_init_values"], hidden=p["char_hidden"], epochs=p["char_epochs"],
-                                    samples=p["char_samples"], valid_samples=p["char_valid"], seed=p["seed"],
-                                    epoch_dtype=p.get("epoch_dtype", "float64"))
-    if name in ("mocap", "mocap_residual"):  # the paper's read-out; the residual one, a variation of this book's
-        return mocap_members(p["mocap_values"], hidden=p["mocap_hidden"], epochs=p["mocap_epochs"],
-                             named=p["mocap_named"], seed=p["seed"], patience=p.get("mocap_patience", 0),
-                             target="frame" if name == "mocap" else "change",
-                             epoch_dtype=p.get("epoch_dtype", "float64"))
-    raise ValueError(f"unknown sweep {name!r}: expected one of {', '.join(SWEEPS)}")
+        return charrnn_init_members(sizes["char_init_values"], epochs=sizes["char_epochs"],
+                                    samples=sizes["char_samples"], valid_samples=sizes["char_valid"], **common)
+    # mocap: the paper's read-out; mocap_residual: a residual one, a variation of this book's
+    return mocap_members(sizes["mocap_values"], epochs=sizes["mocap_epochs"], named=sizes["mocap_named"],
+                         patience=sizes.get("mocap_patience", 0), target="frame" if name == "mocap" else "change",
+                         **common)
 
 
 #: The parameters of the chapter *Lyapunov spectra of trained networks* that :func:`sweep_members` reads
