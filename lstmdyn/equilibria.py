@@ -420,8 +420,8 @@ def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] 
                              f"got an array of shape {x0.shape}")
         if not np.all(np.isfinite(x0)):
             raise ValueError("x0 must be finite")
-    # Matrices of a few hundred rows factorise faster on one BLAS thread than on several (measured on the
-    # performance page: 0.23 s instead of 0.42 s at n = 200 on two cores).
+    # Matrices of a few hundred rows factorise faster on one BLAS thread than on several
+    # (benchmarks/blas_threads.py measures it; the performance page shows its latest run).
     with threadpool_limits(limits=1 if lstm.n <= SINGLE_THREAD_UP_TO else None, user_api="blas"):
         return _find_equilibrium(lstm, homotopy, x0, follow_path if method == "pc" else follow_path_ode,
                                  retries, epsilon, seed, path_options)

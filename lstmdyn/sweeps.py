@@ -346,9 +346,9 @@ def cluster(scheduler: str | None = None, workers: int | None = None, device: st
             yield client
         return
     workers = workers or default_workers(device)
-    # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes makes glibc return freed memory at once,
-    # and PyTorch's training loop then spends a third of its time in page faults (measured: a small
-    # motion-capture member 23 s with it, 15 s without); the embedded cluster leaves malloc's default.
+    # Dask's default MALLOC_TRIM_THRESHOLD_ for worker processes makes glibc return freed memory at once, so that
+    # PyTorch's training loop faults the same pages in again at every step; the embedded cluster leaves malloc's
+    # default.
     settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                 "distributed.scheduler.allowed-failures": 0}
     with dask.config.set(settings), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -32,6 +32,7 @@ from lstmdyn.book.measurements import measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_sentence,
+    blas_threads_sentence,
     ensembles_sentence,
     equilibria_sentence,
     float32_sentence,
@@ -178,6 +179,15 @@ display(Markdown(paper_total_sentence(times, trained_or_computed)))
 
 # %% tags=["hide-input"]
 display(Markdown(measurement_markdown(records.get("equilibria"), "equilibria", [equilibria_sentence])))
+
+# %% [markdown]
+# `benchmarks/blas_threads.py`: the same fixed-point homotopy on one BLAS thread and on every core, best of three
+# runs per size (random networks; the time / one thread above 1 means one thread is faster). `find_equilibrium`
+# keeps to one thread up to a size (`lstmdyn.equilibria.SINGLE_THREAD_UP_TO`) and leaves the library's default
+# above it.
+
+# %% tags=["hide-input"]
+display(Markdown(measurement_markdown(records.get("blas_threads"), "blas_threads", [blas_threads_sentence])))
 
 # %% [markdown]
 # ## Equilibria through training

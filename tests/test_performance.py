@@ -11,6 +11,7 @@ from lstmdyn.book.measurements import RESULTS, measurement_markdown
 from lstmdyn.experiments.performance import (
     authors_comparison,
     batching_sentence,
+    blas_threads_sentence,
     equilibria_sentence,
     qr_accuracy_sentence,
     qr_speed_sentence,
@@ -33,6 +34,7 @@ PAGE_READS = {
     "qr_step-cuda": ({"parts of a step"}, {"batch"}),
     "sweep_member-cuda": ({"phases", "sharing", "sweep", "paper member"}, {"best_share", "float32_deviation"}),
     "paper_profile-cuda": ({"training", "analyses"}, set()),
+    "blas_threads": ({"find_equilibrium"}, {"cores", "threshold"}),
 }
 
 
@@ -147,3 +149,19 @@ def test_the_work_model_counts_the_checkpoints_a_training_run_makes():
     assert homotopies == {0.0: 4, 1.0: 8}
     assert more["fresh homotopy (mnist)"] == 12 + 2 * (3 * homotopies[0.0] + 2 * homotopies[1.0]) \
         and more["tracking (Newton, mnist)"] == 4
+
+
+@pytest.mark.parametrize("ratios, expected", [
+    ([1.1, 1.4, 2.0], "one thread was faster at every size measured"),
+    ([0.9, 0.5, 0.4], "all cores were faster at every size measured"),
+    ([1.2, 1.0, 0.7], "one thread was faster up to n = 50, all cores from n = 200"),
+    ([1.2, 0.9, 1.3], "one thread was faster at n = 50 and 400, all cores at the others"),
+])
+def test_the_blas_threads_sentence_says_which_was_faster_where(ratios, expected):
+    """A ratio of exactly 1 is not "one thread faster"; sizes where each won are named where they interleave."""
+    record = {"findings": {"cores": 4, "threshold": 256}, "tables": [{
+        "title": "find_equilibrium", "columns": ["n", "1 thread s", "all cores s", "all cores / 1 thread"],
+        "rows": [[n, 1.0, r, r] for n, r in zip((50, 200, 400), ratios, strict=True)]}]}
+    sentence = blas_threads_sentence(record)
+    assert sentence.startswith("With 4 BLAS threads the search took ") and " at n = 50 to 400: " in sentence
+    assert sentence.endswith(expected + "; the package keeps to one up to n = 256.")

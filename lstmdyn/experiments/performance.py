@@ -18,9 +18,10 @@ from lstmdyn.names import public_paths
 from lstmdyn.records import table_frame
 from lstmdyn.words import join_words
 
-__all__ = ["authors_comparison", "batching_sentence", "ensembles_sentence", "equilibria_sentence", "float32_sentence",
-           "goals_sentence", "graph_sentence", "paper_member_sentence", "qr_accuracy_sentence", "qr_speed_sentence",
-           "rebuild_sentence", "sharing_sentence", "step_parts_sentence", "threads_sentence", "tracking_sentence"]
+__all__ = ["authors_comparison", "batching_sentence", "blas_threads_sentence", "ensembles_sentence",
+           "equilibria_sentence", "float32_sentence", "goals_sentence", "graph_sentence", "paper_member_sentence",
+           "qr_accuracy_sentence", "qr_speed_sentence", "rebuild_sentence", "sharing_sentence", "step_parts_sentence",
+           "threads_sentence", "tracking_sentence"]
 
 
 def _ratio_range(ratios: pd.Series) -> str:
@@ -191,6 +192,40 @@ one: one thread is faster on both.
         return head + "one thread is faster on both."
     return head + ("more threads are faster when the machine is idle, slower when it is busy." if faster_idle else
                    "more threads are slower when the machine is idle, faster when it is busy.")
+
+
+def blas_threads_sentence(record: Mapping[str, Any]) -> str:
+    """Whether one BLAS thread or all of them found equilibria faster at each size of a ``blas_threads``
+    measurement, against the size up to which :func:`~lstmdyn.equilibria.find_equilibrium` keeps to one thread.
+
+    Examples
+    --------
+    >>> record = {"findings": {"cores": 2, "threshold": 256}, "tables": [{"title": "find_equilibrium",
+    ...           "columns": ["n", "1 thread s", "all cores s", "all cores / 1 thread"],
+    ...           "rows": [[50, 0.01, 0.01, 1.04], [400, 0.5, 1.0, 2.05]]}]}
+    >>> print(blas_threads_sentence(record))  # doctest: +NORMALIZE_WHITESPACE
+    With 2 BLAS threads the search took 1.04 to 2.05 times the time of one thread at n = 50 to 400: one thread was
+    faster at every size measured; the package keeps to one up to n = 256.
+    >>> record["tables"][0]["rows"][1][3] = 0.8
+    >>> blas_threads_sentence(record).split(": ")[1]
+    'one thread was faster up to n = 50, all cores from n = 400; the package keeps to one up to n = 256.'
+    """
+    f, frame = record["findings"], table_frame(record, "find_equilibrium")
+    ratios = frame["all cores / 1 thread"]
+    low, high = f"{ratios.min():.2f}", f"{ratios.max():.2f}"
+    took = f"{low} times" if low == high else f"{low} to {high} times"
+    head = (f"With {f['cores']} BLAS threads the search took {took} the time of one thread at "
+            f"n = {frame['n'].min()} to {frame['n'].max()}: ")
+    tail = f"; the package keeps to one up to n = {f['threshold']}."
+    if (ratios > 1).all():
+        return head + "one thread was faster at every size measured" + tail
+    if (ratios < 1).all():
+        return head + "all cores were faster at every size measured" + tail
+    one = frame.loc[ratios > 1, "n"]
+    many = frame.loc[ratios <= 1, "n"]
+    if one.max() < many.min():
+        return head + f"one thread was faster up to n = {one.max()}, all cores from n = {many.min()}" + tail
+    return head + f"one thread was faster at n = {join_words([str(n) for n in one])}, all cores at the others" + tail
 
 
 def ensembles_sentence(record: Mapping[str, Any]) -> str:
