@@ -227,6 +227,32 @@ def follow_path(H: Homotopy, *, h0: float = 0.1, h_max: float = 0.5, h_min: floa
     there (``status == "returned"``). Returns the end point in homotopy coordinates (the solution at t = 1
     if ``status == "reached"``).
 
+    Parameters
+    ----------
+    H : Homotopy
+        The homotopy; the path starts at ``(H.start, 0)``.
+    h0 : float
+        The first step length (arclength).
+    h_max, h_min : float
+        The longest step (times ``1 + ‖y‖``) and the shortest before the path is given up (``"stalled"``).
+    max_steps : int
+        Accepted and rejected steps before the path is given up (``"max_steps"``).
+    tol : float
+        The corrector's tolerance on ``‖H‖`` (and of the end game's Newton).
+    max_norm : float
+        A path with ``‖x‖`` beyond it has diverged.
+    nominal : (float, float, float)
+        The nominal first corrector step, contraction and angle between tangents that the step length aims at.
+    orientation : {"continuity", "increasing_t"}
+        How the tangent is oriented: by continuity with the last one (passes turning points), or forced to
+        dt/dθ > 0 (the paper's solver).
+
+    Returns
+    -------
+    PathEnd
+        The end point (the solution at t = 1 where ``status == "reached"``), the status, the steps and the
+        :class:`HomotopyPath` travelled.
+
     Examples
     --------
     The cubic fold t = (x³ − 3x + 3)/6 turns back in t twice, at x = −1 and x = 1, on its way from t = 0 to
@@ -388,6 +414,22 @@ def follow_path_ode(H: Homotopy, *, rtol: float = 1e-8, atol: float = 1e-10, max
     (the stages of a rejected step do not count), and turning points are counted between accepted points.
     Integration stops when t reaches 1, located on the step's dense output, and the point is then corrected
     with Newton at t = 1. ``max_steps`` bounds the number of tangent evaluations.
+
+    Parameters
+    ----------
+    H : Homotopy
+        The homotopy; the path starts at ``(H.start, 0)``.
+    rtol, atol : float
+        The integrator's relative and absolute tolerances.
+    max_arclength : float
+        The arclength after which the path is given up.
+    max_steps : int
+        Tangent evaluations after which the path is given up.
+
+    Returns
+    -------
+    PathEnd
+        As :func:`follow_path`'s.
 
     Examples
     --------

@@ -248,6 +248,17 @@ def newton(lstm: AutonomousLSTM, x0: np.ndarray, *, max_iter: int = 50, tol: flo
            ) -> tuple[np.ndarray, bool]:
     """Newton's method on ``x − Φ(x) = 0`` from ``x0``; returns ``(x, converged)``.
 
+    Parameters
+    ----------
+    lstm : AutonomousLSTM
+        The autonomous map Φ.
+    x0 : (2n,) array
+        The start state ``(c, h)``.
+    max_iter : int
+        Newton steps at most.
+    tol : float
+        Converged once the residual ``‖x − Φ(x)‖`` is below it.
+
     Examples
     --------
     >>> lstm = AutonomousLSTM.random(4, rng=np.random.default_rng(1), scale=0.3)
@@ -398,6 +409,10 @@ def find_equilibrium(lstm: AutonomousLSTM, homotopy: Literal["convex", "paper"] 
     retries : int
         If the Jacobian is singular at the start or on the path, start again from a point moved by a
         random vector of norm ``epsilon`` (Sard's theorem, paper section 3), at most this many times.
+    epsilon : float
+        The norm of that move.
+    seed : int
+        Seeds its direction.
 
     Returns
     -------
@@ -520,6 +535,21 @@ def find_equilibria(lstm: AutonomousLSTM, starts: int = 8, *, seed: int = 0, tra
     from a random state, spread over ``transient`` steps. Each result tells whether it is ``stable``.
     Sorted by decreasing spectral radius; every run, also those that found nothing, is in ``attempts`` of the
     result.
+
+    Parameters
+    ----------
+    lstm : AutonomousLSTM
+        The autonomous map.
+    starts : int
+        Start states, the zero state first.
+    seed : int
+        Seeds the random state the trajectory starts from.
+    transient : int
+        Steps of that trajectory over which the other start states are spread.
+    tol : float
+        Two equilibria closer than this (in the norm of the state) are one.
+    **options
+        For :func:`find_equilibrium` (``max_steps``, ``method``, …).
 
     Raises
     ------

@@ -258,6 +258,8 @@ def lyapunov_spectra(models: Sequence[torch.nn.Module], inputs: torch.Tensor, *,
         Of one type, state dimension, input width, dtype and device.
     inputs : (batch, warmup + T, input_size) or (len(models), batch, warmup + T, input_size) tensor
         The same sequences for every network, or one set per network.
+    state, warmup, qr_every, k, frame, units, qr, graph, check_every, full_output
+        As in :func:`lyapunov_spectrum`, for every network.
 
     Returns
     -------
@@ -331,6 +333,21 @@ def map_spectrum(step: Callable, jacobian: Callable, x0, T: int, *, warmup: int 
     type (numpy or torch) and shape, ``jacobian`` returning (d, d) or (batch, d, d). Same conventions as
     :func:`lyapunov_spectrum` (the Jacobian is taken at x_t, then the state advances); computed in float64.
     Returns exponents of shape (k,) or (batch, k), numpy if ``x0`` is numpy.
+
+    Parameters
+    ----------
+    step, jacobian : callable
+        ``step(x)`` the next state, ``jacobian(x)`` the Jacobian at ``x``.
+    x0 : (d,) or (batch, d) array or tensor
+        The start state (or one per sequence).
+    T : int
+        Steps counted after the warm-up.
+    warmup : int
+        Steps taken first and not counted.
+    qr_every : int
+        Steps between re-orthonormalisations (and always at the last).
+    k : int, optional
+        The number of leading exponents (all d by default).
 
     Examples
     --------

@@ -270,6 +270,17 @@ def member_groups(keys: Sequence[str], members: dict[str, Any], size: int,
     """``keys`` in groups of at most ``size`` members of one ``shape`` (all of one shape without it), in the order
     of their first member.
 
+    Parameters
+    ----------
+    keys : sequence of str
+        The members' keys, in the sweep's order.
+    members : dict
+        Each key's member.
+    size : int
+        The most members of a group.
+    shape : callable, optional
+        ``shape(member)``: what members must share to be grouped.
+
     Examples
     --------
     >>> members = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}
@@ -329,6 +340,19 @@ def cluster(scheduler: str | None = None, workers: int | None = None, device: st
     beyond the machine; ``":0"`` exposes it on every interface. ``client.dashboard_link`` tells where it is. An
     embedded cluster's scheduler gives a task up after its first lost worker (``run_sweep`` retries a member
     once). A scheduler that cannot be reached within ``connect_timeout`` seconds is a :class:`SweepError`.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        The address of a running scheduler (``tcp://HOST:8786``).
+    workers : int, optional
+        Processes of the embedded cluster, each with one thread.
+    device : {"auto", "cpu", "cuda"}
+        The device the members run on, for the default number of workers.
+    dashboard : str
+        Where the embedded cluster's dashboard listens.
+    connect_timeout : float
+        Seconds to reach ``scheduler``.
 
     Examples
     --------
@@ -399,6 +423,8 @@ def run_sweep(name: str, members: Sequence[Any], run: MemberFunction, *, results
         See the module docstring and :func:`cluster`; ``device`` is ``"auto"``, ``"cpu"`` or ``"cuda"``.
     retry_failed : bool
         Run members again whose last run failed.
+    progress : bool
+        A bar over the members and a line as each ends.
     run_group, group_shape, group_size : optional
         With ``group_size`` above 1 and ``run_group``: the members to run go to the workers in groups of at most
         ``group_size`` of one ``group_shape(member)`` (:func:`member_groups`), each group one task,

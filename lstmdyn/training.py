@@ -351,6 +351,33 @@ def train(model: SequenceModel, data: SequenceData, config: TrainingConfig, *,
     and ``on_checkpoint(step, model, path)`` is called; with ``checkpoint_at_start``, also for the initialised
     model at step 0 (not when resuming).
 
+    Parameters
+    ----------
+    model : SequenceModel
+        Trained in place (and returned in the result).
+    data : SequenceData
+        The training samples or streams; batches are drawn per epoch from ``config.seed``.
+    config : TrainingConfig
+        Optimiser, rate and schedule, batch size, epochs, clipping, initialisation, device, checkpoint interval.
+    valid : SequenceData, optional
+        Validation data, evaluated at every checkpoint.
+    checkpoint_dir : path, optional
+        Where the checkpoints ``step_<step>.pt`` are written (none without it).
+    on_checkpoint : callable, optional
+        ``on_checkpoint(step, model, path)`` at every checkpoint (``path`` None without ``checkpoint_dir``).
+    resume_from : path, optional
+        A checkpoint (of this function or of :func:`~lstmdyn.ensembles.train_ensemble`) to go on from.
+    progress : bool
+        A tqdm bar over the steps.
+    checkpoint_at_start : bool
+        A checkpoint of the initialised model at step 0 too.
+
+    Returns
+    -------
+    TrainingResult
+        The model, the loss of every step, the validation losses, gradient norms, learning rates, checkpoints
+        written and seconds taken.
+
     Raises
     ------
     TrainingError
@@ -406,7 +433,25 @@ def checkpoint_payload(model: SequenceModel, optimizer_state: dict, rng: torch.T
     """What a checkpoint of :func:`train` holds (and :func:`~lstmdyn.ensembles.train_ensemble` writes in the same
     format, so that either resumes the other's): the weights, the optimiser's state, the random state of the
     run's stream, where the run is (step, epoch, position in the epoch, the state carried along a stream) and its
-    curves so far."""
+    curves so far.
+
+    Parameters
+    ----------
+    model : SequenceModel
+        The network, whose weights are saved.
+    optimizer_state : dict
+        ``torch.optim``'s state dict of its optimiser (or one in that layout).
+    rng : tensor
+        The random state of the run's stream (dropout).
+    step, epoch, position : int
+        The gradient steps taken, the epoch and the batch within it where the run goes on.
+    carry : tuple of tensors, optional
+        The state carried along a stream.
+    result : TrainingResult
+        The curves so far.
+    config : TrainingConfig
+        The run's settings.
+    """
     return {"model": model.state_dict(), "optimizer": optimizer_state, "rng": rng, "step": step, "epoch": epoch,
             "position": position, "carry": carry, "losses": result.losses, "validation": result.validation,
             "gradient_norms": result.gradient_norms, "config": asdict(config)}

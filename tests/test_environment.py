@@ -112,3 +112,27 @@ def test_the_package_has_no_import_circle():
 
     circles = [circle for circle in map(circle_from, sorted(graph)) if circle]
     assert not circles, " ; ".join(" -> ".join(circle) for circle in circles)
+
+
+def test_every_public_function_of_six_or_more_parameters_documents_them():
+    """A numpydoc ``Parameters`` section for every public function (in its module's ``__all__``) that takes six or
+    more parameters, naming each of them (``a, b : int`` names two)."""
+    undocumented = []
+    for path in sorted((ROOT / "lstmdyn").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        public = next((set(ast.literal_eval(node.value)) for node in tree.body if isinstance(node, ast.Assign)
+                       and any(getattr(t, "id", None) == "__all__" for t in node.targets)), set())
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef) or node.name not in public:
+                continue
+            names = [a.arg for a in node.args.args + node.args.kwonlyargs]
+            if len(names) < 6:
+                continue
+            doc = ast.get_docstring(node) or ""
+            section = doc.split("Parameters\n----------\n", 1)[1].split("\n\n")[0] if "Parameters\n---" in doc else ""
+            listed = {name.strip().lstrip("*") for line in section.splitlines() if line and not line[0].isspace()
+                      for name in line.split(" : ")[0].split(",")}
+            missing = [name for name in names if name not in listed]
+            if missing:
+                undocumented.append(f"{path.relative_to(ROOT)}:{node.name} ({', '.join(missing)})")
+    assert not undocumented, "\n".join(undocumented)

@@ -309,6 +309,10 @@ def run_notebook(notebook: str, profile: str = "quick", overrides: Mapping[str, 
         Parameter values that take precedence over the profile; strings are parsed as on the command line.
     force : bool
         Execute even if ``book/generated/NAME.ipynb`` is up to date.
+    project : Project, optional
+        The project whose notebook runs (by default the one this working directory is in).
+    progress : bool
+        Papermill's cell-by-cell progress bar.
 
     Raises
     ------

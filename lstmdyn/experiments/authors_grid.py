@@ -64,6 +64,19 @@ def interval_power(x: Sequence[float], y: Sequence[float], sizes: Sequence[int],
     whole population's ρ (``decides``), and on the other side (``wrong``). Columns ``networks``, ``decides``,
     ``wrong``.
 
+    Parameters
+    ----------
+    x, y : sequence of float
+        The population's two variables.
+    sizes : sequence of int
+        The subsample sizes n.
+    draws : int
+        Subsamples per size.
+    resamples : int
+        Bootstrap resamples of each subsample's interval.
+    seed : int
+        Seeds the draws and the resampling.
+
     Examples
     --------
     >>> rng = np.random.default_rng(0)

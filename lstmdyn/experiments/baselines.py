@@ -113,6 +113,17 @@ def linear_autoregression(train, valid, *, orders: Sequence[int] = (1, 2, 4, 8),
     window (and an intercept), fitted by ridge regression on the training windows, with k and the ridge chosen by
     the validation loss (the mean-squared error over every step, as the networks' validation loss is taken).
 
+    Parameters
+    ----------
+    train, valid : SequenceData
+        Windows of frames; the targets are the next frames.
+    orders : sequence of int
+        The numbers k of past frames tried.
+    ridges : sequence of float
+        The ridge penalties tried.
+    chunk : int
+        Windows per block of the normal equations (memory).
+
     Examples
     --------
     >>> from lstmdyn.training import SequenceData

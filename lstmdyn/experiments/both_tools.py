@@ -57,6 +57,19 @@ def model_spectra(models: list[SequenceModel], inputs: torch.Tensor, state: Lite
     """:func:`model_spectrum` of several models of one shape, in one batched call of
     :func:`~lstmdyn.lyapunov.lyapunov_spectra` (each driven by ``inputs`` as it encodes them): (len(models), k).
 
+    Parameters
+    ----------
+    models : list of SequenceModel
+        Networks of one shape.
+    inputs : tensor
+        The driving sequences, as the models' encoder reads them (one-hot indices or features).
+    state : {"h", "hc"}
+        The hidden state alone (the paper's) or the full state.
+    dtype : torch.dtype
+        The dtype of the computation (float64 for the final measurements).
+    **options
+        For :func:`~lstmdyn.lyapunov.lyapunov_spectra` (``frame``, ``warmup``, …).
+
     Examples
     --------
     >>> torch.manual_seed(0) and None
@@ -134,6 +147,19 @@ def exponents_at_equilibrium(lstm: AutonomousLSTM, equilibrium: Equilibrium, *, 
     """The Lyapunov exponents of ``lstm``'s autonomous map along a trajectory started ``kick`` away from a
     stable ``equilibrium``, and the log-moduli of the eigenvalues of its linearisation; both sorted in
     descending order (natural log per step).
+
+    Parameters
+    ----------
+    lstm : AutonomousLSTM
+        The autonomous map.
+    equilibrium : Equilibrium
+        A converged, stable equilibrium of it.
+    steps, warmup : int
+        Steps counted, and steps taken first and not counted.
+    kick : float
+        The size of the random displacement of the start state from the equilibrium.
+    seed : int
+        Seeds the displacement.
 
     Raises
     ------

@@ -124,6 +124,21 @@ def sweep_correlation(name: str, chosen: pd.DataFrame, seed: int = 0, *, decidab
     or below :data:`MIN_NETWORKS`, the outcome is inconclusive whatever the interval says: it says it cannot tell at
     that n. ``claim_key`` judges another claim of the same statistic (the authors' population).
 
+    Parameters
+    ----------
+    name : {"charrnn", "mocap"}
+        The sweep.
+    chosen : DataFrame
+        Its networks at their selected epochs.
+    seed : int
+        Seeds the bootstrap.
+    decidable : int, optional
+        The networks a population like this one needs for an interval that decides.
+    population : str
+        The population the networks come from, for the outcome.
+    claim_key : str, optional
+        The claim judged (by default the sweep's own).
+
     Examples
     --------
     >>> chosen = pd.DataFrame({"max_le": [-0.9, -0.5, -0.3, -0.1], "mean_le": [-2.0, -1.9, -2.2, -2.1],
@@ -171,6 +186,21 @@ def spectrum_converges(converged: pd.DataFrame, selected: pd.Series, init: pd.Se
     epoch allowed for). The initialised network, epoch 0, is left out of both: its spectrum can lie anywhere.
     Only networks selected after epoch ``within`` can tell; reproduced if every such network passes, partly if
     some do. With ``init`` (the initialisation parameter p, by key) the measured value counts them per p.
+
+    Parameters
+    ----------
+    converged : DataFrame
+        Per network (``key``) and epoch, ``msd`` and ``mean_difference`` to the selected epoch's spectrum.
+    selected : Series
+        Each network's selected epoch, by key.
+    init : Series, optional
+        Each network's initialisation parameter p, by key.
+    within : int
+        The epoch by which a network must have converged.
+    shrink : float
+        The share of its largest mean squared difference that counts as converged.
+    slack : float
+        The share of its largest absolute mean difference that an epoch may lie above.
 
     Examples
     --------

@@ -100,6 +100,21 @@ def char_rnn_epoch_seconds(n: int, *, vocabulary: int = 82, batch: int = 100, le
     One warm-up batch is run first and not counted; the mean time of the measured batches is multiplied
     by the number of batches in an epoch, ``characters / (batch · length)``. The network, its data and the
     optimiser live on ``device``.
+
+    Parameters
+    ----------
+    n : int
+        LSTM units.
+    vocabulary, batch, length : int
+        Characters of the alphabet, sequences per batch and characters per sequence.
+    characters : int
+        Characters in an epoch (War and Peace's training split by default).
+    measured_batches : int
+        Batches timed after the warm-up batch.
+    seed : int
+        Seeds the weights and data.
+    device : torch.device or str
+        Where the network runs.
     """
     generator = torch.Generator(device).manual_seed(seed)
     lstm = torch.nn.LSTM(vocabulary, n, batch_first=True, device=device)

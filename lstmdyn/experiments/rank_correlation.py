@@ -92,6 +92,17 @@ def spearman_interval(x: Sequence[float], y: Sequence[float], *, resamples: int 
     Pairs are resampled with replacement; resamples in which either variable is constant are dropped. ρ is
     NaN for fewer than three pairs or a constant variable.
 
+    Parameters
+    ----------
+    x, y : sequence of float
+        The two variables, one value per pair.
+    resamples : int
+        Bootstrap resamples.
+    level : float
+        The interval's coverage.
+    seed : int
+        Seeds the resampling.
+
     Examples
     --------
     >>> c = spearman_interval([1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5])
@@ -136,6 +147,19 @@ def stratified_spearman(x: Sequence[float], y: Sequence[float], strata: Sequence
     far it trains), the raw ρ mixes its effect in; within strata of equal rate, whatever the shape of that effect,
     only the relation that holds among networks of one rate is left. Strata of fewer than :data:`MIN_STRATUM`
     networks, or with a constant variable, are left out; with none left, ρ is NaN.
+
+    Parameters
+    ----------
+    x, y : sequence of float
+        The two variables, one value per network.
+    strata : sequence
+        Each network's stratum label (networks with equal labels form a stratum).
+    resamples, permutations : int
+        Bootstrap resamples for the interval, permutations for the test.
+    level : float
+        The interval's coverage.
+    seed : int
+        Seeds both.
 
     Examples
     --------

@@ -28,7 +28,23 @@ __all__ = ["GRAMMAR_BATCH", "Divergence", "LossShape", "bits_right", "clipping_s
 def fit_sequence(sequence: np.ndarray, *, hidden: int, lr: float, steps: int, seed: int,
                  clip: float | None = None) -> NumpyLSTM:
     """A numpy LSTM trained to predict each bit vector of ``sequence`` from the ones before it, one
-    gradient step per pass; its ``history`` holds the loss, gradient-norm and weight-norm curves."""
+    gradient step per pass; its ``history`` holds the loss, gradient-norm and weight-norm curves.
+
+    Parameters
+    ----------
+    sequence : (T, d) array of 0 and 1
+        The bit vectors, in order.
+    hidden : int
+        Units of the LSTM.
+    lr : float
+        The learning rate of plain gradient descent.
+    steps : int
+        Gradient steps (passes over the sequence).
+    seed : int
+        Seeds the initial weights.
+    clip : float, optional
+        The largest gradient norm (none by default).
+    """
     model = NumpyLSTM.random(hidden, sequence.shape[1], sequence.shape[1], rng=np.random.default_rng(seed),
                                scale=0.5, output="sigmoid")
     for _ in range(steps):
@@ -76,7 +92,25 @@ def _relative(a: np.ndarray, b: np.ndarray) -> float:
 def grammar_run(*, embedded: bool, cell: str, seed: int, hidden: int, strings: int, test_strings: int, epochs: int,
                 lr: float) -> tuple[pd.DataFrame, SequenceModel, list[str]]:
     """Train a network on fresh (embedded) Reber strings; returns the test scores after every epoch
-    (:func:`lstmdyn.experiments.tasks.grammar_accuracy`), the trained model and its test strings."""
+    (:func:`lstmdyn.experiments.tasks.grammar_accuracy`), the trained model and its test strings.
+
+    Parameters
+    ----------
+    embedded : bool
+        The embedded Reber grammar (else the plain one).
+    cell : str
+        ``"lstm"``, ``"gru"`` or ``"rnn"``.
+    seed : int
+        Seeds the strings and the training.
+    hidden : int
+        Units.
+    strings, test_strings : int
+        Training strings, and test strings scored after every epoch.
+    epochs : int
+        Passes over the training strings.
+    lr : float
+        Adam's learning rate.
+    """
     rng = np.random.default_rng(seed)
     make = embedded_reber_string if embedded else reber_string
     training, test = [make(rng) for _ in range(strings)], [make(rng) for _ in range(test_strings)]

@@ -623,6 +623,23 @@ def charrnn_members(networks: int, *, hidden: int = 512, epochs: int = 40, sampl
     ``"grid"`` (the authors' grid search: :data:`CHARRNN_GRID_DROPOUT`, :data:`CHARRNN_GRID_LR`), then the first
     ``named`` of the paper's six networks.
 
+    Parameters
+    ----------
+    networks : int
+        Sampled networks.
+    hidden, epochs : int
+        Units and epochs of every member.
+    samples, valid_samples : int, optional
+        Training and validation sequences of 100 characters (all of the text's by default).
+    named : int
+        How many of the paper's six networks follow the sampled ones (0 to 6).
+    seed : int
+        Seeds the sampling, and every member's training.
+    population : {"highlighted", "grid"}
+        The ranges sampled from.
+    epoch_dtype : {"float64", "float32"}
+        The dtype of the spectrum measured after every epoch.
+
     Examples
     --------
     >>> members = charrnn_members(3, hidden=16, named=2)
@@ -658,6 +675,21 @@ def charrnn_init_members(values: int, *, hidden: int = 512, epochs: int = 40, sa
     """``values`` CharRNNs with the dropout and learning rate of the paper's ``network`` (one of
     :data:`PAPER_CHARRNN`) and the initialisation parameter p evenly over :data:`INIT_RANGE` (Fig. 3 across p).
 
+    Parameters
+    ----------
+    values : int
+        Initialisation parameters p, evenly spaced.
+    hidden, epochs : int
+        Units and epochs of every member.
+    samples, valid_samples : int, optional
+        Training and validation sequences (all of the text's by default).
+    seed : int
+        Seeds every member's training.
+    network : str
+        Which of the paper's six CharRNNs gives the dropout and learning rate.
+    epoch_dtype : {"float64", "float32"}
+        The dtype of the spectrum measured after every epoch.
+
     Examples
     --------
     >>> [(m.init, m.lr) for m in charrnn_init_members(3, hidden=16)]
@@ -675,6 +707,23 @@ def mocap_members(values: int, *, hidden: int = 256, epochs: int = 100, named: i
     """Motion-capture networks with ``values`` initialisation parameters p evenly over :data:`INIT_RANGE`, then
     the first ``named`` of the paper's six; learning rate 0.05, dropout 0; the read-out predicting ``target``; each
     trained until its validation loss is ``patience`` epochs old (at most ``epochs``).
+
+    Parameters
+    ----------
+    values : int
+        Initialisation parameters p, evenly spaced.
+    hidden, epochs : int
+        Units and the most epochs of every member.
+    named : int
+        How many of the paper's six networks follow (0 to 6).
+    seed : int
+        Seeds every member's training.
+    target : {"frame", "change"}
+        What the read-out predicts: the next frame (the paper's) or its change from the last one.
+    patience : int
+        Epochs without a lower validation loss after which a member stops (0: never).
+    epoch_dtype : {"float64", "float32"}
+        The dtype of the spectrum measured after every epoch.
 
     Examples
     --------

@@ -117,6 +117,20 @@ def early_readout(task: str, ranking: pd.DataFrame, final: Correlation, toleranc
     is no early readout to look for, and with fewer than ``min_epochs`` epochs a run is too short to tell one
     (the last epoch always agrees with itself); the sentence says so instead.
 
+    Parameters
+    ----------
+    task : str
+        The sweep's display name, for the sentence.
+    ranking : DataFrame
+        Spearman's ρ of the statistic with the selected epoch's validation loss, by epoch
+        (:func:`early_ranking`).
+    final : Correlation
+        The correlation at the selected epoch.
+    tolerance : float
+        How far from the final ρ an epoch's ρ may be and still rank as it does.
+    min_epochs : int
+        The fewest epochs with which an early readout is looked for.
+
     Examples
     --------
     >>> ranking = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6], "statistic_rho": [-0.2, -0.6, -0.7, -0.7, -0.7, -0.7],

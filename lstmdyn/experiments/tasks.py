@@ -88,7 +88,21 @@ def first_samples(data: SequenceData, count: int | None) -> SequenceData:
 
 def mnist_task(hidden: int = 128, *, optimizer: str = "adam", lr: float = 1e-3, forget_bias: float = 1.0,
                seed: int = 0) -> Task:
-    """Classify the 100 training images row by row; validate on the first 1000 test images."""
+    """Classify the 100 training images row by row; validate on the first 1000 test images.
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units.
+    optimizer : {"adam", "sgd"}
+        The optimiser.
+    lr : float
+        Its learning rate.
+    forget_bias : float
+        TensorFlow's run-time forget bias of the cell (``BasicLSTMCell``'s default 1).
+    seed : int
+        Seeds the initialisation and batch order.
+    """
     data, info = load_mnist_rows()
     return Task("mnist", SequenceModel(28, hidden, 10, "class"), SequenceData(data["train_x"], data["train_y"]),
                 SequenceData(data["test_x"][:1000], data["test_y"][:1000]),
@@ -100,7 +114,21 @@ def ptb_task(hidden: int = 200, *, streams: int = 20, window: int = 20, windows:
     """Next-word prediction; ``windows`` limits the training windows (a fraction of an epoch). As TensorFlow's
     PTB tutorial: its cells' run-time forget bias 0 (``_get_lstm_cell``), the LSTM's biases starting at 0 and
     every other parameter uniform on ±0.1 (``init_scope="tensorflow"``); one layer, as the paper's network
-    (the tutorial's small setting has two)."""
+    (the tutorial's small setting has two).
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units (and the embedding's width).
+    streams, window : int
+        Parallel streams of the corpus, and words per window (truncated backpropagation).
+    windows : int, optional
+        Training (and validation) windows used; all by default.
+    forget_bias : float
+        TensorFlow's run-time forget bias of the cell.
+    seed : int
+        Seeds the initialisation.
+    """
     ids, vocabulary, info = load_ptb()
 
     def stream(split: str) -> SequenceData:
@@ -121,6 +149,21 @@ def nottingham_task(hidden: int = 200, *, window: int = 50, samples: int | None 
     ``encoding="melody_chord"``: the paper's 68-wide input of melody and chord, reconstructed
     (:class:`~lstmdyn.data.music.MelodyChordCode`, fitted on the training rolls), two softmax outputs;
     ``"piano_roll"``: the piano roll itself, one binary output per key.
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units.
+    window : int
+        Frames per window.
+    samples : int, optional
+        Training (and validation) windows used; all by default.
+    forget_bias : float
+        TensorFlow's run-time forget bias of the cell (``BasicLSTMCell``'s default 1).
+    encoding : {"melody_chord", "piano_roll"}
+        The input and output encoding.
+    seed : int
+        Seeds the initialisation and batch order.
     """
     rolls, info = load_piano_rolls("nottingham")
     if encoding == "melody_chord":
@@ -141,7 +184,25 @@ def war_and_peace_task(hidden: int = 512, *, length: int = 100, samples: int | N
                        dropout: float = 0.0, lr: float = 3e-3, init: float = 0.08, seed: int = 0) -> Task:
     """Next-character prediction (CharRNN); ``samples`` limits the number of training sequences. The LSTM's
     weight matrices are drawn uniformly on ±``init``, its read-out keeps PyTorch's initialisation, as in the
-    authors' published code."""
+    authors' published code.
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units.
+    length : int
+        Characters per sequence.
+    samples : int, optional
+        Training (and validation) sequences used; all of them by default.
+    dropout : float
+        Dropout on the LSTM's output.
+    lr : float
+        Adam's learning rate (decayed by 0.95 per epoch after the tenth).
+    init : float
+        The half-width of the uniform initialisation of the LSTM's weights (Vogt et al.'s p).
+    seed : int
+        Seeds the initialisation, batch order and dropout.
+    """
     splits, vocabulary, info = load_war_and_peace()
     train, valid = (SequenceData(*char_sequences(splits[s], length)) for s in ("train", "valid"))
     v = len(vocabulary)
@@ -155,7 +216,22 @@ def mocap_task(hidden: int = 256, *, samples: int | None = None, init: float | N
                target: Literal["frame", "change"] = "frame", seed: int = 0) -> Task:
     """Next-frame regression on the 20 leading motion-capture features: the read-out predicts the next frame,
     or with ``target="change"`` its change from the current one (a residual read-out). ``init`` draws the
-    LSTM's weight matrices uniformly, as in the authors' published code."""
+    LSTM's weight matrices uniformly, as in the authors' published code.
+
+    Parameters
+    ----------
+    hidden : int
+        LSTM units.
+    samples : int, optional
+        Training (and validation) windows used; all of them by default.
+    init : float, optional
+        The half-width of the uniform initialisation of the LSTM's weights (Vogt et al.'s p); PyTorch's
+        default without it.
+    target : {"frame", "change"}
+        What the read-out predicts.
+    seed : int
+        Seeds the initialisation and batch order.
+    """
     splits, info = load_mocap()
     train, valid = (SequenceData(*splits[s]) for s in ("train", "valid"))
     if target not in ("frame", "change"):

@@ -132,6 +132,24 @@ def equilibria_through_training(task: Task, epochs: int, every: int, *, validate
     The validation loss at each checkpoint is taken on the first ``validate_on`` validation samples (or
     stream windows; all of them by default).
 
+    Parameters
+    ----------
+    task : Task
+        The network, data and training settings.
+    epochs : int
+        Epochs of training.
+    every : int
+        Gradient steps between checkpoints.
+    validate_on : int, optional
+        Validation samples (or stream windows) evaluated at each checkpoint; all by default.
+    full : bool
+        Also the paper's homotopy, the tracked branch and the driven exponents (else the fresh and the
+        solver's equilibria alone).
+    progress : bool
+        Progress bars.
+    **homotopy_options
+        For :func:`~lstmdyn.equilibria.find_equilibrium` (``max_steps``, …).
+
     Examples
     --------
     >>> import torch
