@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmdyn.cells import GRUParameters, LSTMParameters, RNNParameters
+from lstmdyn.words import join_words
 
 __all__ = ["jacobian_product_norms", "trajectory_jacobians", "trend", "vanishing_sentence"]
 
@@ -92,7 +93,7 @@ def vanishing_sentence(gains: list[float], rates: list[float], tol: float = 0.01
     Examples
     --------
     >>> vanishing_sentence([0.5, 1.0, 2.0, 4.0], [-1.3, -0.6, 0.05, 0.9])
-    'the gradient vanishes for g ≤ 1 and explodes for g ≥ 2, so the slope changes sign between these two gains'
+    'the gradient vanishes for g ≤ 1 and explodes for g ≥ 2, so the slope changes sign between g = 1 and g = 2'
     >>> vanishing_sentence([0.8, 1.2], [-0.6, -0.2])
     'the gradient vanishes at every gain shown, up to g = 1.2: none of these networks makes it grow'
     """
@@ -108,8 +109,9 @@ def vanishing_sentence(gains: list[float], rates: list[float], tol: float = 0.01
         parts.append(f"vanishes for g ≤ {max(vanish):g}")
     flat = [f"{g:g}" for g in gains if g not in vanish and g not in explode]
     if flat:
-        parts.append(f"stays nearly constant at g = {', '.join(flat)}")
+        parts.append(f"stays nearly constant at g = {join_words(flat)}")
     if explode:
         parts.append(f"explodes for g ≥ {min(explode):g}")
-    crossing = ", so the slope changes sign between these two gains" if vanish and explode else ""
-    return "the gradient " + " and ".join(parts) + crossing
+    crossing = (f", so the slope changes sign between g = {max(vanish):g} and g = {min(explode):g}"
+                if vanish and explode else "")
+    return "the gradient " + join_words(parts, clauses=len(parts) > 2 or len(flat) > 1) + crossing
