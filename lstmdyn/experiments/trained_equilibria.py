@@ -197,16 +197,11 @@ def equilibria_through_training_together(tasks: Sequence[Task], epochs: int, eve
 
     Examples
     --------
-    >>> import torch
-    >>> from lstmdyn.experiments.tasks import Task
-    >>> from lstmdyn.training import SequenceData, SequenceModel, TrainingConfig
-    >>> x = torch.randn(40, 6, 2, generator=torch.Generator().manual_seed(0))
-    >>> data = SequenceData(x, (x.sum((1, 2)) > 0).long())
-    >>> tasks = [Task("sign", SequenceModel(2, 5, 2, "class"), data, data,
-    ...               TrainingConfig(batch_size=10, seed=seed, device="cpu"), None) for seed in (0, 1)]
-    >>> runs = equilibria_through_training_together(tasks, epochs=3, every=4, full=False)
-    >>> [(r.seed, r.steps) for r in runs], all(e.residual < 1e-9 for r in runs for e in r.fresh)
-    ([(0, [0, 4, 8, 12]), (1, [0, 4, 8, 12])], True)
+    >>> from lstmdyn.experiments.tasks import mnist_task
+    >>> tasks = [mnist_task(hidden=4, seed=seed) for seed in (0, 1)]
+    >>> runs = equilibria_through_training_together(tasks, epochs=1, every=5, full=False, validate_on=10)
+    >>> [(r.seed, r.steps, r.together) for r in runs], all(e.residual < 1e-9 for r in runs for e in r.fresh)
+    ([(0, [0, 5, 10], 2), (1, [0, 5, 10], 2)], True)
     """
     runs = [EquilibriumRun(t.name, t.config.seed, t.config.forget_bias, together=len(tasks)) for t in tasks]
     configs = [dataclasses.replace(t.config, epochs=epochs, checkpoint_every=every) for t in tasks]
