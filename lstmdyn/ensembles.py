@@ -454,165 +454,221 @@ def train_ensemble(models: Sequence[SequenceModel], data: SequenceData, configs:
     ([True, True, True], ['', '', ''])
     """
     start_time = time.perf_counter()
-    shape_of(models)
-    M = len(models)
-    if len(configs) != M:
-        raise EnsembleShapeError(f"{M} networks but {len(configs)} training configurations")
-    for name in SHARED_SETTINGS:
-        values = {getattr(c, name) for c in configs}
-        if len(values) > 1:
-            raise EnsembleShapeError(f"the members of an ensemble must share {name}, got {sorted(map(str, values))}")
-    shared = configs[0]
-    device = shared.resolved_device()
-    resume_from = list(resume_from) if resume_from is not None else [None] * M
-    directories = [Path(d) for d in checkpoint_dirs] if checkpoint_dirs is not None else None
-    for d in directories or []:
-        d.mkdir(parents=True, exist_ok=True)
-    streams, generators = [], []
-    for model, config in zip(models, configs, strict=True):  # train's initialisation, then its random stream
-        _initialise(model, config)
-        model.to(device).train()
-        stream = torch.Generator()
-        stream.set_state(torch.get_rng_state())
-        streams.append(stream)
-        # on a CPU the dropout masks continue the member's own stream; elsewhere a device generator seeded from it
-        generators.append(stream if device.type == "cpu" else torch.Generator(device=device).manual_seed(
-            int(torch.randint(2 ** 62, (1,), generator=stream))))
-    results = [MemberResult(model) for model in models]
-    saved = [None if path is None else load_checkpoint(path, device) for path in resume_from]
-    positions = {(s["step"], s["epoch"], s["position"]) for s in saved if s is not None}
-    if len(positions) > 1 or (positions and any(s is None for s in saved)):
-        raise EnsembleShapeError(f"the members of an ensemble resume from one step, got {sorted(positions)} "
-                                 f"and {sum(s is None for s in saved)} starting afresh")
-    step, first_epoch, skip = next(iter(positions)) if positions else (0, 0, 0)
-    moments_saved = []
-    for m, s in enumerate(saved):
-        if s is not None:
-            models[m].load_state_dict(s["model"])
-            streams[m].set_state(s["rng"].cpu())
-            if "device_rng" in s and generators[m] is not streams[m]:
-                generators[m].set_state(s["device_rng"].cpu())
-            results[m].losses, results[m].validation = s["losses"], s["validation"]
-            results[m].gradient_norms = s["gradient_norms"]
-            moments_saved.append(_restore_moments(s, models[m]))
-    params = _stack(models)
-    names = list(params)
-    tensors = [params[k] for k in names]
-    if moments_saved and moments_saved[0] is not None:
-        moments = [tuple(torch.stack([ms[k][j] for ms in moments_saved]) for j in range(2)) for k in range(len(names))]
-    else:
-        moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in tensors]
-    carry = None
-    if any(s is not None and s["carry"] is not None for s in saved):
-        carry = tuple(torch.stack([s["carry"][j] for s in saved], 1) for j in range(2))
-    head = models[0]
-    rates = [m.dropout.p for m in models]
-    layer_rates = [m.recurrent.dropout for m in models]
-    active = [m for m in range(M) if step < configs[m].epochs * data.count(shared.batch_size)]
-    last_checkpoint = [Path(p) if p is not None else None for p in resume_from]
-    per_epoch = data.count(shared.batch_size)
+    run = _Ensemble.start(models, data, configs, checkpoint_dirs, resume_from)
+    shared, per_epoch, epochs = configs[0], data.count(configs[0].batch_size), max(c.epochs for c in configs)
 
-    def member_model(m: int) -> SequenceModel:
-        return _unstack(params, m, models[m])
+    def checkpoint(epoch: int, position: int, members: list[int]) -> None:
+        for m in run.checkpoint(epoch, position, members, valid, on_checkpoint):
+            run.active.remove(m)
 
-    def checkpoint(epoch: int, position: int, members: list[int]) -> set[int]:
-        paths: dict[int, Path | None] = {}
-        if valid is not None:
-            losses = _evaluate({k: v.detach() for k, v in params.items()}, head, valid, M, 256)
-            for m in members:
-                results[m].validation.append((step, losses[m]))
-        for m in members:
-            paths[m] = None
-            if directories is not None:
-                model = member_model(m)
-                config = configs[m]
-                path = directories[m] / f"step_{step:07d}.pt"
-                member_carry = None if carry is None else tuple(s[:, m].detach() for s in carry)
-                optimizer = _optimizer_state(model, config, moments, m, step,
-                                             config.learning_rate(min(epoch, config.epochs - 1)))
-                payload = checkpoint_payload(model, optimizer, streams[m].get_state(), step=step, epoch=epoch,
-                                             position=position, carry=member_carry, result=results[m], config=config)
-                if generators[m] is not streams[m]:
-                    payload["device_rng"] = generators[m].get_state()
-                write_atomically(path, lambda p, payload=payload: torch.save(payload, p))
-                results[m].checkpoints.append(path)
-                last_checkpoint[m] = paths[m] = path
-        if on_checkpoint is None or not members:
-            return set()
-        return set(on_checkpoint(step, {m: member_model(m) for m in members}, paths) or ())
-
-    def stop_where_not_finite(what: str, values: list[float], epoch: int, position: int) -> bool:
-        """Stop each member whose ``values[m]`` is not finite, with train's message; whether any go on."""
-        for m in [m for m in active if not math.isfinite(values[m])]:
-            results[m].error = (f"non-finite {what} at step {step + 1} (epoch {epoch}, batch {position}); last good "
-                                f"checkpoint: {last_checkpoint[m] or 'none written'}")
-            active.remove(m)
-        return bool(active)
-
-    if checkpoint_at_start and not positions:
-        for m in checkpoint(0, 0, list(active)):
-            active.remove(m)
-    total = max(c.epochs for c in configs) * per_epoch
-    bar = tqdm(total=total, initial=step, disable=not progress, desc=f"training {M}", unit="step", leave=False)
-    for epoch in range(first_epoch, max(c.epochs for c in configs)):
-        if not active:
+    if checkpoint_at_start and not any(resume_from or ()):
+        checkpoint(0, 0, list(run.active))
+    bar = tqdm(total=epochs * per_epoch, initial=run.step, disable=not progress, desc=f"training {len(models)}",
+               unit="step", leave=False)
+    for epoch in range(run.first_epoch, epochs):
+        if not run.active:
             break
-        for m in active:
-            results[m].learning_rates.append((epoch, configs[m].learning_rate(epoch)))
+        for m in run.active:
+            run.results[m].learning_rates.append((epoch, configs[m].learning_rate(epoch)))
         orders = [torch.randperm(len(data.inputs), generator=torch.Generator().manual_seed(c.seed * 100_003 + epoch))
                   for c in configs] if not data.stream else None
         same = orders is None or all(torch.equal(o, orders[0]) for o in orders[1:])
-        for position in range(per_epoch):
-            if position < skip:
-                continue
-            if data.stream:
-                x, y = data.inputs[position], data.targets[position]
-                indices = None
-            else:
-                indices = [o[position * shared.batch_size:(position + 1) * shared.batch_size] for o in orders]
-                x = data.inputs[indices[0]] if same else data.inputs
-                y = data.targets[indices[0]] if same else data.targets
-                indices = None if same else indices
-            xs, ys = (_per_member(t.to(device), indices, M) for t in (x, y))
-            outputs, state = _forward(params, head, xs, carry if data.stream else None, rates, layer_rates,
-                                      generators)
-            if data.stream:
-                carry = tuple(s.detach() for s in state)
-            losses = _member_losses(head.head, outputs, ys)
-            values = losses.detach().tolist()
-            if not stop_where_not_finite("loss", values, epoch, position):
+        for position in range(run.skip, per_epoch):
+            if not run.gradient_step(*run.batch(position, orders, same), epoch, position):
                 break
-            factor = outputs.shape[2] if shared.sequence_loss == "sum" and outputs.dim() > 3 else 1
-            objective = losses[active].sum() * factor
-            for t in tensors:
-                t.grad = None
-            objective.backward()
-            grads = [t.grad for t in tensors]
-            norms = _clip(grads, [c.clip for c in configs]).tolist()
-            if not stop_where_not_finite("gradient", norms, epoch, position):
-                break
-            step += 1
-            with torch.no_grad():
-                _update(tensors, grads, moments, shared.optimizer, [configs[m].learning_rate(epoch) for m in active],
-                        [step] * len(active), list(active))
-            for m in active:
-                results[m].losses.append((step, values[m]))
-                results[m].gradient_norms.append(norms[m])
             bar.update()
-            if shared.checkpoint_every and step % shared.checkpoint_every == 0:
-                for m in checkpoint(epoch, position + 1, list(active)):
-                    active.remove(m)
-                if not active:
+            if shared.checkpoint_every and run.step % shared.checkpoint_every == 0:
+                checkpoint(epoch, position + 1, list(run.active))
+                if not run.active:
                     break
-        skip, carry = 0, None
-        ending = [m for m in active if configs[m].epochs == epoch + 1]
-        unaligned = [m for m in ending if not (shared.checkpoint_every and step % shared.checkpoint_every == 0)]
+        run.skip, run.carry = 0, None
+        ending = [m for m in run.active if configs[m].epochs == epoch + 1]
+        unaligned = [m for m in ending if not (shared.checkpoint_every and run.step % shared.checkpoint_every == 0)]
         if unaligned:  # the end of a member's training: its last checkpoint, as train writes it
-            checkpoint(epoch + 1, 0, unaligned)
+            run.checkpoint(epoch + 1, 0, unaligned, valid, on_checkpoint)
         for m in ending:
-            active.remove(m)
+            run.active.remove(m)
     bar.close()
-    for m in range(M):
-        member_model(m)
-        results[m].seconds = time.perf_counter() - start_time
-    return results
+    for m, result in enumerate(run.results):
+        run.member_model(m)
+        result.seconds = time.perf_counter() - start_time
+    return run.results
+
+
+@dataclass
+class _Ensemble:
+    """The members of :func:`train_ensemble` between two steps: their stacked weights and optimiser moments, their
+    random streams, curves and checkpoints, and where the training is (what their checkpoints hold)."""
+
+    models: list[SequenceModel]
+    data: SequenceData
+    configs: list[TrainingConfig]
+    directories: list[Path] | None
+    device: torch.device
+    streams: list[torch.Generator]  #: each member's stream (train's global one), which its checkpoints hold
+    generators: list[torch.Generator]  #: each member's dropout masks: its stream, or a device generator from it
+    results: list[MemberResult]
+    params: dict[str, torch.Tensor]  #: stacked on a leading member axis (gate rows i, f, o, g)
+    moments: list[tuple[torch.Tensor, torch.Tensor]]  #: Adam's first and second moments, per stacked parameter
+    active: list[int]  #: the members still training
+    last_checkpoint: list[Path | None]
+    step: int = 0
+    first_epoch: int = 0
+    skip: int = 0
+    carry: tuple[torch.Tensor, ...] | None = None
+
+    @classmethod
+    def start(cls, models: Sequence[SequenceModel], data: SequenceData, configs: Sequence[TrainingConfig],
+              checkpoint_dirs: Sequence[Path | str] | None, resume_from: Sequence[Path | str | None] | None
+              ) -> _Ensemble:
+        """The members checked, (re)initialised as :func:`train` does and, where ``resume_from`` names their
+        checkpoints, restored from them (every member resumed at one step)."""
+        shape_of(models)
+        M = len(models)
+        if len(configs) != M:
+            raise EnsembleShapeError(f"{M} networks but {len(configs)} training configurations")
+        for name in SHARED_SETTINGS:
+            values = {getattr(c, name) for c in configs}
+            if len(values) > 1:
+                raise EnsembleShapeError(f"the members of an ensemble must share {name}, got "
+                                         f"{sorted(map(str, values))}")
+        device = configs[0].resolved_device()
+        resume_from = list(resume_from) if resume_from is not None else [None] * M
+        directories = [Path(d) for d in checkpoint_dirs] if checkpoint_dirs is not None else None
+        for d in directories or []:
+            d.mkdir(parents=True, exist_ok=True)
+        streams, generators = [], []
+        for model, config in zip(models, configs, strict=True):  # train's initialisation, then its random stream
+            _initialise(model, config)
+            model.to(device).train()
+            stream = torch.Generator()
+            stream.set_state(torch.get_rng_state())
+            streams.append(stream)
+            # on a CPU the dropout masks continue the member's own stream; elsewhere a device generator seeded
+            # from it
+            generators.append(stream if device.type == "cpu" else torch.Generator(device=device).manual_seed(
+                int(torch.randint(2 ** 62, (1,), generator=stream))))
+        results = [MemberResult(model) for model in models]
+        saved = [None if path is None else load_checkpoint(path, device) for path in resume_from]
+        positions = {(s["step"], s["epoch"], s["position"]) for s in saved if s is not None}
+        if len(positions) > 1 or (positions and any(s is None for s in saved)):
+            raise EnsembleShapeError(f"the members of an ensemble resume from one step, got {sorted(positions)} "
+                                     f"and {sum(s is None for s in saved)} starting afresh")
+        moments_saved = []
+        for m, s in enumerate(saved):
+            if s is not None:
+                models[m].load_state_dict(s["model"])
+                streams[m].set_state(s["rng"].cpu())
+                if "device_rng" in s and generators[m] is not streams[m]:
+                    generators[m].set_state(s["device_rng"].cpu())
+                results[m].losses, results[m].validation = s["losses"], s["validation"]
+                results[m].gradient_norms = s["gradient_norms"]
+                moments_saved.append(_restore_moments(s, models[m]))
+        params = _stack(models)
+        if moments_saved and moments_saved[0] is not None:
+            moments = [tuple(torch.stack([ms[k][j] for ms in moments_saved]) for j in range(2))
+                       for k in range(len(params))]
+        else:
+            moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in params.values()]
+        step, first_epoch, skip = next(iter(positions)) if positions else (0, 0, 0)
+        carry = None
+        if any(s is not None and s["carry"] is not None for s in saved):
+            carry = tuple(torch.stack([s["carry"][j] for s in saved], 1) for j in range(2))
+        active = [m for m in range(M) if step < configs[m].epochs * data.count(configs[0].batch_size)]
+        return cls(list(models), data, list(configs), directories, device, streams, generators, results, params,
+                   moments, active, [Path(p) if p is not None else None for p in resume_from], step, first_epoch,
+                   skip, carry)
+
+    def member_model(self, m: int) -> SequenceModel:
+        """Member ``m``'s model, holding its current weights."""
+        return _unstack(self.params, m, self.models[m])
+
+    def batch(self, position: int, orders: list[torch.Tensor] | None, same: bool
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The inputs and targets of batch ``position`` of every member, on a leading member axis: each member's
+        own samples in its epoch's ``orders``, one gather where they are all the ``same``; a stream's window is
+        every member's."""
+        data, size, M = self.data, self.configs[0].batch_size, len(self.models)
+        if orders is None:
+            x, y, indices = data.inputs[position], data.targets[position], None
+        else:
+            indices = [o[position * size:(position + 1) * size] for o in orders]
+            x = data.inputs[indices[0]] if same else data.inputs
+            y = data.targets[indices[0]] if same else data.targets
+            indices = None if same else indices
+        return tuple(_per_member(t.to(self.device), indices, M) for t in (x, y))
+
+    def gradient_step(self, xs: torch.Tensor, ys: torch.Tensor, epoch: int, position: int) -> bool:
+        """One step of every active member on its batch; a member whose loss or gradient is not finite stops
+        alone. Returns whether any member goes on."""
+        head, shared = self.models[0], self.configs[0]
+        outputs, state = _forward(self.params, head, xs, self.carry if self.data.stream else None,
+                                  [m.dropout.p for m in self.models], [m.recurrent.dropout for m in self.models],
+                                  self.generators)
+        if self.data.stream:
+            self.carry = tuple(s.detach() for s in state)
+        losses = _member_losses(head.head, outputs, ys)
+        values = losses.detach().tolist()
+        if not self._stop_where_not_finite("loss", values, epoch, position):
+            return False
+        factor = outputs.shape[2] if shared.sequence_loss == "sum" and outputs.dim() > 3 else 1
+        objective = losses[self.active].sum() * factor
+        tensors = list(self.params.values())
+        for t in tensors:
+            t.grad = None
+        objective.backward()
+        grads = [t.grad for t in tensors]
+        norms = _clip(grads, [c.clip for c in self.configs]).tolist()
+        if not self._stop_where_not_finite("gradient", norms, epoch, position):
+            return False
+        self.step += 1
+        with torch.no_grad():
+            _update(tensors, grads, self.moments, shared.optimizer,
+                    [self.configs[m].learning_rate(epoch) for m in self.active], [self.step] * len(self.active),
+                    list(self.active))
+        for m in self.active:
+            self.results[m].losses.append((self.step, values[m]))
+            self.results[m].gradient_norms.append(norms[m])
+        return True
+
+    def _stop_where_not_finite(self, what: str, values: list[float], epoch: int, position: int) -> bool:
+        """Stop each member whose ``values[m]`` is not finite, with train's message; whether any go on."""
+        for m in [m for m in self.active if not math.isfinite(values[m])]:
+            self.results[m].error = (f"non-finite {what} at step {self.step + 1} (epoch {epoch}, batch {position}); "
+                                     f"last good checkpoint: {self.last_checkpoint[m] or 'none written'}")
+            self.active.remove(m)
+        return bool(self.active)
+
+    def checkpoint(self, epoch: int, position: int, members: list[int], valid: SequenceData | None,
+                   on_checkpoint: Callable | None) -> set[int]:
+        """At the current step, for ``members``: the validation loss, a checkpoint in train's format (``epoch`` and
+        ``position`` say where the next step starts) and ``on_checkpoint``; returns the members it stops."""
+        paths: dict[int, Path | None] = {}
+        if valid is not None:
+            losses = _evaluate({k: v.detach() for k, v in self.params.items()}, self.models[0], valid,
+                               len(self.models), 256)
+            for m in members:
+                self.results[m].validation.append((self.step, losses[m]))
+        for m in members:
+            paths[m] = None
+            if self.directories is not None:
+                paths[m] = self._write_checkpoint(m, epoch, position)
+        if on_checkpoint is None or not members:
+            return set()
+        return set(on_checkpoint(self.step, {m: self.member_model(m) for m in members}, paths) or ())
+
+    def _write_checkpoint(self, m: int, epoch: int, position: int) -> Path:
+        """Member ``m``'s checkpoint file, as :func:`train` writes it (and its device generator's state)."""
+        model, config = self.member_model(m), self.configs[m]
+        path = self.directories[m] / f"step_{self.step:07d}.pt"
+        carry = None if self.carry is None else tuple(s[:, m].detach() for s in self.carry)
+        optimizer = _optimizer_state(model, config, self.moments, m, self.step,
+                                     config.learning_rate(min(epoch, config.epochs - 1)))
+        payload = checkpoint_payload(model, optimizer, self.streams[m].get_state(), step=self.step, epoch=epoch,
+                                     position=position, carry=carry, result=self.results[m], config=config)
+        if self.generators[m] is not self.streams[m]:
+            payload["device_rng"] = self.generators[m].get_state()
+        write_atomically(path, lambda p: torch.save(payload, p))
+        self.results[m].checkpoints.append(path)
+        self.last_checkpoint[m] = path
+        return path
