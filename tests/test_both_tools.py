@@ -72,18 +72,36 @@ def test_both_measures_of_every_network_are_read_from_both_chapters(tmp_path):
 
 
 @pytest.mark.parametrize(("sign", "tasks_swapped", "words"), [
-    (1, False, ["rank alike", "the tasks in the same order"]),
-    (-1, False, ["rank oppositely", "the tasks in different orders"]),
-    (1, True, ["the tasks in different orders", "by spectral radius A < B; by the largest exponent of h B < A"]),
+    (1, False, ["the spectral radius is positively correlated with the largest exponent of h (Spearman ρ +1.00",
+                "the task means come in the same order by every measure (A < B)."]),
+    (-1, False, ["negatively correlated with the largest exponent of h",
+                 "the task means come in the order A < B by the spectral radius, and B < A by the largest exponent "
+                 "of h."]),
+    (1, True, ["A < B by the spectral radius, and B < A by the largest exponent of h."]),
 ])
 def test_the_ranking_sentence_follows_the_measures(sign, tasks_swapped, words):
     radius = np.linspace(0.5, 1.2, 12)
     frame = pd.DataFrame({"task": ["A"] * 6 + ["B"] * 6, "spectral_radius": radius, "max_le": sign * radius})
     if tasks_swapped:  # within each task the measures agree, but task B's exponents sit below task A's
         frame.loc[frame["task"] == "B", "max_le"] -= 2
-    sentence, correlation = ranking_sentence(frame)
-    assert all(w in sentence for w in words), sentence
-    assert correlation.count == 12
+    sentence, correlations = ranking_sentence(frame)
+    assert sentence.startswith("Over the 12 networks ") and all(w in sentence for w in words), sentence
+    assert correlations["max_le"].count == 12
+
+
+def test_two_statistics_share_one_sentence_and_an_undecided_interval_claims_no_correlation():
+    """One sentence for both statistics (not the same sentence twice with another ρ); an interval that spans 0
+    says no correlation can be told, whatever the sign of ρ; the interval is given for each."""
+    rng = np.random.default_rng(0)
+    radius = np.linspace(0.5, 1.2, 8)
+    frame = pd.DataFrame({"task": ["A"] * 4 + ["B"] * 4, "spectral_radius": radius, "max_le": radius,
+                          "mean_le_hc": rng.permutation(radius)})
+    sentence, correlations = ranking_sentence(frame, ["max_le", "mean_le_hc"])
+    undecided = correlations["mean_le_hc"]
+    assert undecided.low < 0 < undecided.high
+    assert sentence.count("Over the") == 1 and sentence.count("Spearman") == 1 and sentence.count("[") == 2
+    assert "no correlation with the mean exponent of (h, c) can be told" in sentence
+    assert "correlated with the mean exponent" not in sentence
 
 
 def test_a_ranking_needs_networks_with_both_measures():

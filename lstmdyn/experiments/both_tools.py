@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +28,7 @@ from lstmdyn.equilibria import AutonomousLSTM, Equilibrium, find_equilibrium
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
 from lstmdyn.lyapunov import lyapunov_spectra, map_spectrum
 from lstmdyn.training import SequenceData, SequenceModel
+from lstmdyn.words import join_words
 
 __all__ = ["EXPONENTS", "TASKS", "both_tools_frame", "driven_exponents", "driven_inputs", "equilibrium_measures",
            "exponents_at_equilibrium", "model_spectra", "model_spectrum", "ranking_sentence", "stabilised_sentence",
@@ -240,33 +242,63 @@ def task_orders(frame: pd.DataFrame, statistic: str) -> tuple[list[str], list[st
     return list(means["spectral_radius"].sort_values().index), list(means[statistic].sort_values().index)
 
 
-def ranking_sentence(frame: pd.DataFrame, statistic: str = "max_le") -> tuple[str, Correlation]:
-    """Whether the two measures rank the networks and the tasks the same way, as one sentence, and the
-    Spearman correlation over the networks (with its bootstrap interval) that decided it.
+def ranking_sentence(frame: pd.DataFrame, statistics: Sequence[str] = ("max_le",)
+                     ) -> tuple[str, dict[str, Correlation]]:
+    """How the spectral radius relates to each of ``statistics`` over the networks and over the tasks, as one
+    sentence, and the Spearman correlations (with their bootstrap intervals) that decided it.
 
-    The networks are ranked alike if the interval lies above 0, oppositely if below, and neither way
-    otherwise; the tasks are ranked alike if their orders by the mean of each measure are the same.
+    Over the networks a statistic is positively correlated with the radius if the interval lies above 0,
+    negatively if below, and otherwise the networks cannot tell a correlation either way (a wide interval above 0
+    says no more than that the correlation is positive). The tasks come in the same order if their orders by the
+    mean of each measure are the same.
 
     Examples
     --------
     >>> frame = pd.DataFrame({"task": ["A"] * 4 + ["B"] * 4, "spectral_radius": [0.1 * k for k in range(8)],
-    ...                       "max_le": [0.1 * k - 1 for k in range(8)]})
-    >>> sentence, correlation = ranking_sentence(frame)
-    >>> correlation.rho, sentence.startswith("Over the 8 networks the two measures rank alike")
-    (1.0, True)
+    ...                       "max_le": [0.1 * k - 1 for k in range(8)], "mean_le_hc": [1.0, 0, 2, 1, 0, 2, 1, 0]})
+    >>> sentence, correlations = ranking_sentence(frame, ["max_le", "mean_le_hc"])
+    >>> print(sentence)  # doctest: +NORMALIZE_WHITESPACE
+    Over the 8 networks the spectral radius is positively correlated with the largest exponent of h (Spearman
+    ρ +1.00, 95 % interval [+1.00, +1.00]), and no correlation with the mean exponent of (h, c) can be told
+    (ρ -0.11, [-0.82, +0.61]); the task means come in the order A < B by the spectral radius and the largest
+    exponent of h, and B < A by the mean exponent of (h, c).
     """
-    both = frame.dropna(subset=["spectral_radius", statistic])
-    correlation = spearman_interval(both["spectral_radius"], both[statistic])
-    if math.isnan(correlation.rho):
-        return f"Too few networks ({len(both)}) have both measures to compare their rankings.", correlation
-    how = ("rank alike" if correlation.low > 0 else "rank oppositely" if correlation.high < 0 else
-           "do not rank the networks consistently either way")
-    by_radius, by_statistic = task_orders(both, statistic)
-    tasks = ("the tasks in the same order" if by_radius == by_statistic else "the tasks in different orders")
-    return (f"Over the {correlation.count} networks the two measures {how} (Spearman ρ between the spectral radius "
-            f"and the {EXPONENTS[statistic]} {correlation.rho:+.2f}, 95 % interval [{correlation.low:+.2f}, "
-            f"{correlation.high:+.2f}]), and the task means put {tasks}: by spectral radius "
-            f"{' < '.join(by_radius)}; by the {EXPONENTS[statistic]} {' < '.join(by_statistic)}.", correlation)
+    correlations, clauses = {}, []
+    counts = set()
+    for statistic in statistics:
+        both = frame.dropna(subset=["spectral_radius", statistic])
+        correlation = correlations[statistic] = spearman_interval(both["spectral_radius"], both[statistic])
+        counts.add(correlation.count)
+        if math.isnan(correlation.rho):
+            clauses.append(f"too few of them have both the radius and the {EXPONENTS[statistic]} to compare")
+            continue
+        label = "Spearman ρ" if not clauses else "ρ"
+        interval = "95 % interval " if not clauses else ""
+        numbers = (f"{label} {correlation.rho:+.2f}, {interval}[{correlation.low:+.2f}, {correlation.high:+.2f}]"
+                   + (f", n = {correlation.count}" if len({c.count for c in correlations.values()}) > 1 else ""))
+        if correlation.low > 0 or correlation.high < 0:
+            sign = "positively" if correlation.low > 0 else "negatively"
+            relation = f"the spectral radius is {sign} correlated with the {EXPONENTS[statistic]} ({numbers})"
+        else:
+            relation = f"no correlation with the {EXPONENTS[statistic]} can be told ({numbers})"
+        clauses.append(relation)
+    networks = max(counts, default=0)
+    if all(math.isnan(c.rho) for c in correlations.values()):
+        return f"Too few networks ({networks}) have both measures to compare their rankings.", correlations
+    orders: dict[str, list[str]] = {}
+    usable = [s for s in statistics if not math.isnan(correlations[s].rho)]
+    for statistic in usable:
+        by_radius, by_statistic = task_orders(frame.dropna(subset=["spectral_radius", statistic]), statistic)
+        orders.setdefault(" < ".join(by_radius), [])  # the radius's order first
+        orders.setdefault(" < ".join(by_statistic), []).append(f"the {EXPONENTS[statistic]}")
+    radius_order = next(iter(orders))
+    orders[radius_order].insert(0, "the spectral radius")
+    if len(orders) == 1:
+        tasks = f"the task means come in the same order by every measure ({radius_order})"
+    else:
+        tasks = "the task means come in the order " + join_words(
+            [f"{order} by {join_words(measures)}" for order, measures in orders.items()], clauses=True)
+    return f"Over the {networks} networks {join_words(clauses, clauses=True)}; {tasks}.", correlations
 
 
 def stabilised_sentence(frame: pd.DataFrame, statistic: str = "max_le") -> str:
