@@ -72,6 +72,7 @@ from lstmdyn.experiments.trained_equilibria import (
     POPULATIONS,
     PUBLISHED_PERPLEXITY,
     branch_changes,
+    changes_sentence,
     crossings_of,
     flat_sentence,
     grid_outcome,
@@ -83,11 +84,17 @@ from lstmdyn.experiments.trained_equilibria import (
     task_outcomes,
     training_sentence,
 )
+from lstmdyn.names import counted
 from lstmdyn.records import write_json
 
 use_style()
 TASKS = {"mnist": "MNIST", "ptb": "Penn Treebank", "nottingham": "Nottingham"}
 glue_numbers(seeds=seeds, ptb_seeds=ptb_seeds, mnist_every=mnist_every, ptb_every=ptb_every, notts_every=notts_every)
+runs_words = f"{counted(seeds, 'run')} per task" + (f" ({ptb_seeds} for PTB)" if ptb_seeds != seeds else "")
+glue_text(runs_per_task=f"{counted(seeds, 'run')} per task for MNIST and Nottingham and {ptb_seeds} for PTB"
+                        + (", with different seeds" if max(seeds, ptb_seeds) > 1 else ""),
+          sensitivity_runs=counted(sensitivity_seeds, "seed"),
+          runs_summary=f"{counted(seeds, 'training run')} of MNIST and Nottingham and {ptb_seeds}")
 
 # %% [markdown]
 # ## The settings
@@ -125,7 +132,7 @@ markdown_table(pd.DataFrame([
     ("homotopy", "eq. 3, from the shifted origin", "fixed-point homotopy from the zero state",
      "both at every checkpoint", "the claims are judged on the fixed-point homotopy's equilibria, whose "
      "paths are bounded (the chapter {doc}`equilibria`); how often each reaches t = 1 is reported"),
-    ("runs", "one (not stated)", "–", f"{seeds} seeds for MNIST and Nottingham, {ptb_seeds} for PTB",
+    ("runs", "one (not stated)", "–", f"{counted(seeds, 'seed')} for MNIST and Nottingham, {ptb_seeds} for PTB",
      "to show the spread"),
     ("trained enough", "–", "–", f"a task whose training loss still fell over the last quarter of its checkpoints, or "
      f"PTB above {PERPLEXITY_MARGIN:g} × {PUBLISHED_PERPLEXITY['ptb']:g} validation perplexity, is short of training",
@@ -145,7 +152,7 @@ markdown_table(pd.DataFrame([
 # (eq. 3); and *tracked*, by Newton's method from the previous checkpoint's equilibrium (the homotopy from
 # there where Newton fails), which follows one branch of equilibria. The figures and verdicts use the fresh
 # equilibria; crossings of the unit circle are counted along the tracked branch, where the equilibrium moves
-# continuously. {glue:text}`seeds` runs per task, with different seeds.
+# continuously. {glue:text}`runs_per_task`.
 
 # %%
 every_seed = {"first_seed": seed, "validate_on": validate_on}
@@ -265,7 +272,7 @@ for ax, task in zip(axes, runs, strict=True):
         ax.legend(loc="lower right")
         twin.legend(loc="center right")
 save(fig, "equilibria_training/radius_and_loss",
-     caption=f"Spectral radius at the fresh equilibrium (mean and range over {seeds} runs), of the network as trained and as the authors' solver reads its weights (without TensorFlow's run-time forget bias), with the mean training and validation loss.")
+     caption=f"Spectral radius at the fresh equilibrium (mean and range over {runs_words}), of the network as trained and as the authors' solver reads its weights (without TensorFlow's run-time forget bias), with the mean training and validation loss.")
 final_views = checkpoints.loc[checkpoints.groupby(["task", "seed"])["step"].idxmax()].groupby("task")[
     ["spectral radius", "solver radius"]].mean().reindex(list(runs))
 glue_text(views=", ".join(f"{TASKS[t]} {r['spectral radius']:.3f} as trained and {r['solver radius']:.3f} as the "
@@ -280,7 +287,7 @@ glue_text(views=", ".join(f"{TASKS[t]} {r['spectral radius']:.3f} as trained and
 # of its cells, and it measured with the authors' solver, which reads the stored weights without that bias.
 # Rather than judge the claim under one guess, this page judges it under each combination of the optimisers
 # and rates below, forget bias 0 and 1, and, for forget bias 1, both readings of the weights (as the network
-# computes, with the bias; as the solver reads them, without): {glue:text}`sensitivity_seeds` seeds each
+# computes, with the bias; as the solver reads them, without): {glue:text}`sensitivity_runs` each
 # ({glue:text}`seeds` for this book's first setting, the runs above), checkpoints every
 # {glue:text}`mnist_every` steps as in the paper. The shaded band is the criterion's "about 0.81",
 # [{glue:text}`band_low:g`, {glue:text}`band_high:g`].
@@ -347,7 +354,7 @@ ax.axhline(1.0, color="grey", lw=0.8, ls="--")
 ax.set(xlabel=r"spectral radius $\max|\lambda|$", ylabel=r"largest real part $\max\,\mathrm{Re}\,\lambda$")
 ax.legend()
 save(fig, "equilibria_training/radius_vs_real",
-     caption=f"Spectral radius against largest real part at every checkpoint of every run ({seeds} per task).")
+     caption=f"Spectral radius against largest real part at every checkpoint of every run ({runs_words}).")
 
 # %% [markdown]
 # ## The eigenvalues in the complex plane
@@ -396,21 +403,17 @@ crossings = pd.concat([crossings_of(r) for task_runs in runs.values() for r in t
 counts = (crossings.pivot_table(index="task", columns="type", values="count", aggfunc="sum", fill_value=0)
           .reindex(index=list(runs), columns=list(CROSSINGS), fill_value=0))
 changes = pd.concat([branch_changes(r) for task_runs in runs.values() for r in task_runs], ignore_index=True)
-glue_numbers(crossing_total=int(crossings["count"].abs().sum()), changes=len(changes),
-             bifurcations=int((changes["kind"] == "bifurcation").sum()),
-             switches=int((changes["kind"] == "branch switch").sum()))
+crossing_total = int(crossings["count"].abs().sum())
+glue_text(changes=changes_sentence(crossing_total, changes),
+          changes_summary=f"{counted(crossing_total, 'unit-circle crossing')}; "
+                          f"{counted(int((changes['kind'] == 'bifurcation').sum()), 'bifurcation')} and "
+                          f"{counted(int((changes['kind'] == 'branch switch').sum()), 'branch switch', 'branch switches')}")
 display(table(counts.reset_index().rename(columns={"task": "net crossings"})))
 if len(changes):
     display(table(changes, {"distance": "{:.2g}"}))
 
 # %% [markdown]
-# Over all runs, {glue:text}`crossing_total` eigenvalue crossings of the unit circle happened between
-# checkpoints. At {glue:text}`changes` checkpoints the fresh homotopy from zero and the tracked branch ended on
-# different equilibria (the table above, when there are any): {glue:text}`bifurcations` of them where the
-# tracked branch crossed the circle or was lost since the previous checkpoint (a bifurcation), and
-# {glue:text}`switches` where the branch went on and the fresh homotopy reached another equilibrium that
-# coexists with it (a branch switch). Where the fresh equilibria of consecutive checkpoints lie on
-# different branches, the radius in the figures above can jump between them.
+# {glue:md}`changes`
 #
 # ## The solver's cost near the circle
 #
@@ -428,7 +431,7 @@ axes[0].set(xlabel="spectral radius", ylabel="predictor–corrector steps")
 axes[1].set(xlabel="spectral radius", ylabel=r"smallest $|dt/d\theta|$", yscale="log")
 axes[0].legend()
 save(fig, "equilibria_training/solver_cost",
-     caption=f"Cost of the fresh fixed-point homotopy against the spectral radius it found, every checkpoint of all {seeds} runs per task.")
+     caption=f"Cost of the fresh fixed-point homotopy against the spectral radius it found, every checkpoint of {runs_words}.")
 near = checkpoints["max Re λ"] > 0.95
 glue_text(cost_near=(
     f"Near the circle (largest real part above 0.95, {int(near.sum())} checkpoints) the homotopy took "
@@ -532,7 +535,7 @@ ax.axhline(1.0, color="grey", lw=0.8)
 ax.set(xticks=range(3), xticklabels=[TASKS[t] for t in runs], ylabel="final spectral radius")
 ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
 save(fig, "equilibria_training/comparison",
-     caption=f"Final spectral radius per task (mean and range over {seeds} runs) beside the paper's values and the authors' published PTB network.")
+     caption=f"Final spectral radius per task (mean and range over {runs_words}) beside the paper's values and the authors' published PTB network.")
 short = short_of_training(runs, perplexity=PUBLISHED_PERPLEXITY)
 outcomes = task_outcomes(runs, short=short, mnist=mnist_outcome)
 glue_text(trained=training_sentence(short, TASKS))
@@ -568,13 +571,12 @@ write_json("equilibria_training.json",
 #
 # ## Summary
 #
-# - {glue:text}`seeds` training runs of MNIST and Nottingham and {glue:text}`ptb_seeds` of PTB, every
+# - {glue:text}`runs_summary` of PTB, every
 #   checkpoint's equilibrium found fresh and tracked, all with residuals below {glue:text}`largest_residual:.0e`.
 # - {glue:md}`trained`
 # - MNIST over the grid of settings: {glue:md}`settings_outcome`.
 # - {glue:md}`verdict_ordering`
-# - {glue:text}`crossing_total` unit-circle crossings; {glue:text}`bifurcations` bifurcations and
-#   {glue:text}`switches` branch switches between the fresh and the tracked equilibrium.
+# - {glue:text}`changes_summary` between the fresh and the tracked equilibrium.
 #
 # ## What to try
 #

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lstmdyn.equilibria import AutonomousLSTM, find_equilibrium
@@ -286,3 +287,20 @@ def test_runs_trained_as_one_ensemble_equal_the_runs_trained_alone_and_keep_the_
         np.testing.assert_allclose([e.spectral_radius for e in g.solver], [e.spectral_radius for e in a.solver],
                                    rtol=1e-6)
         assert [e.x.tolist() for e in p.fresh] == [e.x.tolist() for e in g.fresh]
+
+
+@pytest.mark.parametrize("crossings, kinds, parts", [
+    (0, [], ["no eigenvalue crossed", "At every checkpoint", "same equilibrium."]),
+    (1, ["bifurcation"], ["1 eigenvalue crossed", "At 1 checkpoint", ": there the tracked branch crossed"]),
+    (2, ["branch switch"] * 3, ["2 eigenvalues crossed", "At 3 checkpoints", ": at all of them the branch went on",
+                                "jumps between them."]),
+    (4, ["bifurcation", "bifurcation", "branch switch"], ["At 3 checkpoints", ": at 2 of them the tracked branch",
+                                                          "(a bifurcation), and at 1 of them the branch went on"]),
+])
+def test_the_changes_sentence_holds_at_every_count(crossings, kinds, parts):
+    from lstmdyn.experiments.trained_equilibria import changes_sentence
+
+    sentence = changes_sentence(crossings, pd.DataFrame({"kind": kinds}))
+    assert all(part in sentence for part in parts), sentence
+    assert ("jumps between them" in sentence) == ("branch switch" in kinds)
+    assert " 0 " not in sentence and "1 checkpoints" not in sentence and "1 eigenvalues" not in sentence

@@ -51,13 +51,14 @@ from lstmdyn.experiments.claims_amrouche import (
 )
 from lstmdyn.experiments.outcomes import Outcome
 from lstmdyn.experiments.tasks import Task
+from lstmdyn.names import counted
 from lstmdyn.records import json_ready
 from lstmdyn.threads import MEMBER_THREADS, pinned_threads
 from lstmdyn.training import SequenceData, SequenceModel, TrainingResult, train
 from lstmdyn.words import join_words
 
 __all__ = ["CROSSINGS", "PERPLEXITY_MARGIN", "POPULATIONS", "PUBLISHED_PERPLEXITY", "EquilibriumRun", "RunJob",
-           "branch_changes", "circle_crossings", "crossings_of", "equilibria_through_training",
+           "branch_changes", "changes_sentence", "circle_crossings", "crossings_of", "equilibria_through_training",
            "equilibria_through_training_together", "flat_sentence", "grid_outcome", "job_groups", "near_sentence",
            "results_record", "run_jobs", "seeded_jobs", "seeded_runs",
            "settings_sentence", "short_of_training", "stable_near", "still_falling", "task_outcomes",
@@ -475,6 +476,48 @@ def branch_changes(run: EquilibriumRun, *, tol: float = 1e-6) -> pd.DataFrame:
 #: What each task's claim is judged on, as the outcome names it
 POPULATIONS = {"mnist": "this book's single-layer MNIST networks", "ptb": "this book's single-layer PTB networks",
                "nottingham": "this book's single-layer Nottingham networks"}
+
+
+def changes_sentence(crossings: int, changes: pd.DataFrame) -> str:
+    """The crossings of the unit circle between checkpoints (``crossings``, over all runs) and the checkpoints
+    where the fresh and the tracked equilibria differ (``changes``: :func:`branch_changes` of every run), in
+    words that hold at any count.
+
+    Examples
+    --------
+    >>> print(changes_sentence(0, pd.DataFrame({"kind": []})))  # doctest: +NORMALIZE_WHITESPACE
+    Over all runs no eigenvalue crossed the unit circle between checkpoints. At every checkpoint the fresh
+    homotopy from zero and the tracked branch ended on the same equilibrium.
+    >>> print(changes_sentence(1, pd.DataFrame({"kind": ["bifurcation"]})))  # doctest: +NORMALIZE_WHITESPACE
+    Over all runs 1 eigenvalue crossed the unit circle between checkpoints. At 1 checkpoint the fresh homotopy
+    from zero and the tracked branch ended on different equilibria (the table above): there the tracked branch
+    crossed the circle or was lost since the previous checkpoint (a bifurcation).
+    """
+    head = ("Over all runs no eigenvalue crossed the unit circle between checkpoints." if not crossings else
+            f"Over all runs {crossings} eigenvalue{'s' if crossings != 1 else ''} crossed the unit circle between "
+            f"checkpoints.")
+    n = len(changes)
+    if not n:
+        return head + (" At every checkpoint the fresh homotopy from zero and the tracked branch ended on the same "
+                       "equilibrium.")
+    kinds = changes["kind"].value_counts()
+
+    def where(k: int) -> str:
+        return "there" if n == 1 else "at all of them" if k == n else f"at {k} of them"
+
+    parts = []
+    if kinds.get("bifurcation", 0):
+        parts.append(f"{where(kinds['bifurcation'])} the tracked branch crossed the circle or was lost since the "
+                     "previous checkpoint (a bifurcation)")
+    if kinds.get("branch switch", 0):
+        parts.append(f"{where(kinds['branch switch'])} the branch went on and the fresh homotopy reached another "
+                     "equilibrium that coexists with it (a branch switch)")
+    text = (f"{head} At {counted(n, 'checkpoint')} the fresh homotopy from zero and the tracked branch ended on "
+            f"different equilibria (the table above): {join_words(parts, clauses=True)}.")
+    if kinds.get("branch switch", 0):
+        text += (" Where the fresh equilibria of consecutive checkpoints lie on different branches, the radius in the "
+                 "figures above jumps between them.")
+    return text
 
 
 def _readings(judge: Callable[[str, str], Outcome], task_runs: list[EquilibriumRun], who: str) -> Outcome:
