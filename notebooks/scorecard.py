@@ -19,9 +19,9 @@
 # claim is judged once, in its chapter, by the one function that owns it
 # (`lstmdyn.experiments.claims_amrouche`, `lstmdyn.experiments.claims_vogt`), and this page reads the outcomes
 # from the results files that the chapters write beside their pages (`lstmdyn.experiments.scorecard`); a
-# claim whose chapter has not run shows as *not run*. The verdicts belong to the profiles named below; the
-# quick profile, which builds this website, trains far smaller and shorter than the papers, and the paper
-# profile is the one to run before taking a verdict as the last word.
+# claim whose chapter has not run shows as *not run*, one whose chapter ran but gave it nothing to test as
+# *untested*. {glue:md}`profiles_judged` The quick profile, which builds this website, trains far smaller and
+# shorter than the papers, and the paper profile is the one to run before taking a verdict as the last word.
 #
 # **Reproduces:** the claims of {cite:t}`amrouche2019` (section 4) and {cite:t}`vogt2022` (section 5 and
 # appendix C), as judged in the chapters {doc}`equilibria`, {doc}`equilibria_training`, {doc}`lyapunov` and
@@ -35,8 +35,9 @@ kept = "../../paper"  # the directory of the results kept at the paper profile (
 from IPython.display import display
 
 from lstmdyn.book.page import glue_numbers, glue_text, outcome_rows, table
-from lstmdyn.experiments.scorecard import kept_column, scorecard, scorecard_record
+from lstmdyn.experiments.scorecard import counts_sentence, kept_column, scorecard, scorecard_record
 from lstmdyn.records import write_json
+from lstmdyn.words import join_words
 
 card = scorecard(results)
 record = scorecard_record(card)
@@ -52,15 +53,17 @@ glue_text(kept_sentence=(
     + (f"they differ for {len(differ)}: " + ", ".join(f"*{c}*" for c in differ["claim"]) + "."
        if len(differ) else "the two agree on every one.")))
 write_json("scorecard.json", record)
-glue_numbers(claims=len(card), **{key.replace(" ", "_"): record["counts"].get(key, 0)
-                                  for key in ("reproduced", "partly", "inconclusive", "not reproduced", "not run")})
+glue_numbers(claims=len(card), reproduced=record["counts"].get("reproduced", 0))
+glue_text(counts=counts_sentence(record["counts"]))
+judged_at = sorted({p for p in card["profile"] if p})
+glue_text(profiles_judged=(f"This build judged its claims at the {join_words(judged_at)} "
+                           f"profile{'s' if len(judged_at) > 1 else ''} (each claim's line says which)."
+                           if judged_at else "No chapter has run yet, so this build judged no claim."))
 
 # %% [markdown]
 # ## The claims
 #
-# Of {glue:text}`claims` claims, {glue:text}`reproduced` are reproduced, {glue:text}`partly` partly,
-# {glue:text}`inconclusive` inconclusive, {glue:text}`not_reproduced` not reproduced, and {glue:text}`not_run` not
-# run. One line per claim: its
+# {glue:md}`counts` One line per claim: its
 # verdict, the claim and the chapter that judges it; open a line for the paper's value, this book's, the
 # criterion that decided the verdict and the profile it was judged at. {glue:md}`kept_sentence`
 #

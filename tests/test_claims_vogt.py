@@ -35,7 +35,7 @@ def test_the_qr_interval_keeps_the_head_and_raises_the_tail(head, tail, verdict)
 @pytest.mark.parametrize("intervals", [(5, 20), (1,)])
 def test_without_qr_every_step_and_another_interval_the_qr_claim_is_not_run(intervals):
     outcome = qr_interval_flattens_tail({("float32", k): (-0.5, -2.0 + 0.01 * k) for k in intervals})
-    assert outcome.verdict == "not run" and str(list(intervals)) in outcome.criterion
+    assert outcome.verdict == "untested" and str(list(intervals)) in outcome.criterion
 
 
 def _chosen(statistic: np.ndarray, loss: np.ndarray) -> pd.DataFrame:
@@ -79,7 +79,7 @@ def test_below_the_networks_a_population_needs_the_claim_cannot_be_told_whatever
 
 def test_a_sweep_correlation_needs_networks_that_differ():
     outcome = sweep_correlation("charrnn", _chosen(np.zeros(5), np.arange(5.0)))[2]
-    assert outcome.verdict == "not run" and "too few networks" in outcome.criterion
+    assert outcome.verdict == "untested" and "too few networks" in outcome.criterion
 
 
 def test_convergence_needs_a_near_spectrum_within_a_few_epochs_and_every_trained_epoch_below():
@@ -96,7 +96,7 @@ def test_convergence_needs_a_near_spectrum_within_a_few_epochs_and_every_trained
     assert "by epoch 3" in outcome.criterion
     assert spectrum_converges(converged[converged["key"] == "fast"], selected).verdict == "reproduced"
     assert spectrum_converges(converged[converged["key"] == "above"], selected).verdict == "not reproduced"
-    assert spectrum_converges(converged, pd.Series({"fast": 2, "slow": 3, "above": 1})).verdict == "not run"
+    assert spectrum_converges(converged, pd.Series({"fast": 2, "slow": 3, "above": 1})).verdict == "untested"
     across = spectrum_converges(converged, selected, pd.Series({"fast": 0.08, "slow": 0.5, "above": 0.08}))
     assert across.measured == "1 of 3 networks (p = 0.08: 1 of 2, p = 0.5: 0 of 1)"
     assert "across p" in across.paper_value
@@ -127,7 +127,7 @@ def test_the_cost_is_partly_reproduced_when_one_task_holds_and_the_other_fails()
 def test_a_task_without_finished_networks_is_left_out_of_the_cost():
     costs = _costs([0.01, float("nan")], [0, 0]).assign(networks=[4, 0])
     assert spectrum_cost(costs).verdict == "reproduced" and "mocap" not in spectrum_cost(costs).measured
-    assert spectrum_cost(costs.assign(networks=0)).verdict == "not run"
+    assert spectrum_cost(costs.assign(networks=0)).verdict == "untested"
 
 
 def test_every_claim_is_judged_in_one_of_the_book_chapters():

@@ -49,4 +49,14 @@ def test_the_sentence_gives_the_paper_value_once():
 
 def test_by_share_needs_every_run_to_reproduce():
     assert [by_share(p) for p in ([True], [True, False], [False, False], [])] == [
-        "reproduced", "partly", "not reproduced", "not run"]
+        "reproduced", "partly", "not reproduced", "untested"]
+
+
+def test_a_claim_its_run_could_not_test_is_untested_and_says_why_apart_from_one_whose_chapter_did_not_run():
+    claim = Claim("d.u", "A", "Fig. 2", "it converges", "c")
+    untested, not_run = claim.untested("no network was selected late enough"), claim.not_run("c.json not found")
+    assert (untested.verdict, not_run.verdict) == ("untested", "not run")
+    assert untested.sentence() == ("A (Fig. 2): it converges. Not testable in this run: no network was selected late "
+                                   "enough.")
+    assert not_run.sentence() == "A (Fig. 2): it converges. Not run here: c.json not found."
+    assert Outcome.from_dict(untested.as_dict()) == untested

@@ -85,7 +85,7 @@ def markdown_table(frame: pd.DataFrame) -> Markdown:
 
 #: The colour of each verdict on the page (sphinx-design's names).
 VERDICT_COLOURS = {"reproduced": "success", "partly": "warning", "inconclusive": "info", "not reproduced": "danger",
-                   "not run": "secondary"}
+                   "untested": "muted", "not run": "secondary"}
 
 
 def outcome_rows(card: pd.DataFrame) -> Markdown:

@@ -166,17 +166,17 @@ def ptb_near_circle(final_eigenvalues: Sequence[np.ndarray], *, claimed: float =
 
 def published_ptb(eigenvalues: np.ndarray, *, claimed: float = 0.99, tolerance: float = 0.01) -> Outcome:
     """Section 4.2 on the network the authors published: the same criterion as :func:`ptb_near_circle`, at its
-    equilibrium (``eigenvalues`` empty where no equilibrium was found: not run).
+    equilibrium (``eigenvalues`` empty where no equilibrium was found: untested).
 
     Examples
     --------
     >>> published_ptb(np.array([1.19, 1.19, 0.99, 0.984])).verdict
     'not reproduced'
     >>> published_ptb(np.array([])).verdict
-    'not run'
+    'untested'
     """
     if len(eigenvalues) < 2:
-        return CLAIMS["amrouche.published"].not_run("the homotopy found no equilibrium of the published network")
+        return CLAIMS["amrouche.published"].untested("the homotopy found no equilibrium of the published network")
     passed, shown = _two_near(eigenvalues, claimed, tolerance)
     moduli = np.sort(np.abs(np.asarray(eigenvalues)))[::-1]
     near = [m for m in moduli[2:6] if abs(m - claimed) <= tolerance]

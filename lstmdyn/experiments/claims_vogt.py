@@ -75,7 +75,7 @@ def qr_interval_flattens_tail(tails: dict[tuple[str, int], tuple[float, float]],
     ``tails`` maps ``(dtype, k)`` to ``(largest, smallest)`` exponent, with k = 1 among the intervals.
     Compared for the largest k with k = 1 in float32: the head kept (within ``head_tolerance``) and the tail
     raised by more than ``tail_rise`` gives reproduced; one of the two, partly. Without k = 1 and another
-    interval in float32 there is nothing to compare: not run.
+    interval in float32 there is nothing to compare: untested.
 
     Examples
     --------
@@ -84,11 +84,11 @@ def qr_interval_flattens_tail(tails: dict[tuple[str, int], tuple[float, float]],
     >>> qr_interval_flattens_tail({("float32", 1): (-0.5, -3.0), ("float32", 20): (-0.5, -2.99)}).verdict
     'partly'
     >>> qr_interval_flattens_tail({("float32", 5): (-0.5, -3.0), ("float32", 20): (-0.5, -2.99)}).verdict
-    'not run'
+    'untested'
     """
     intervals = sorted(k for dtype, k in tails if dtype == "float32")
     if 1 not in intervals or len(intervals) < 2:
-        return CLAIMS["vogt.qr_interval"].not_run(
+        return CLAIMS["vogt.qr_interval"].untested(
             f"needs QR every step (k = 1) and a longer interval in float32; this run had k = {intervals}")
     k = intervals[-1]
     (head_1, tail_1), (head_k, tail_k) = tails[("float32", 1)], tails[("float32", k)]
@@ -160,7 +160,7 @@ def sweep_correlation(name: str, chosen: pd.DataFrame, seed: int = 0, *, decidab
             + (" (what the authors' grid shows a sweep needs for its interval to decide four times in five)"
                if decidable and decidable > MIN_NETWORKS else "") + ", inconclusive")
     if not math.isfinite(claimed.rho):
-        outcome = claim.not_run(f"too few networks with distinct values ({claimed.count}) for a correlation",
+        outcome = claim.untested(f"too few networks with distinct values ({claimed.count}) for a correlation",
                                 population=population)
     elif claimed.count < enough:
         outcome = claim.outcome("inconclusive", paper_value="negative ρ", measured=str(claimed),
@@ -209,7 +209,7 @@ def spectrum_converges(converged: pd.DataFrame, selected: pd.Series, init: pd.Se
     >>> spectrum_converges(converged, pd.Series({"a": 5})).verdict   # one slightly positive epoch
     'reproduced'
     >>> spectrum_converges(converged, pd.Series({"a": 3})).verdict   # selected too early to tell
-    'not run'
+    'untested'
     >>> spectrum_converges(converged, pd.Series({"a": 5}), pd.Series({"a": 0.08})).measured
     '1 of 1 networks (p = 0.08: 1 of 1)'
     """
@@ -225,7 +225,7 @@ def spectrum_converges(converged: pd.DataFrame, selected: pd.Series, init: pd.Se
         keys.append(key)
     claim = CLAIMS["vogt.convergence"]
     if not passed:
-        return claim.not_run(f"no network was selected after epoch {within}, so none can show convergence within "
+        return claim.untested(f"no network was selected after epoch {within}, so none can show convergence within "
                              f"{within} epochs")
     measured = f"{sum(passed)} of {len(passed)} networks"
     if init is not None:
@@ -266,7 +266,7 @@ def spectrum_cost(costs: pd.DataFrame, *, claimed: float = 0.01) -> Outcome:
     """
     costs = costs[costs["networks"] > 0]
     if costs.empty:
-        return CLAIMS["vogt.cost"].not_run("no network finished, so there is no training to compare with")
+        return CLAIMS["vogt.cost"].untested("no network finished, so there is no training to compare with")
     limit = 3 * claimed
     holds = [bool(f <= limit) for f in costs["fraction"]]
     fails = [not h and a == 0 for h, a in zip(holds, costs["at_last"], strict=True)]

@@ -17,8 +17,11 @@ from typing import Any, Literal
 __all__ = ["VERDICTS", "Claim", "Outcome", "Verdict", "by_share"]
 
 #: "inconclusive": the measurement cannot tell (a correlation whose interval spans 0 over few networks)
-Verdict = Literal["reproduced", "partly", "inconclusive", "not reproduced", "not run"]
-VERDICTS: tuple[Verdict, ...] = ("reproduced", "partly", "inconclusive", "not reproduced", "not run")
+Verdict = Literal["reproduced", "partly", "inconclusive", "not reproduced", "untested", "not run"]
+#: Every verdict: the four a test can give; ``untested`` where the claim's chapter ran but its run gave the claim
+#: nothing to test (no network finished, none selected late enough, no equilibrium found); ``not run`` where the
+#: chapter has not run (its results file is missing).
+VERDICTS: tuple[Verdict, ...] = ("reproduced", "partly", "inconclusive", "not reproduced", "untested", "not run")
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,14 @@ class Claim:
                        verdict, criterion, population, int(n))
 
     def not_run(self, reason: str, *, population: str = "") -> Outcome:
-        """The outcome of a claim whose measurements do not exist (yet): ``reason`` says why."""
+        """The outcome of a claim whose chapter has not run (its measurements do not exist yet): ``reason`` says
+        why."""
         return self.outcome("not run", paper_value="", measured="", criterion=reason, population=population)
+
+    def untested(self, reason: str, *, population: str = "") -> Outcome:
+        """The outcome of a claim whose chapter ran but whose run gave it nothing to test: ``reason`` says what was
+        missing."""
+        return self.outcome("untested", paper_value="", measured="", criterion=reason, population=population)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class Outcome:
         The paper's value, as it states it.
     measured : str
         This book's value, formatted, at the profile that produced it.
-    verdict : {"reproduced", "partly", "inconclusive", "not reproduced", "not run"}
+    verdict : {"reproduced", "partly", "inconclusive", "not reproduced", "untested", "not run"}
     criterion : str
         The rule that decided the verdict, in words.
     population : str
@@ -133,6 +142,8 @@ class Outcome:
         place already says it."""
         if self.verdict == "not run":
             return f"{self.paper} ({self.where}): {self.claim}. Not run here: {self.criterion}."
+        if self.verdict == "untested":
+            return f"{self.paper} ({self.where}): {self.claim}. Not testable in this run: {self.criterion}."
         said = not self.paper_value or self.paper_value in self.claim or self.paper_value == self.where
         value = "" if said else f" ({self.paper_value})"
         return (f"{self.paper} ({self.where}): {self.claim}{value}. Here{self.judged()}: "
@@ -153,13 +164,13 @@ class Outcome:
 
 def by_share(passed: Sequence[bool]) -> Verdict:
     """``"reproduced"`` if every run passed the criterion, ``"partly"`` if some did, ``"not reproduced"``
-    if none did (and ``"not run"`` without runs).
+    if none did (and ``"untested"`` without runs to judge).
 
     Examples
     --------
     >>> by_share([True, True]), by_share([True, False]), by_share([False]), by_share([])
-    ('reproduced', 'partly', 'not reproduced', 'not run')
+    ('reproduced', 'partly', 'not reproduced', 'untested')
     """
     if not passed:
-        return "not run"
+        return "untested"
     return "reproduced" if all(passed) else "partly" if any(passed) else "not reproduced"

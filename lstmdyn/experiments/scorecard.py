@@ -16,8 +16,10 @@ import pandas as pd
 
 from lstmdyn.experiments import claims_amrouche, claims_vogt
 from lstmdyn.experiments.outcomes import VERDICTS, Outcome
+from lstmdyn.words import join_words
 
-__all__ = ["CLAIMS", "KEPT_COLUMNS", "SCHEMA", "kept_column", "read_outcomes", "scorecard", "scorecard_record"]
+__all__ = ["CLAIMS", "KEPT_COLUMNS", "SCHEMA", "counts_sentence", "kept_column", "read_outcomes", "scorecard",
+           "scorecard_record"]
 
 #: Every claim the book tests, in the order of the scorecard.
 CLAIMS = {**claims_amrouche.CLAIMS, **claims_vogt.CLAIMS}
@@ -129,3 +131,30 @@ def scorecard_record(card: pd.DataFrame) -> dict:
     """
     counts = card["verdict"].value_counts()
     return {"claims": card.to_dict("records"), "counts": {k: int(counts[k]) for k in VERDICTS if k in counts}}
+
+
+def counts_sentence(counts: dict[str, int]) -> str:
+    """How many claims got each verdict (the ``counts`` of :func:`scorecard_record`), naming only the verdicts that
+    occur, in :data:`~lstmdyn.experiments.outcomes.VERDICTS` order, and what the last two mean where they occur.
+
+    Examples
+    --------
+    >>> counts_sentence({"reproduced": 1, "untested": 2, "not run": 10})
+    'Of 13 claims, 1 is reproduced, 2 are untested (their chapter ran, but gave them nothing to test) and 10 are not \
+run (their chapter has not run).'
+    >>> counts_sentence({"inconclusive": 13})
+    'All 13 claims are inconclusive.'
+    >>> counts_sentence({})
+    'There are no claims.'
+    """
+    total = sum(counts.values())
+    meaning = {"untested": " (their chapter ran, but gave them nothing to test)",
+               "not run": " (their chapter has not run)"}
+    present = [(verdict, counts[verdict]) for verdict in VERDICTS if counts.get(verdict)]
+    if not present:
+        return "There are no claims."
+    if len(present) == 1:
+        verdict, _ = present[0]
+        return f"All {total} claims are {verdict}{meaning.get(verdict, '')}."
+    parts = [f"{n} {'is' if n == 1 else 'are'} {verdict}{meaning.get(verdict, '')}" for verdict, n in present]
+    return f"Of {total} claims, {join_words(parts)}."
