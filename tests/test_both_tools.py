@@ -100,7 +100,7 @@ def test_two_statistics_share_one_sentence_and_an_undecided_interval_claims_no_c
     undecided = correlations["mean_le_hc"]
     assert undecided.low < 0 < undecided.high
     assert sentence.count("Over the") == 1 and sentence.count("Spearman") == 1 and sentence.count("[") == 2
-    assert "no correlation with the mean exponent of (h, c) can be told" in sentence
+    assert "no correlation with the mean exponent of (h, c) (ρ " in sentence and sentence.count(" can be told") == 1
     assert "correlated with the mean exponent" not in sentence
 
 
@@ -141,3 +141,13 @@ def test_networks_stabilised_by_their_input_are_counted():
     frame.loc[1, "max_le"] = 0.2
     assert "A 2), 1 has a negative largest exponent of h" in stabilised_sentence(frame)
     assert stabilised_sentence(frame[frame["spectral_radius"] < 1]).startswith("No network has an unstable")
+
+
+def test_statistics_that_relate_alike_share_one_clause():
+    radius = np.linspace(0.5, 1.2, 12)
+    frame = pd.DataFrame({"task": ["A"] * 6 + ["B"] * 6, "spectral_radius": radius, "max_le": radius,
+                          "mean_le_hc": radius ** 2})
+    sentence, _ = ranking_sentence(frame, ["max_le", "mean_le_hc"])
+    assert sentence.startswith("Over the 12 networks the spectral radius is positively correlated with the largest "
+                               "exponent of h (Spearman ρ +1.00, 95 % interval [+1.00, +1.00]) and with the mean "
+                               "exponent of (h, c) (ρ +1.00, [+1.00, +1.00]); "), sentence

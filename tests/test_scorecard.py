@@ -120,3 +120,17 @@ def test_at_smoke_every_chapter_and_the_scorecard_give_the_same_verdict_for_ever
             seen.add(outcome.key)
     assert seen == set(CLAIMS)  # every claim judged by its chapter, none left "not run"
     assert json.loads((generated / "scorecard.json").read_text()) == card
+
+
+@pytest.mark.parametrize("counts, expected", [
+    ({}, "There are no claims."),
+    ({"partly": 1}, "The one claim is partly reproduced."),
+    ({"not run": 13}, "All 13 claims are not run (their chapter has not run)."),
+    ({"reproduced": 1, "partly": 2, "untested": 1},
+     "Of 4 claims, 1 is reproduced, 2 are partly reproduced and 1 is untested (their chapter ran, but gave them "
+     "nothing to test)."),
+])
+def test_the_counts_name_only_the_verdicts_that_occur(counts, expected):
+    from lstmdyn.experiments.scorecard import counts_sentence
+
+    assert counts_sentence(counts) == expected

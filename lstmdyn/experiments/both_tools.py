@@ -259,29 +259,34 @@ def ranking_sentence(frame: pd.DataFrame, statistics: Sequence[str] = ("max_le",
     >>> sentence, correlations = ranking_sentence(frame, ["max_le", "mean_le_hc"])
     >>> print(sentence)  # doctest: +NORMALIZE_WHITESPACE
     Over the 8 networks the spectral radius is positively correlated with the largest exponent of h (Spearman
-    ρ +1.00, 95 % interval [+1.00, +1.00]), and no correlation with the mean exponent of (h, c) can be told
-    (ρ -0.11, [-0.82, +0.61]); the task means come in the order A < B by the spectral radius and the largest
+    ρ +1.00, 95 % interval [+1.00, +1.00]), and no correlation with the mean exponent of (h, c) (ρ -0.11, [-0.82,
+    +0.61]) can be told; the task means come in the order A < B by the spectral radius and the largest
     exponent of h, and B < A by the mean exponent of (h, c).
     """
-    correlations, clauses = {}, []
-    counts = set()
+    correlations: dict[str, Correlation] = {}
+    groups: dict[str, list[str]] = {}  # the statistics' phrases, by how they relate to the radius
     for statistic in statistics:
         both = frame.dropna(subset=["spectral_radius", statistic])
-        correlation = correlations[statistic] = spearman_interval(both["spectral_radius"], both[statistic])
-        counts.add(correlation.count)
+        correlations[statistic] = spearman_interval(both["spectral_radius"], both[statistic])
+    counts = {c.count for c in correlations.values()}
+    for statistic, correlation in correlations.items():
         if math.isnan(correlation.rho):
-            clauses.append(f"too few of them have both the radius and the {EXPONENTS[statistic]} to compare")
+            groups.setdefault("too few", []).append(f"the {EXPONENTS[statistic]}")
             continue
-        label = "Spearman ρ" if not clauses else "ρ"
-        interval = "95 % interval " if not clauses else ""
-        numbers = (f"{label} {correlation.rho:+.2f}, {interval}[{correlation.low:+.2f}, {correlation.high:+.2f}]"
-                   + (f", n = {correlation.count}" if len({c.count for c in correlations.values()}) > 1 else ""))
-        if correlation.low > 0 or correlation.high < 0:
-            sign = "positively" if correlation.low > 0 else "negatively"
-            relation = f"the spectral radius is {sign} correlated with the {EXPONENTS[statistic]} ({numbers})"
+        first = not any(key != "too few" for key in groups)
+        numbers = (f"{'Spearman ρ' if first else 'ρ'} {correlation.rho:+.2f}, {'95 % interval ' if first else ''}"
+                   f"[{correlation.low:+.2f}, {correlation.high:+.2f}]"
+                   + (f", n = {correlation.count}" if len(counts) > 1 else ""))
+        relation = ("positively" if correlation.low > 0 else "negatively" if correlation.high < 0 else "none")
+        groups.setdefault(relation, []).append(f"with the {EXPONENTS[statistic]} ({numbers})")
+    clauses = []
+    for relation, phrases in groups.items():
+        if relation == "too few":
+            clauses.append(f"too few of them have both the radius and {join_words(phrases)} to compare")
+        elif relation == "none":
+            clauses.append(f"no correlation {join_words(phrases, 'or')} can be told")
         else:
-            relation = f"no correlation with the {EXPONENTS[statistic]} can be told ({numbers})"
-        clauses.append(relation)
+            clauses.append(f"the spectral radius is {relation} correlated {join_words(phrases)}")
     networks = max(counts, default=0)
     if all(math.isnan(c.rho) for c in correlations.values()):
         return f"Too few networks ({networks}) have both measures to compare their rankings.", correlations

@@ -155,6 +155,9 @@ run (their chapter has not run).'
         return "There are no claims."
     if len(present) == 1:
         verdict, _ = present[0]
-        return f"All {total} claims are {verdict}{meaning.get(verdict, '')}."
-    parts = [f"{n} {'is' if n == 1 else 'are'} {verdict}{meaning.get(verdict, '')}" for verdict, n in present]
+        said = f"{'partly reproduced' if verdict == 'partly' else verdict}{meaning.get(verdict, '')}"
+        return f"The one claim is {said}." if total == 1 else f"All {total} claims are {said}."
+    words = {"partly": "partly reproduced"}
+    parts = [f"{n} {'is' if n == 1 else 'are'} {words.get(verdict, verdict)}{meaning.get(verdict, '')}"
+             for verdict, n in present]
     return f"Of {total} claims, {join_words(parts)}."
