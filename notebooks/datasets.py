@@ -91,7 +91,7 @@ mnist, info = load_mnist_rows()
 display(record_table(info))
 glue_numbers(mnist_train=info.facts["train"], mnist_test=info.facts["test"], mnist_rows=info.facts["steps"],
              mnist_width=info.facts["input_width"])
-fig, axes = plt.subplots(1, 10, figsize=(11, 1.6))
+fig, axes = plt.subplots(1, 10, figsize=(8.5, 1.4))
 for k, ax in enumerate(axes):
     ax.imshow(mnist["train_x"][k], cmap="gray_r")
     ax.set(title=f"label {mnist['train_y'][k].item()}", xticks=[], yticks=[])
@@ -186,7 +186,7 @@ glue_numbers(notts_keys=info.facts["pitches"], notts_low=info.facts["lowest_midi
              melody_high=info.facts["lowest_midi"] + code.low + code.PITCHES - 1,
              melody_folded=100 * code.folded(frames).double().mean().item(),
              chord_other=100 * (codes[:, 1] == code.CLASSES - 1).double().mean().item())
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.0))
 for ax, rolls, record, title in ((axes[0], notts, info, "a Nottingham tune"), (axes[1], jsb, jsb_info, "a Bach chorale")):
     roll = rolls["train"][0][:200].T
     ax.imshow(roll, aspect="auto", origin="lower", cmap="Greys", interpolation="nearest",
@@ -224,7 +224,7 @@ glue_numbers(char_epoch=len(epoch), char_length=epoch.shape[1])
 print("".join(chars[i] for i in splits["train"][:400]))
 frequency = torch.bincount(splits["train"], minlength=len(chars)).numpy()
 order = np.argsort(-frequency)[:40]
-fig, ax = plt.subplots(figsize=(11, 2.8))
+fig, ax = plt.subplots(figsize=(8.5, 2.6))
 ax.bar(range(len(order)), frequency[order] / frequency.sum())
 ax.set(xticks=range(len(order)), xticklabels=[repr(chars[i])[1:-1] for i in order], ylabel="share of characters",
        title="the 40 most frequent characters")
@@ -266,11 +266,16 @@ glue_numbers(mocap_dimensions=info.facts["dimensions"], mocap_used=info.facts["u
              mocap_features=info.facts["features"], mocap_window=info.facts["window"],
              mocap_frames=info.facts["training_frames"])
 recordings = mocap_sequences()[0]["test"]
-fig, axes = plt.subplots(1, len(ACTIONS), figsize=(12, 3), sharey=True)
-for ax, action in zip(axes, ACTIONS, strict=True):
+fig, axes = plt.subplots(2, (len(ACTIONS) + 1) // 2, figsize=(8.5, 5.0), sharey=True, sharex=True)
+for ax, action in zip(axes.flat, ACTIONS, strict=False):
     ax.plot(recordings[(action, 1)][:200, :4])
-    ax.set(title=action, xlabel="frame (every second one)")
-axes[0].set_ylabel("z-scored value (first 4 features)")
+    ax.set(title=action)
+for ax in axes.flat[len(ACTIONS):]:
+    ax.set_visible(False)
+for ax in axes[-1]:
+    ax.set_xlabel("frame (every second one)")
+for ax in axes[:, 0]:
+    ax.set_ylabel("z-scored value")
 save(fig, "datasets/mocap_traces",
      caption="The first four z-scored features of the first 200 kept frames of each activity's test recording.")
 

@@ -290,7 +290,7 @@ glue_numbers(ptb_budget=PTB_STEPS, fb0=forget_biases[0], qc_norm=np.linalg.norm(
              ptb_steps=result.steps, ptb_seconds=result.seconds, ptb_min_dt=result.min_abs_dt,
              mod1=moduli[0], mod2=moduli[1], mod3=moduli[2], mod4=moduli[3],
              ptb_max_real=result.max_real, ptb_h_norm=np.linalg.norm(result.h))
-fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+fig, axes = plt.subplots(2, 2, figsize=(8.5, 7.2))
 homotopy_path(axes[0, 0], axes[0, 1], result.path, label="convex")
 axes[0, 0].set_title("the fixed-point path: $t$")
 axes[0, 1].set_title(r"the fixed-point path: $\|c\|$ and $\|h\|$")

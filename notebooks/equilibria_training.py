@@ -214,7 +214,7 @@ table(reach.rename(columns={"fresh": "fixed-point homotopy (authors' solver)", "
 # 80 (7 for PTB). Look at how the cloud spreads toward 1 and whether its top reaches it.
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.4), sharey=True)
 for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     run = task_runs[0]
     for step, e in zip(run.steps, run.fresh, strict=True):
@@ -236,7 +236,7 @@ glue_text(mnist_flat=flat_sentence(runs["mnist"][0], "MNIST"))
 run = runs["mnist"][0]
 states = np.array([e.x for e in run.fresh])
 n = run.maps[0].n
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharex=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharex=True)
 axes[0].plot(run.steps, states[:, :n], lw=0.6)
 axes[1].plot(run.steps, states[:, n:], lw=0.6)
 axes[0].set(title="cell state $c^*$", xlabel="training step", ylabel="component")
@@ -251,7 +251,7 @@ save(fig, "equilibria_training/mnist_equilibrium",
 # loss on the right axis.
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.4))
 for ax, task in zip(axes, runs, strict=True):
     frame = checkpoints[checkpoints["task"] == task].groupby("step")
     radius = frame["spectral radius"]
@@ -269,8 +269,8 @@ for ax, task in zip(axes, runs, strict=True):
     twin.set_ylabel("loss")
     if task == "mnist":
         ax.set_ylabel("spectral radius (mean, range)")
-        ax.legend(loc="lower right")
-        twin.legend(loc="center right")
+        handles = [h for a in (ax, twin) for h in a.get_legend_handles_labels()[0]]
+fig.legend(handles, [h.get_label() for h in handles], loc="outside lower center", ncols=2)
 save(fig, "equilibria_training/radius_and_loss",
      caption=f"Spectral radius at the fresh equilibrium (mean and range over {runs_words}), of the network as trained and as the authors' solver reads its weights (without TensorFlow's run-time forget bias), with the mean training and validation loss.")
 final_views = checkpoints.loc[checkpoints.groupby(["task", "seed"])["step"].idxmax()].groupby("task")[
@@ -305,7 +305,7 @@ for name in OPTIMISERS:
             cells[label] = mnist_rises(traces[label], short=cell_short,
                                        population=f"{POPULATIONS['mnist']}, {len(cell_runs)} seeds")
 mnist_outcome = grid_outcome(cells)
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.8), sharey=True)
 for ax, fb in zip(axes, (0.0, 1.0), strict=True):
     for k, name in enumerate(OPTIMISERS):
         for label, setting in traces.items():
@@ -319,8 +319,8 @@ for ax, fb in zip(axes, (0.0, 1.0), strict=True):
     ax.axhspan(*MNIST_BAND, color="grey", alpha=0.15, lw=0)
     ax.axhline(1.0, color="grey", lw=0.8)
     ax.set(xlabel="training step", title=f"run-time forget bias {fb:g}")
-    ax.legend(fontsize="small", loc="lower right")
 axes[0].set_ylabel("spectral radius (mean, range)")
+fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncols=3)
 save(fig, "equilibria_training/mnist_settings",
      caption=f"Spectral radius at the fixed-point homotopy's equilibrium through MNIST training under each optimiser "
              f"and forget bias (mean and range over the seeds; dashed: the same networks as the authors' solver "
@@ -363,7 +363,7 @@ save(fig, "equilibria_training/radius_vs_real",
 # and below an animation of the Nottingham network through all its checkpoints.
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.4))
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.4))
 for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     run = task_runs[0]
     picks = sorted({0, len(run.steps) // 2, len(run.steps) - 1})
@@ -371,7 +371,8 @@ for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     for color, k in zip(colors, picks, strict=True):
         eigenvalue_plane(ax, run.fresh[k].eigenvalues, label=f"step {run.steps[k]}", color=color)
     ax.set_title(TASKS[task])
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncols=len(picks), fontsize="small",
+              handletextpad=0.2, columnspacing=0.8)
 save(fig, "equilibria_training/complex_plane",
      caption=f"Eigenvalues at the first, a middle and the last checkpoint of the first run (seed {seed}) of each task.")
 
@@ -422,7 +423,7 @@ if len(changes):
 # spectral radius it found:
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
 for k, task in enumerate(runs):
     frame = checkpoints[checkpoints["task"] == task]
     axes[0].scatter(frame["spectral radius"], frame["homotopy steps"], s=10, color=f"C{k}", label=TASKS[task])

@@ -192,7 +192,7 @@ table(shapes, {"learning rate": "{:g}", "steps with rising loss": "{:.0%}", "wei
 # %%
 high = max(learning_rates)
 plain, clipped = fits(counting, high), fits(counting, high, clip=clip)
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.2))
 for label, models in (("no clipping", plain), (f"clipped at {clip:g}", clipped)):
     for ax, key in zip(axes, ("loss", "gradient_norm", "weight_norm"), strict=True):
         median_band(ax, np.arange(1, epochs + 1), np.array([m.history[key] for m in models]), label=label)
@@ -267,14 +267,14 @@ bins = [4, 8, 12, 16, 60]
 by_length = {cell: pd.concat([repeated_symbol_right(model, test) for _, model, test in results])
              .pipe(lambda frame: frame.groupby(pd.cut(frame["inner"], bins), observed=True)["right"].mean())
              for cell, results in embedded.items()}
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
 for cell, results in embedded.items():
     median_band(axes[0], np.arange(1, reber_epochs + 1), np.array([curve["final"] for curve, _, _ in results]),
                 label=cell.upper())
     axes[1].plot([i.mid for i in by_length[cell].index], by_length[cell].to_numpy(), "o-", label=cell.upper())
-axes[0].set(xlabel="epoch", ylabel="repeated symbol predicted right", ylim=(0.4, 1.02))
-axes[1].set(xlabel="length of the inner Reber string (steps to remember)", ylabel="right, after training",
-            ylim=(0.4, 1.02))
+axes[0].set(xlabel="epoch", ylabel="repeated symbol predicted right", ylim=(-0.03, 1.03))
+axes[1].set(xlabel="inner string's length (steps to remember)", ylabel="right, after training",
+            ylim=(-0.03, 1.03))
 for ax in axes:
     ax.axhline(0.5, color="grey", lw=0.8)
     ax.legend()

@@ -77,7 +77,7 @@ glue_numbers(n=n, T=T, seeds=seeds, T_check=T_check)
 # %%
 h0 = rng.normal(size=n)
 h0 /= np.linalg.norm(h0)
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharey=True)
 rates = []
 for rho in spectral_radii:
     W = matrix_with_spectral_radius(n, rho, rng)
@@ -110,7 +110,7 @@ table(pd.DataFrame(rates), {"spectral radius ρ": "{:g}"}, precision=4)
 # there.
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 3, figsize=(8.5, 3.6))
 for ax, activation in zip(axes, ["sigmoid", "tanh", "relu"], strict=True):
     for w in scalar_weights:
         h = scalar_recursion(activation, w, T)
@@ -177,7 +177,7 @@ rnn_norms = {g: np.stack([jacobian_product_norms(trajectory_jacobians(
 lstm_norms = {b: np.stack([jacobian_product_norms(trajectory_jacobians(
     LSTMParameters.random(n, m, rng=rng, forget_bias=b), x_s)) for x_s in inputs]) for b in forget_biases}
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharey=True)
 for key, norms in rnn_norms.items():
     median_band(axes[0], t[1:], norms, label=f"$g = {key}$")
 for key, norms in lstm_norms.items():
@@ -289,7 +289,7 @@ glue_numbers(held_fraction=run["c"][30, 0] / run["c"][5, 0])
 x = torch.randn(4, T_check, m, dtype=torch.float64)
 modules = {"LSTM": (torch.nn.LSTM, LSTMParameters), "GRU": (torch.nn.GRU, GRUParameters),
            "RNN (tanh)": (torch.nn.RNN, RNNParameters)}
-fig, ax = plt.subplots(figsize=(7, 3.2))
+fig, ax = plt.subplots(figsize=(5.2, 3.2))
 differences = {}
 for name, (module_type, parameters_type) in modules.items():
     module = module_type(m, n, batch_first=True).double()
@@ -303,7 +303,7 @@ ax.axhline(np.finfo(np.float64).eps, color="grey", ls="--", label="float64 machi
 ax.set(xlabel="time step $t$", ylabel=r"$\max |h_t^{\mathrm{lstmdyn}} - h_t^{\mathrm{torch}}|$",
        title="hidden states, package vs torch.nn (float64)")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "lstm_model/torch_agreement",
      caption=f"Largest difference between the package's hidden states and torch.nn's at each of {T_check} steps (n = {n}, float64).")
 largest = max(differences.values())

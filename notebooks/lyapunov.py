@@ -158,7 +158,7 @@ state_rng = np.random.default_rng(seed)
 starts = state_rng.normal(0, 0.5, n_rnn) + start_spread * state_rng.normal(size=(5, n_rnn))
 shown = min(60, warmup + T)  # steps of the trajectories shown
 x_drive = np.broadcast_to(inputs[0, :shown].numpy(), (5, shown, m))
-fig, axes = plt.subplots(2, len(shown_gains), figsize=(4 * len(shown_gains), 6), sharey="row", squeeze=False)
+fig, axes = plt.subplots(2, len(shown_gains), figsize=(8.5, 5.6), sharey="row", squeeze=False)
 rows, spreads = [], []
 initial_spread = np.linalg.norm(starts - starts.mean(0), axis=1).max()
 for column, g in enumerate(shown_gains):
@@ -238,7 +238,7 @@ for length in lengths:
         s = lyapunov_spectrum(lstm, inputs[:, :w + length], warmup=w)
         rows.append({"T": length, "warm-up": w, "largest": s[:, 0].mean().item(), "mean": s.mean().item()})
 estimates = pd.DataFrame(rows)
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
 for w, group in estimates.groupby("warm-up"):
     axes[0].plot(group["T"], group["largest"], "o-", label=f"warm-up {w}")
     axes[1].plot(group["T"], group["mean"], "o-", label=f"warm-up {w}")
@@ -269,7 +269,7 @@ glue_text(warmup_effect=WARMUP_EFFECT[warmup_outcome.verdict])
 # and Fig. 6 of the paper). In float32 that happens much sooner than in float64.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), sharey=True)
 tails = {}
 for ax, dtype in zip(axes, (torch.float32, torch.float64), strict=True):
     for k in qr_intervals:

@@ -222,7 +222,7 @@ power = interval_power(authors[GRID_EPOCHS]["max_le"], authors[GRID_EPOCHS]["fin
                        draws=power_draws, seed=seed)
 decidable = decidable_size(power)
 glue_numbers(power_draws=power_draws)
-fig, axes = plt.subplots(2, 2, figsize=(12, 8.4))
+fig, axes = plt.subplots(2, 2, figsize=(8.5, 7.4))
 for row, epoch in enumerate(sorted(SPECTRUM_EPOCHS, reverse=True)):
     frame = authors[epoch].assign(valid_loss=authors[epoch]["final_loss"])
     spectra_against_loss(frame, "max_le", "largest exponent $\\lambda_1$ (bits per step)",
@@ -360,7 +360,7 @@ save(fig, "lyapunov_experiments/mocap",
 
 # %% tags=["hide-input"]
 order = [name for name in ("charrnn", "charrnn_init", "mocap") if name in tables]
-fig, axes = plt.subplots(2, len(order), figsize=(5.5 * len(order), 6.5), sharex="col", squeeze=False)
+fig, axes = plt.subplots(2, len(order), figsize=(8.5, 6.0), sharex="col", squeeze=False)
 converged = {}
 shades = plt.get_cmap("viridis")
 for column, name in enumerate(order):
@@ -396,7 +396,7 @@ glue_text(verdict_convergence=outcomes["convergence"].sentence())
 # correlation of that epoch's validation loss with the final loss (the obvious early readout to beat):
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.6))
 rankings, settled = {}, {}
 for ax, name in zip(axes, TASKS, strict=True):
     t = tables[name]
@@ -409,7 +409,7 @@ for ax, name in zip(axes, TASKS, strict=True):
     ax.axhline(0, color="grey", lw=0.8)
     ax.set(title=TASKS[name], xlabel="epoch", ylabel="Spearman ρ with the final loss", ylim=(-1.05, 1.05))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22))
 save(fig, "lyapunov_experiments/early_ranking",
      caption="Spearman correlation with the final validation loss of each epoch's statistic (with its 95 % bootstrap "
              "interval) and of each epoch's validation loss.")

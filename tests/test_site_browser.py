@@ -174,3 +174,18 @@ def test_tables_fit_headers_keep_their_words_and_nothing_wide_is_cut_off(site, b
         wide += [f"{page}: {what} is wider than its box and does not scroll"
                  for what in browser.execute_script(_CUT_OFF)]
     assert not wide, "\n".join(wide)
+
+
+def test_the_figures_are_shown_in_the_column_the_plotting_module_sizes_them_for(site, browser):
+    """:data:`lstmdyn.book.plotting.COLUMN_PX` is the width at which a chapter shows a figure wider than it; the
+    smallest-text check of every figure depends on it."""
+    from lstmdyn.book.plotting import COLUMN_PX, DPI
+
+    base, _ = site
+    browser.get(urljoin(base, "book/generated/lstm_model.html"))
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('.cell_output img')].map(i => [i.naturalWidth, "
+        "i.getBoundingClientRect().width]);")
+    assert shown, "no figure on the page"
+    for natural, width in shown:
+        assert width == pytest.approx(min(natural, COLUMN_PX), abs=2), (natural, width, DPI)

@@ -1,8 +1,16 @@
 """One figure style for the whole book, and saving figures beside the executed notebooks: the PNG, the data
-as CSV and a caption."""
+as CSV, a caption, and what the figure looks like at the page's width.
+
+A figure is shown at the width of the page's content column, :data:`COLUMN_PX` CSS pixels, or at its own width
+where it is narrower (its PNG has :data:`DPI` pixels per inch). A figure wider than :data:`PAGE_WIDTH` inches is
+scaled down and its text with it: :func:`panels` sizes a figure by its rows and columns within that width, and
+:func:`save` records the smallest text and the data points under a legend as the page shows them
+(``NAME.json`` beside the PNG), which the tests check for every figure of the book.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib as mpl
@@ -13,15 +21,22 @@ import seaborn as sns
 from IPython.display import Markdown, display
 from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer
+from matplotlib.text import Text
 
-__all__ = ["eigenvalue_plane", "figure_data", "homotopy_path", "homotopy_paths", "median_band", "save",
-           "training_curve", "training_figure", "use_style"]
+__all__ = ["COLUMN_PX", "DPI", "MIN_TEXT_PX", "PAGE_WIDTH", "eigenvalue_plane", "figure_data", "homotopy_path",
+           "homotopy_paths", "looks", "median_band", "panels", "save", "training_curve", "training_figure",
+           "use_style"]
+
+COLUMN_PX = 676  #: the width of a chapter's output column at a 1280-pixel window, in CSS pixels (measured)
+DPI = 110  #: pixels per inch of the figures shown on the page
+PAGE_WIDTH = 8.5  #: inches: the widest figure whose smallest text (9 pt) stays at MIN_TEXT_PX on the page
+MIN_TEXT_PX = 9.5  #: the smallest text a figure may show, in CSS pixels at the page's width (about 7 pt)
 
 
 def use_style() -> None:
     """Seaborn's white grid with the colour-blind palette, at a size that reads well on the page."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind", font_scale=0.9)
-    mpl.rcParams.update({"figure.dpi": 110, "savefig.dpi": 150, "savefig.bbox": "tight",
+    mpl.rcParams.update({"figure.dpi": DPI, "savefig.dpi": 150, "savefig.bbox": "tight",
                          "figure.constrained_layout.use": True, "axes.titlesize": "medium",
                          "legend.fontsize": "small", "legend.title_fontsize": "small"})
 
@@ -33,6 +48,7 @@ def save(fig: plt.Figure, name: str, *, caption: str, directory: str | Path = "f
     path = Path(directory) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
+    path.with_suffix(".json").write_text(json.dumps(looks(fig)))
     data = figure_data(fig)
     display(fig)
     plt.close(fig)
@@ -41,6 +57,68 @@ def save(fig: plt.Figure, name: str, *, caption: str, directory: str | Path = "f
         data.to_csv(path.with_suffix(".csv"), index=False)
         link = f" {{download}}`Data of this figure (CSV) <{path.with_suffix('.csv').as_posix()}>`."
     display(Markdown(f"**Figure.** {caption}{link}"))
+
+
+def panels(rows: int = 1, columns: int = 1, *, height: float = 3.0, width: float | None = None,
+           **options) -> tuple[plt.Figure, np.ndarray | plt.Axes]:
+    """``plt.subplots(rows, columns)`` sized for the page: ``height`` inches per row, and the page's width
+    (:data:`PAGE_WIDTH`) for two columns or more, 5.5 inches for one (or ``width``, at most the page's).
+
+    Examples
+    --------
+    >>> fig, axes = panels(2, 3)
+    >>> fig.get_size_inches().tolist(), axes.shape
+    ([8.5, 6.0], (2, 3))
+    >>> plt.close(fig)
+    """
+    width = min(PAGE_WIDTH, width or (PAGE_WIDTH if columns > 1 else 5.5))
+    return plt.subplots(rows, columns, figsize=(width, height * rows), **options)
+
+
+def looks(fig: plt.Figure) -> dict[str, float | int | list]:
+    """How ``fig`` looks on the page: its width in inches (as saved, trimmed to what it draws), the scale at which
+    the page shows it, the smallest text in points and in CSS pixels at that scale, with the text itself, and the
+    data points that lie under a legend drawn inside its axes (by panel title).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots(figsize=(13, 3))
+    >>> _ = ax.plot(range(10), label="a"); _ = ax.set_xlabel("x", fontsize=10)
+    >>> seen = looks(fig)
+    >>> seen["scale"], bool(seen["smallest_text_px"] < MIN_TEXT_PX)  # 10.2 inches drawn: shown at 60 %
+    (0.6, True)
+    >>> plt.close(fig)
+    """
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    width = fig.get_tightbbox(renderer).width
+    scale = min(1.0, COLUMN_PX / (width * DPI))
+    frame = fig.bbox
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+             and frame.overlaps(t.get_window_extent(renderer))]
+    smallest = min(texts, key=lambda t: t.get_fontsize(), default=None)
+    under = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            continue
+        box = legend.get_window_extent(renderer)
+        if not ax.bbox.overlaps(box):
+            continue  # drawn outside the axes
+        points = [line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+                  for line in ax.get_lines() if line.get_visible() and len(line.get_xydata())]
+        points += [c.get_offset_transform().transform(np.asarray(c.get_offsets(), dtype=float))
+                   for c in ax.collections
+                   if isinstance(c, PathCollection) and c.get_visible() and len(c.get_offsets())]
+        inside = sum(int(np.sum((p[:, 0] > box.x0) & (p[:, 0] < box.x1) & (p[:, 1] > box.y0) & (p[:, 1] < box.y1)))
+                     for p in points if p.ndim == 2)
+        if inside:
+            under.append([ax.get_title() or f"panel {fig.axes.index(ax) + 1}", inside])
+    size = None if smallest is None else float(smallest.get_fontsize())
+    return {"width_in": round(float(width), 3), "scale": round(float(scale), 2), "smallest_text_pt": size,
+            "smallest_text": "" if smallest is None else smallest.get_text()[:40],
+            "smallest_text_px": None if size is None else round(size / 72 * DPI * scale, 2),
+            "points_under_legends": under}
 
 
 def figure_data(fig: plt.Figure) -> pd.DataFrame:
@@ -141,7 +219,7 @@ def training_figure(result, ylabel: str, title: str, baselines=()) -> plt.Figure
 def homotopy_paths(results: dict, title: str) -> plt.Figure:
     """The paths of several homotopy runs (``{name: Equilibrium}``): t and the state's two halves against
     arclength (:func:`homotopy_path`)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.6))
     for name, result in results.items():
         homotopy_path(axes[0], axes[1], result.path, label=f"{name}: {result.status}")
     axes[0].axhline(1.0, color="grey", lw=0.8)
@@ -161,7 +239,7 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
     ``chosen`` holds one row per network (``spectrum``, ``valid_loss``, ``label`` and ``statistic``); ``axes``, a
     pair of axes to draw on (a row of a larger figure), else a new figure."""
     if axes is None:
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(PAGE_WIDTH, 3.8))
     else:
         (left, right), fig = axes, axes[0].figure
     if chosen.empty:
@@ -184,7 +262,10 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
                         baseline if isinstance(baseline, list | tuple) else [baseline], strict=False):
         right.axhline(b.loss, color="black", ls=style, lw=1, label=f"{b.name} ({b.loss:.3g})")
     right.set(xlabel=xlabel, ylabel=loss_label, title=f"Spearman {correlation}")
-    right.legend(fontsize="small", ncol=2, loc="best")
+    if axes is None:  # below both panels, so that a long baseline's name does not narrow the right one
+        fig.legend(*right.get_legend_handles_labels(), fontsize="small", ncols=2, loc="outside lower center")
+    else:
+        right.legend(fontsize="small", ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
 
 

@@ -50,7 +50,7 @@ def memory_inputs(T: int, writes: Mapping[int, float], reads: Iterable[int],
 
 def plot_memory(x: np.ndarray, run: dict[str, np.ndarray]) -> plt.Figure:
     """Input channels, gates, cell state and output of one run of :func:`memory_unit`, stacked in time."""
-    fig, axes = plt.subplots(4, 1, figsize=(9, 6.4), sharex=True)
+    fig, axes = plt.subplots(4, 1, figsize=(8.2, 6.4), sharex=True)
     steps = np.arange(1, len(x) + 1)
     for k, name in enumerate(CHANNELS):
         axes[0].step(steps, x[:, k] + 1.2 * (len(CHANNELS) - 1 - k), where="mid", label=name)
