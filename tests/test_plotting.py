@@ -72,3 +72,17 @@ def test_every_figure_of_the_book_reads_at_the_page_width_and_keeps_its_legends_
             covered.append(f"{name}: {seen['points_under_legends']}")
     assert not small, "text below the page's smallest size:\n" + "\n".join(small)
     assert not covered, "data under a legend:\n" + "\n".join(covered)
+
+
+def test_no_two_baselines_of_a_training_figure_share_a_line_style():
+    from lstmdyn.book.plotting import training_figure
+    from lstmdyn.experiments.baselines import Baseline
+    from lstmdyn.training import TrainingResult
+
+    result = TrainingResult(None, losses=[(k, 1.0 / k) for k in range(1, 30)], validation=[(10, 0.2), (20, 0.15)])
+    fig = training_figure(result, "loss", "t", [Baseline(f"b{k}", 0.1 * k) for k in range(1, 5)])
+    # the dash pattern as drawn (a custom pattern reads as "--" through get_linestyle)
+    dashes = [(line._unscaled_dash_pattern[0], tuple(line._unscaled_dash_pattern[1] or ()))
+              for line in fig.axes[0].get_lines()]
+    plt.close(fig)
+    assert len(dashes) == 6 and len(set(dashes[1:])) == 5  # the validation curve and the 4 baselines

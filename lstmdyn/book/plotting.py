@@ -23,14 +23,16 @@ from matplotlib.collections import PathCollection
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
-__all__ = ["COLUMN_PX", "DPI", "MIN_TEXT_PX", "PAGE_WIDTH", "eigenvalue_plane", "figure_data", "homotopy_path",
-           "homotopy_paths", "looks", "median_band", "panels", "save", "training_curve", "training_figure",
-           "use_style"]
+__all__ = ["COLUMN_PX", "DPI", "MIN_TEXT_PX", "PAGE_WIDTH", "REFERENCE_STYLES", "eigenvalue_plane", "figure_data",
+           "homotopy_path", "homotopy_paths", "looks", "median_band", "panels", "save", "training_curve",
+           "training_figure", "use_style"]
 
 COLUMN_PX = 676  #: the width of a chapter's output column at a 1280-pixel window, in CSS pixels (measured)
 DPI = 110  #: pixels per inch of the figures shown on the page
 PAGE_WIDTH = 8.5  #: inches: the widest figure whose smallest text (9 pt) stays at MIN_TEXT_PX on the page
 MIN_TEXT_PX = 9.5  #: the smallest text a figure may show, in CSS pixels at the page's width (about 7 pt)
+#: Line styles of reference lines (baselines), one per line and none alike up to five
+REFERENCE_STYLES = ("--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 3)))
 
 
 def use_style() -> None:
@@ -210,7 +212,9 @@ def training_figure(result, ylabel: str, title: str, baselines=()) -> plt.Figure
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     training_curve(ax, result)
     for k, baseline in enumerate(baselines):
-        ax.axhline(baseline.loss, color=f"C{k + 1}", ls=(":", "-.")[k % 2], lw=1.3, label=f"baseline: {baseline.name}")
+        # from the second style on: the validation curve is dashed
+        ax.axhline(baseline.loss, color=f"C{k + 2}", ls=REFERENCE_STYLES[(k + 1) % len(REFERENCE_STYLES)], lw=1.3,
+                   label=f"baseline: {baseline.name}")
     ax.set(ylabel=ylabel, title=title)
     ax.legend(fontsize="small")
     return fig
@@ -258,9 +262,10 @@ def spectra_against_loss(chosen: pd.DataFrame, statistic: str, xlabel: str, titl
     for r in chosen[chosen["label"] != ""].itertuples():
         right.scatter(getattr(r, statistic), r.valid_loss, color=f"tab:{r.label}", s=45, edgecolor="black",
                       label=f"paper's {r.label}")
-    for style, b in zip(("--", ":", "-."), [] if baseline is None else
-                        baseline if isinstance(baseline, list | tuple) else [baseline], strict=False):
-        right.axhline(b.loss, color="black", ls=style, lw=1, label=f"{b.name} ({b.loss:.3g})")
+    references = [] if baseline is None else baseline if isinstance(baseline, list | tuple) else [baseline]
+    for k, b in enumerate(references):
+        right.axhline(b.loss, color="black", ls=REFERENCE_STYLES[k % len(REFERENCE_STYLES)], lw=1,
+                      label=f"{b.name} ({b.loss:.3g})")
     right.set(xlabel=xlabel, ylabel=loss_label, title=f"Spearman {correlation}")
     if axes is None:  # below both panels, so that a long baseline's name does not narrow the right one
         fig.legend(*right.get_legend_handles_labels(), fontsize="small", ncols=2, loc="outside lower center")
