@@ -65,6 +65,7 @@ from lstmdyn.numpy_lstm import NumpyLSTM
 
 use_style()
 runs = [seed + k for k in range(seeds)]
+glue_text(runs=counted(seeds, 'run'))
 glue_numbers(grammar_batch=GRAMMAR_BATCH, seeds=seeds, hidden=hidden, epochs=epochs, reber_strings=reber_strings, reber_epochs=reber_epochs,
              test_strings=test_strings, reber_lr=reber_lr)
 
@@ -111,7 +112,7 @@ table(errors, {"vs finite differences": "{:.1e}", "vs PyTorch autograd": "{:.1e}
 #
 # The report's first tasks, with numbers as 4-bit vectors and the next number as the target (a sigmoid per
 # bit): alternate 1 and 2, and count 1, 2, …, 9, 1, 2, … . One gradient step per pass over the sequence,
-# {glue:text}`epochs` steps, {glue:text}`hidden` units, learning rate 0.3; {glue:text}`seeds` runs each.
+# {glue:text}`epochs` steps, {glue:text}`hidden` units, learning rate 0.3; {glue:text}`runs` each.
 
 # %%
 sequences = {"alternation 1, 2": alternation(1, 2, 20), "counting 1 to 9": binary_counting(repeats=3)}
@@ -220,7 +221,7 @@ glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] fo
 # %% [markdown]
 # Without clipping the weights end with norm {glue:text}`weights_plain:.0f` and the loss at
 # {glue:text}`loss_plain:.2g`; with clipping at {glue:text}`weights_clipped:.0f` and {glue:text}`loss_clipped:.2g`
-# (medians over {glue:text}`seeds` runs). In the first run without clipping, {glue:md}`divergence`.
+# (medians over {glue:text}`runs`). In the first run without clipping, {glue:md}`divergence`.
 # {glue:md}`clipping`.
 #
 # ## The Reber grammar
@@ -291,7 +292,7 @@ glue_text(embedded_outcome=f"In short, {verdict}: {details}.", embedded_verdict=
 
 # %% [markdown]
 # At the end of training the LSTM predicts the repeated symbol for {glue:text}`lstm_final:.1f` % of the test
-# strings and the vanilla RNN for {glue:text}`rnn_final:.1f` % (means over {glue:text}`seeds` runs each).
+# strings and the vanilla RNN for {glue:text}`rnn_final:.1f` % (means over {glue:text}`runs` each).
 # {glue:md}`embedded_outcome` The inner strings are short (median {glue:text}`inner_median:.0f` symbols); for
 # inner strings longer than
 # {glue:text}`longest_bin` symbols the LSTM is right for {glue:text}`lstm_long:.0f` % and the RNN for
@@ -314,7 +315,7 @@ glue_text(embedded_outcome=f"In short, {verdict}: {details}.", embedded_verdict=
 #   weights multiply the error at every step back in time, and that the *step size* turns a large gradient
 #   into a large weight change; a smaller learning rate or gradient-norm clipping bounds the growth here.
 # - **Does an LSTM learn the embedded Reber grammar where a plain RNN fails?** Measured here, with
-#   {glue:text}`hidden` units, Adam and {glue:text}`seeds` runs each: {glue:md}`embedded_verdict`.
+#   {glue:text}`hidden` units, Adam and {glue:text}`runs` each: {glue:md}`embedded_verdict`.
 
 # %% [markdown]
 # ## Summary

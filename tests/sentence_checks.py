@@ -71,6 +71,28 @@ def equilibria(numbers: dict[str, float], texts: dict[str, str]) -> None:
     assert ("different equilibria" in texts["several_summary"]) == (numbers["several_count"] > 1)
 
 
+#: Nouns that a page counts: "1 run" and "2 runs" are right, "1 runs" is a template that did not count
+COUNTED = ("run", "seed", "network", "checkpoint", "claim", "member", "epoch", "sequence", "setting", "task",
+           "crossing", "figure", "sweep", "value", "start", "path", "step", "bifurcation")
+#: Template text that a count of 0 or 1, or a count that is everything, leaves behind
+EDGE_TEXT = [
+    (re.compile(rf"(?<![\d.,])1 (?:{'|'.join(c + 's' for c in COUNTED)})\b"), "a plural after 1"),
+    (re.compile(r"(?<![\d.,])1 equilibria\b"), "a plural after 1"),
+    (re.compile(r"\bover 1 \w+s\b|\ball 1 \w+|\ball 0 \w+|\b0 of them\b|\bAt 0 "), "a count that says nothing"),
+    (re.compile(r"[,;:] (?:No|None|Every|All) [a-z]"), "a capital inside a sentence"),
+    (re.compile(r"\((\S[^()]{0,30})\) \(\1\)|(?<![\d.])(\d+(?:\.\d+)?) \(\2\)"), "a value repeated after itself"),
+]
+
+
+def edge_text(prose: str) -> list[str]:
+    """The places in ``prose`` where a sentence template shows at an edge count (see :data:`EDGE_TEXT`)."""
+    found = []
+    for pattern, what in EDGE_TEXT:
+        for match in pattern.finditer(prose):
+            found.append(f"{what}: …{prose[max(0, match.start() - 60):match.end() + 20]}…")
+    return found
+
+
 #: The checks of each chapter.
 CHECKS: dict[str, Callable[[dict[str, float], dict[str, str]], None]] = {
     "lstm_model": lstm_model, "lyapunov": lyapunov, "datasets": datasets,
@@ -79,9 +101,13 @@ CHECKS: dict[str, Callable[[dict[str, float], dict[str, str]], None]] = {
 
 
 def check_page(chapter: str, path) -> None:
-    """Run the chapter's checks on the executed notebook at ``path``, and check that every glued sentence is
-    on the page and no glued name is missing."""
+    """Run the chapter's checks (where it has some) on the executed notebook at ``path``, check that every glued
+    sentence is on the page and no glued name is missing, and read its prose for template text that an edge count
+    leaves behind (:func:`edge_text`)."""
     nb = nbformat.read(path, 4)
     texts, prose = glued_texts(nb), page_prose(nb)
     assert "⟨" not in prose, re.findall(r"⟨\w+\?⟩", prose)
-    CHECKS[chapter](glued_numbers(nb), texts)
+    found = edge_text(prose)
+    assert not found, "\n".join(found)
+    if chapter in CHECKS:
+        CHECKS[chapter](glued_numbers(nb), texts)

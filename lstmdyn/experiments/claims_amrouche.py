@@ -14,6 +14,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
+from lstmdyn.names import counted
 from lstmdyn.words import join_words
 
 __all__ = ["CLAIMS", "MNIST_BAND", "flattened", "flattening", "mnist_rises", "nottingham_crosses", "ptb_near_circle",
@@ -120,7 +121,7 @@ def mnist_rises(runs: Sequence[tuple[Sequence[int], Sequence[float], Sequence[fl
                  f"interval's) lies in [{low:g}, {high:g}]; every seed's radius stays below 1 at every checkpoint: "
                  "all three reproduced, none not reproduced, some partly")
     if unflattened or short:
-        reason = short or f"the training loss of {unflattened} of {len(runs)} seeds never flattened"
+        reason = short or f"the training loss of {unflattened} of {counted(len(runs), 'seed')} never flattened"
         return CLAIMS["amrouche.mnist"].outcome(
             "inconclusive", paper_value="rises to ~0.81, below 1", measured=measured, population=population,
             n=len(runs), criterion=f"{reason}: networks short of training cannot decide a claim about trained ones "
