@@ -451,6 +451,14 @@ def checkpoint_payload(model: SequenceModel, optimizer_state: dict, rng: torch.T
         The curves so far.
     config : TrainingConfig
         The run's settings.
+
+    Examples
+    --------
+    >>> model = SequenceModel(2, 3, 2, "class")
+    >>> payload = checkpoint_payload(model, {}, torch.get_rng_state(), step=4, epoch=1, position=2, carry=None,
+    ...                              result=TrainingResult(model, losses=[(4, 0.5)]), config=TrainingConfig())
+    >>> sorted(payload)[:5], payload["losses"], payload["config"]["lr"]
+    (['carry', 'config', 'epoch', 'gradient_norms', 'losses'], [(4, 0.5)], 0.001)
     """
     return {"model": model.state_dict(), "optimizer": optimizer_state, "rng": rng, "step": step, "epoch": epoch,
             "position": position, "carry": carry, "losses": result.losses, "validation": result.validation,

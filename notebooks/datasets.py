@@ -57,6 +57,7 @@ from lstmdyn.experiments.tasks import (
     train_briefly,
     war_and_peace_task,
 )
+from lstmdyn.names import counted
 
 use_style()
 finals = {}  # each task's final validation loss and its baselines, for the summary
@@ -101,8 +102,8 @@ save(fig, "datasets/mnist_digits",
 
 # %%
 task = mnist_task(seed=seed)
-brief_run(task, mnist_epochs, "mnist", "cross-entropy", f"MNIST rows, n = 128: {mnist_epochs} epochs over 100 images",
-          f"Training loss per step (running mean) and validation loss on the first {len(task.valid.inputs)} test images of the MNIST-rows LSTM (128 units, Adam) over {mnist_epochs} epochs of the 100 training images, seed {seed}.")
+brief_run(task, mnist_epochs, "mnist", "cross-entropy", f"MNIST rows, n = 128: {counted(mnist_epochs, 'epoch')} over 100 images",
+          f"Training loss per step (running mean) and validation loss on the first {len(task.valid.inputs)} test images of the MNIST-rows LSTM (128 units, Adam) over {counted(mnist_epochs, 'epoch')} of the 100 training images, seed {seed}.")
 with torch.no_grad():
     accuracy = (task.model(task.valid.inputs)[0].argmax(1) == task.valid.targets).float().mean().item()
 glue_numbers(mnist_accuracy=100 * accuracy, mnist_valid=len(task.valid.inputs),
@@ -141,8 +142,8 @@ save(fig, "datasets/ptb_frequencies",
 task = ptb_task(windows=ptb_windows, seed=seed)
 glue_numbers(ptb_streams=task.train.inputs.shape[1], ptb_window=task.train.inputs.shape[2],
              ptb_epoch=len(ptb_task().train.inputs))
-result = brief_run(task, 1, "ptb", "cross-entropy (nats per word)", f"PTB, n = 200: {ptb_windows} windows",
-                   f"Training and validation cross-entropy of the PTB language model (200 units, SGD) over {ptb_windows} windows, seed {seed}.")
+result = brief_run(task, 1, "ptb", "cross-entropy (nats per word)", f"PTB, n = 200: {counted(ptb_windows, 'window')}",
+                   f"Training and validation cross-entropy of the PTB language model (200 units, SGD) over {counted(ptb_windows, 'window')}, seed {seed}.")
 unigram = next(b for b in task_baselines(task) if b.name.startswith("unigram"))
 glue_numbers(ptb_perplexity=np.exp(result.validation[-1][1]), ptb_vocabulary=len(vocabulary),
              ptb_unigram=np.exp(unigram.loss))
@@ -198,8 +199,8 @@ save(fig, "datasets/piano_rolls",
 # %%
 task = nottingham_task(samples=nottingham_samples, seed=seed)
 result = brief_run(task, nottingham_epochs, "nottingham", "cross-entropy (melody + chord, nats per frame)",
-                   f"Nottingham, n = 200: {nottingham_epochs} × {nottingham_samples} windows",
-                   f"Training and validation cross-entropy (melody plus chord) of the Nottingham model on the 68-wide input (200 units, Adam) over {nottingham_epochs} passes over {nottingham_samples} windows, seed {seed}.")
+                   f"Nottingham, n = 200: {nottingham_epochs} × {counted(nottingham_samples, 'window')}",
+                   f"Training and validation cross-entropy (melody plus chord) of the Nottingham model on the 68-wide input (200 units, Adam) over {counted(nottingham_epochs, 'pass', 'passes')} over {counted(nottingham_samples, 'window')}, seed {seed}.")
 
 # %% [markdown]
 # A melody note or a chord usually lasts several frames, so the previous frame is a strong baseline: each half
@@ -234,8 +235,8 @@ save(fig, "datasets/characters",
 # %%
 task = war_and_peace_task(hidden=char_hidden, samples=char_samples, seed=seed)
 result = brief_run(task, 1, "char", "cross-entropy (nats per character)",
-                   f"CharRNN, n = {char_hidden}: {char_samples} sequences",
-                   f"Training and validation cross-entropy of the CharRNN ({char_hidden} units, no biases) over {char_samples} sequences, seed {seed}.")
+                   f"CharRNN, n = {char_hidden}: {counted(char_samples, 'sequence')}",
+                   f"Training and validation cross-entropy of the CharRNN ({counted(char_hidden, 'unit')}, no biases) over {counted(char_samples, 'sequence')}, seed {seed}.")
 unigram = next(b for b in task_baselines(task) if b.name.startswith("unigram"))
 glue_numbers(bits_per_char=result.validation[-1][1] / np.log(2), char_vocabulary=len(chars),
              uniform_bits=np.log2(len(chars)), unigram_bits=unigram.loss / np.log(2))
@@ -281,8 +282,8 @@ save(fig, "datasets/mocap_traces",
 
 # %%
 task = mocap_task(seed=seed)
-brief_run(task, mocap_epochs, "mocap", "mean-squared error", f"motion capture, n = 256: {mocap_epochs} epochs",
-          f"Training and validation mean-squared error of the motion-capture model (256 units, SGD) over {mocap_epochs} epochs, seed {seed}.")
+brief_run(task, mocap_epochs, "mocap", "mean-squared error", f"motion capture, n = 256: {counted(mocap_epochs, 'epoch')}",
+          f"Training and validation mean-squared error of the motion-capture model (256 units, SGD) over {counted(mocap_epochs, 'epoch')}, seed {seed}.")
 glue_text(summary_learned=learned_summary({
     "MNIST": finals["mnist"], "PTB": finals["ptb"], "Nottingham": finals["nottingham"],
     "CharRNN": finals["war_and_peace"], "motion-capture": finals["cmu_mocap"]}))

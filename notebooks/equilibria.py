@@ -59,6 +59,7 @@ from lstmdyn.experiments.homotopies import (
     stability_sentence,
     start_outcome,
 )
+from lstmdyn.names import counted
 from lstmdyn.records import write_json
 
 use_style()
@@ -143,7 +144,7 @@ equilibrium_table(example, example["convex"].x)
 # %%
 save(homotopy_paths(example, f"homotopy paths of a random network, n = {n} (crosses: turning points)"),
      "equilibria/example_paths",
-     caption=f"t and the norms of the state's two halves along both homotopy paths of a random network with {n} units (weights uniform on ±{scale}/√n, seed {seed}); crosses mark turning points.")
+     caption=f"t and the norms of the state's two halves along both homotopy paths of a random network with {counted(n, 'unit')} (weights uniform on ±{scale}/√n, seed {seed}); crosses mark turning points.")
 convex, paper = example["convex"], example["paper"]
 glue_text(example_outcome=paths_outcome(convex, paper))
 
@@ -190,6 +191,7 @@ reached.style.format("{:.0%}").format_index("{:g}", axis=0, level=1).set_caption
 
 # %%
 counts = outcomes.groupby("homotopy")["status"].value_counts().unstack(fill_value=0)
+glue_text(total_networks=counted(len(pairs), 'network'))
 glue_numbers(total=len(pairs), convex_ok=counts.loc["convex"].get("converged", 0),
              paper_ok=counts.loc["paper"].get("converged", 0))
 failures = [(size, w, pair) for size, w, _, pair in pairs if pair["convex"].converged and not pair["paper"].converged]
@@ -206,7 +208,7 @@ if failures:  # the first divergence at t in [0, 1] if there is one, else the fi
 
 # %% [markdown]
 # The first table counts how the paths ended, by network size; the second gives the share that reached an
-# equilibrium by size and weight scale. Of {glue:text}`total` networks, the fixed-point homotopy reached an
+# equilibrium by size and weight scale. Of {glue:text}`total_networks`, the fixed-point homotopy reached an
 # equilibrium in {glue:text}`convex_ok` cases and the paper's in {glue:text}`paper_ok`. Over all sizes,
 # {glue:md}`paper_onset`; {glue:md}`convex_onset`. {glue:md}`failure_figure`
 #

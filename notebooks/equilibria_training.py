@@ -91,6 +91,7 @@ use_style()
 TASKS = {"mnist": "MNIST", "ptb": "Penn Treebank", "nottingham": "Nottingham"}
 glue_numbers(seeds=seeds, ptb_seeds=ptb_seeds, mnist_every=mnist_every, ptb_every=ptb_every, notts_every=notts_every)
 runs_words = f"{counted(seeds, 'run')} per task" + (f" ({ptb_seeds} for PTB)" if ptb_seeds != seeds else "")
+glue_text(mnist_every_words="step" if mnist_every == 1 else f"{mnist_every} steps")
 glue_text(runs_per_task=f"{counted(seeds, 'run')} per task for MNIST and Nottingham and {ptb_seeds} for PTB"
                         + (", with different seeds" if max(seeds, ptb_seeds) > 1 else ""),
           sensitivity_runs=counted(sensitivity_seeds, "seed"),
@@ -108,7 +109,7 @@ markdown_table(pd.DataFrame([
     ("MNIST network", "128 hidden units, 10 outputs; rows of pixels as inputs", "–",
      "128 units, the 28 pixels of a row per step", "as stated (the paper's '10 input neurons' match no row)"),
     ("MNIST data, checkpoints", "100 training images; weights stored every 200 gradient steps", "–",
-     f"the first 100 images; every {mnist_every} steps", "as stated at the paper profile; denser at quick"),
+     f"the first 100 images; every {counted(mnist_every, 'step')}", "as stated at the paper profile; denser at quick"),
     ("MNIST optimiser, rate, batch, length", "not stated", "–",
      f"Adam 1e-3, batches of 10, {mnist_epochs * 10} steps",
      f"open: the claim is judged over a grid of settings below (Adam 1e-3, Adam 1e-4, SGD {sgd_lr:g}; forget bias "
@@ -124,7 +125,7 @@ markdown_table(pd.DataFrame([
      "reconstructed: highest note (34 values), other notes (34 chord classes); two softmax outputs",
      "the paper's encoding is not public (the chapter {doc}`datasets`)"),
     ("Nottingham training", "not stated", "–",
-     f"Adam 1e-3, batches of 32, {notts_epochs} × {notts_samples} windows of 50 frames", "as for MNIST"),
+     f"Adam 1e-3, batches of 32, {notts_epochs} × {counted(notts_samples, 'window')} of 50 frames", "as for MNIST"),
     ("forget bias", "not stated", "PTB: the tutorial builds its cells with `forget_bias=0.0`; the solver reads the "
      "stored weights, without any", "PTB 0; MNIST and Nottingham +1 (`BasicLSTMCell`'s default), analysed as "
      "trained and as the solver reads them", "the network that computes is the one trained; where the readings "
@@ -223,7 +224,7 @@ for ax, (task, task_runs) in zip(axes, runs.items(), strict=True):
     ax.set(title=f"{TASKS[task]}, n = {run.maps[0].n}", xlabel="training step")
 axes[0].set_ylabel(r"$|\lambda|$ at the equilibrium")
 save(fig, "equilibria_training/moduli",
-     caption=f"All eigenvalue moduli at each checkpoint's fresh equilibrium, first run (seed {seed}) of each task; checkpoints every {mnist_every}, {ptb_every} and {notts_every} steps.")
+     caption=f"All eigenvalue moduli at each checkpoint's fresh equilibrium, first run (seed {seed}) of each task; checkpoints every {mnist_every}, {ptb_every} and {counted(notts_every, 'step')}.")
 glue_text(mnist_flat=flat_sentence(runs["mnist"][0], "MNIST"))
 
 # %% [markdown]
@@ -242,7 +243,7 @@ axes[1].plot(run.steps, states[:, n:], lw=0.6)
 axes[0].set(title="cell state $c^*$", xlabel="training step", ylabel="component")
 axes[1].set(title="hidden state $h^*$", xlabel="training step")
 save(fig, "equilibria_training/mnist_equilibrium",
-     caption=f"The components of the MNIST network's fresh equilibrium at each checkpoint (seed {seed}, {mnist_epochs} epochs).")
+     caption=f"The components of the MNIST network's fresh equilibrium at each checkpoint (seed {seed}, {counted(mnist_epochs, 'epoch')}).")
 
 # %% [markdown]
 # ## The largest modulus and the losses (Figs. 1c, 2b, 3b)
@@ -289,7 +290,7 @@ glue_text(views=", ".join(f"{TASKS[t]} {r['spectral radius']:.3f} as trained and
 # and rates below, forget bias 0 and 1, and, for forget bias 1, both readings of the weights (as the network
 # computes, with the bias; as the solver reads them, without): {glue:text}`sensitivity_runs` each
 # ({glue:text}`seeds` for this book's first setting, the runs above), checkpoints every
-# {glue:text}`mnist_every` steps as in the paper. The shaded band is the criterion's "about 0.81",
+# {glue:text}`mnist_every_words` as in the paper. The shaded band is the criterion's "about 0.81",
 # [{glue:text}`band_low:g`, {glue:text}`band_high:g`].
 
 # %% tags=["hide-input"]
@@ -324,7 +325,7 @@ fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", nco
 save(fig, "equilibria_training/mnist_settings",
      caption=f"Spectral radius at the fixed-point homotopy's equilibrium through MNIST training under each optimiser "
              f"and forget bias (mean and range over the seeds; dashed: the same networks as the authors' solver "
-             f"reads them), checkpoints every {mnist_every} steps; the band is [{MNIST_BAND[0]:g}, {MNIST_BAND[1]:g}].")
+             f"reads them), checkpoints every {counted(mnist_every, 'step')}; the band is [{MNIST_BAND[0]:g}, {MNIST_BAND[1]:g}].")
 glue_numbers(sensitivity_seeds=sensitivity_seeds, band_low=MNIST_BAND[0], band_high=MNIST_BAND[1])
 glue_text(settings_outcome=mnist_outcome.measured)
 table(pd.DataFrame([{"setting": label, "seeds": o.n, "verdict": o.verdict,
@@ -475,7 +476,7 @@ table(several, {"residual": "{:.1e}"})
 # Lyapunov exponents of the autonomous $(c, h)$ map, computed with the QR algorithm {eq}`benettin`, are the
 # log-moduli $\log|\lambda_i|$ of its eigenvalues (`lstmdyn.experiments.both_tools`; a test checks it on
 # random networks). For the last checkpoint of the first run of each task, from a start $10^{-3}$ away from
-# the equilibrium, {glue:text}`cross_steps` steps after {glue:text}`cross_warmup` steps of warm-up:
+# the equilibrium, {glue:text}`cross_words` of warm-up:
 
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(5.2, 4.6))
@@ -500,8 +501,8 @@ if ax.collections:
 save(fig, "equilibria_training/both_tools",
      caption=f"Sorted Lyapunov exponents of the autonomous map near the final equilibrium against the sorted "
              f"log-moduli of its eigenvalues, first run (seed {seed}) of each task with a stable equilibrium; "
-             f"{cross_steps} steps.")
-glue_numbers(cross_steps=cross_steps, cross_warmup=cross_steps // 5)
+             f"{counted(cross_steps, 'step')}.")
+glue_text(cross_words=f"{counted(cross_steps, 'step')} after {counted(cross_steps // 5, 'step')}")
 glue_text(agreement="; ".join(agreement) + ".")
 
 # %% [markdown]

@@ -65,7 +65,7 @@ from lstmdyn.numpy_lstm import NumpyLSTM
 
 use_style()
 runs = [seed + k for k in range(seeds)]
-glue_text(runs=counted(seeds, 'run'))
+glue_text(runs=counted(seeds, 'run'), steps_words=counted(epochs, 'step'), reber_epochs_words=counted(reber_epochs, 'epoch'))
 glue_numbers(grammar_batch=GRAMMAR_BATCH, seeds=seeds, hidden=hidden, epochs=epochs, reber_strings=reber_strings, reber_epochs=reber_epochs,
              test_strings=test_strings, reber_lr=reber_lr)
 
@@ -112,7 +112,7 @@ table(errors, {"vs finite differences": "{:.1e}", "vs PyTorch autograd": "{:.1e}
 #
 # The report's first tasks, with numbers as 4-bit vectors and the next number as the target (a sigmoid per
 # bit): alternate 1 and 2, and count 1, 2, …, 9, 1, 2, … . One gradient step per pass over the sequence,
-# {glue:text}`epochs` steps, {glue:text}`hidden` units, learning rate 0.3; {glue:text}`runs` each.
+# {glue:text}`steps_words`, {glue:text}`hidden` units, learning rate 0.3; {glue:text}`runs` each.
 
 # %%
 sequences = {"alternation 1, 2": alternation(1, 2, 20), "counting 1 to 9": binary_counting(repeats=3)}
@@ -129,7 +129,7 @@ for name, models in trained.items():
 ax.set(xlabel="gradient step", ylabel="loss (binary cross-entropy per step)", yscale="log")
 ax.legend()
 save(fig, "learning_to_remember/counting",
-     caption=f"Loss of the numpy LSTM ({hidden} units, learning rate 0.3) on alternation and counting over {epochs} steps: median over {counted(seeds, 'run')}, band 10-90 %.")
+     caption=f"Loss of the numpy LSTM ({counted(hidden, 'unit')}, learning rate 0.3) on alternation and counting over {counted(epochs, 'step')}: median over {counted(seeds, 'run')}, band 10-90 %.")
 accuracy = {name: np.mean([bits_right(m, sequences[name]) for m in models]) for name, models in trained.items()}
 glue_numbers(alternation_accuracy=100 * accuracy["alternation 1, 2"], counting_accuracy=100 * accuracy["counting 1 to 9"])
 
@@ -158,7 +158,7 @@ ax.axhline(4 * np.log(2), color="grey", ls="--", lw=0.8, label="chance: 4 ln 2")
 ax.set(xlabel="gradient step", ylabel="loss", yscale="log", title="counting 1 to 9: learning-rate sweep")
 ax.legend()
 save(fig, "learning_to_remember/learning_rates",
-     caption=f"Loss on counting for each learning rate in {learning_rates}, one line per run ({counted(seeds, 'run')}, {hidden} units).")
+     caption=f"Loss on counting for each learning rate in {learning_rates}, one line per run ({counted(seeds, 'run')}, {counted(hidden, 'unit')}).")
 shapes = loss_shapes(sweep)
 shapes["final loss"] = [np.median([m.history["loss"][-1] for m in models]) for models in sweep.values()]
 shapes["steps right"] = [np.mean([bits_right(m, counting) for m in models]) for models in sweep.values()]
@@ -231,7 +231,7 @@ glue_numbers(clip=clip, weights_plain=np.median([m.history["weight_norm"][-1] fo
 # answer is a *set* of legal symbols, and a prediction counts as correct if its most likely symbol is legal.
 # This and the next experiment use the package's trainer (PyTorch, Adam, learning rate {glue:text}`reber_lr:g`,
 # batches of {glue:text}`grammar_batch`):
-# {glue:text}`reber_strings` training strings, {glue:text}`reber_epochs` epochs, {glue:text}`test_strings`
+# {glue:text}`reber_strings` training strings, {glue:text}`reber_epochs_words`, {glue:text}`test_strings`
 # fresh test strings, {glue:text}`hidden` units.
 
 # %%
@@ -246,7 +246,7 @@ median_band(ax, np.arange(1, reber_epochs + 1), np.array([curve["legal"] for cur
 ax.set(xlabel="epoch", ylabel="legal next-symbol predictions", ylim=(0, 1.02), title="Reber grammar, test strings")
 ax.legend()
 save(fig, "learning_to_remember/reber",
-     caption=f"Legal predictions on the Reber grammar during training ({hidden} units, Adam at {reber_lr:g}, {reber_strings} strings, {reber_epochs} epochs, {counted(seeds, 'run')}).")
+     caption=f"Legal predictions on the Reber grammar during training ({counted(hidden, 'unit')}, Adam at {reber_lr:g}, {counted(reber_strings, 'string')}, {counted(reber_epochs, 'epoch')}, {counted(seeds, 'run')}).")
 glue_numbers(reber_legal=100 * np.mean([curve["legal"].iloc[-1] for curve, _, _ in reber]))
 
 # %% [markdown]
@@ -280,7 +280,7 @@ for ax in axes:
     ax.axhline(0.5, color="grey", lw=0.8)
     ax.legend()
 save(fig, "learning_to_remember/embedded_reber",
-     caption=f"Embedded Reber grammar: share of test strings whose repeated symbol is predicted, during training and by inner length; LSTM against RNN, {hidden} units, {counted(seeds, 'run')}.")
+     caption=f"Embedded Reber grammar: share of test strings whose repeated symbol is predicted, during training and by inner length; LSTM against RNN, {counted(hidden, 'unit')}, {counted(seeds, 'run')}.")
 
 # %%
 scores = {cell.upper(): learned([curve["final"] for curve, _, _ in results]) for cell, results in embedded.items()}

@@ -55,12 +55,14 @@ from lstmdyn.experiments.recursions import (
     settling,
     settling_sentence,
 )
+from lstmdyn.names import counted
 
 use_style()
 rng = np.random.default_rng(seed)
 torch.manual_seed(seed)
 t = np.arange(T + 1)
 glue_numbers(n=n, T=T, seeds=seeds, T_check=T_check)
+glue_text(seeds_networks=counted(seeds, 'network'))
 
 # %% [markdown]
 # ## Linear recursions: the largest eigenvalue decides
@@ -163,7 +165,7 @@ table(pd.DataFrame(rows), {"w": "{:g}", "residual |σ∘…∘σ(h) − h|": "{:
 # weight matrix stretches it along directions where its singular values exceed 1. Which wins decides whether
 # the gradient vanishes or explodes {cite:p}`bengio1994,pascanu2013`.
 #
-# We drive random networks ($W$ with $\mathcal N(0, 1/n)$ entries, {glue:text}`seeds` networks per setting,
+# We drive random networks ($W$ with $\mathcal N(0, 1/n)$ entries, {glue:text}`seeds_networks` per setting,
 # Gaussian inputs) and measure the spectral norm of the product. On the right, the same for random LSTMs
 # (uniform weights on $\pm 1/\sqrt n$, PyTorch's initialisation) whose forget-gate bias is shifted by
 # $b$: there the state is $(c, h)$ and the Jacobian is the full $2n \times 2n$ one. Look at the slopes:
@@ -189,7 +191,7 @@ for ax in axes:
     ax.set(xlabel="time step $t$", yscale="log")
     ax.legend()
 save(fig, "lstm_model/jacobian_products",
-     caption=f"Spectral norm of the Jacobian product along driven trajectories: tanh RNNs with gains {gains}, LSTMs with forget-bias shifts {forget_biases} (n = {n}, median and 10-90 % over {seeds} networks).")
+     caption=f"Spectral norm of the Jacobian product along driven trajectories: tanh RNNs with gains {gains}, LSTMs with forget-bias shifts {forget_biases} (n = {n}, median and 10-90 % over {counted(seeds, 'network')}).")
 rate = {g: np.median(np.log(v[:, -1]) / T) for g, v in rnn_norms.items()}
 lstm_rate = {b: np.median(np.log(v[:, -1]) / T) for b, v in lstm_norms.items()}
 flattest = min(forget_biases, key=lambda b: abs(lstm_rate[b]))

@@ -68,6 +68,7 @@ from lstmdyn.experiments.spectra import (
     zero_crossing,
 )
 from lstmdyn.lyapunov import lyapunov_spectrum
+from lstmdyn.names import counted
 from lstmdyn.records import write_json
 
 use_style()
@@ -140,7 +141,7 @@ if g_marginal is not None:
     ax.legend()
 ax.set(xlabel="gain $g$", ylabel=r"largest exponent $\lambda_1$ (per step)", title=f"driven tanh RNN, n = {n_rnn}")
 save(fig, "lyapunov/largest_vs_gain",
-     caption=f"Largest Lyapunov exponent of the driven tanh RNN (n = {n_rnn}) against its gain, mean over {batch} sequences of {T} steps after {warmup} warm-up steps.")
+     caption=f"Largest Lyapunov exponent of the driven tanh RNN (n = {n_rnn}) against its gain, mean over {counted(batch, 'sequence')} of {T} steps after {warmup} warm-up steps.")
 glue_numbers(largest_min=largest.min(), largest_max=largest.max())
 glue_text(crossing=crossing_sentence(gains, list(largest), g_marginal),
           networks_shown=("three networks: the smallest gain, the crossing and the largest gain" if g_marginal
@@ -171,17 +172,17 @@ for column, g in enumerate(shown_gains):
     axes[1, column].axhline(0, color="grey", lw=0.8)
     axes[1, column].set(xlabel="exponent index $i$")
     rows.append({"gain g": g, "regime (from λ₁)": name, "largest exponent λ₁": spectra[g][:, 0].mean().item(),
-                 "spread at the start": initial_spread, f"spread after {shown} steps": final_spread})
+                 "spread at the start": initial_spread, f"spread after {counted(shown, 'step')}": final_spread})
     spreads.append(f"at *g* = {g:.2f} ({name}, λ₁ = {spectra[g][:, 0].mean().item():+.3f}) the spread "
                    + spread_sentence(initial_spread, final_spread))
 axes[0, 0].set_ylabel("$h_t$ of unit 1, five initial states")
 axes[1, 0].set_ylabel(r"$\lambda_i$ (per step)")
 save(fig, "lyapunov/regimes",
-     caption=f"Top: unit 1 of five trajectories from initial states {start_spread:g} apart under the same input; bottom: the spectra (median, 10-90 % over {batch} sequences), n = {n_rnn}.")
+     caption=f"Top: unit 1 of five trajectories from initial states {start_spread:g} apart under the same input; bottom: the spectra (median, 10-90 % over {counted(batch, 'sequence')}), n = {n_rnn}.")
 glue_numbers(shown=shown, start_spread=start_spread, regime_tolerance=REGIME_TOLERANCE)
 glue_text(spreads="; ".join(spreads),
           collapsed_gains=collapsed_sentence({f"g = {g:.2f}": spectra[g].numpy() for g in shown_gains}))
-table(pd.DataFrame(rows), {"gain g": "{:.2f}", "spread at the start": "{:.1e}", f"spread after {shown} steps": "{:.1e}"})
+table(pd.DataFrame(rows), {"gain g": "{:.2f}", "spread at the start": "{:.1e}", f"spread after {counted(shown, 'step')}": "{:.1e}"})
 
 # %% [markdown]
 # The table gives, for each network, the largest distance of the five states from their mean at the start
@@ -211,7 +212,7 @@ ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (per step)", title=f"LSTM, n = {n}, p = {init}")
 ax.legend()
 save(fig, "lyapunov/lstm_spectrum",
-     caption=f"Lyapunov spectrum of an LSTM with {n} units, weights uniform on ±{init}, state h: median and 10-90 % over {batch} sequences of {T} steps.")
+     caption=f"Lyapunov spectrum of an LSTM with {counted(n, 'unit')}, weights uniform on ±{init}, state h: median and 10-90 % over {counted(batch, 'sequence')} of {T} steps.")
 glue_numbers(lstm_max=lstm_h[:, 0].mean().item(), lstm_mean=lstm_h.mean().item(),
              lstm_spread=lstm_h[:, 0].std().item(), lstm_spread_mean=lstm_h[:, 0].std().item() / np.sqrt(batch))
 glue_text(collapsed_lstm=collapsed_sentence({f"p = {init:g}": lstm_h.numpy()}))
@@ -281,7 +282,7 @@ for ax, dtype in zip(axes, (torch.float32, torch.float64), strict=True):
 axes[0].set_ylabel(r"$\lambda_i$ (mean over sequences)")
 lstm.double()
 save(fig, "lyapunov/qr_interval",
-     caption=f"Mean spectrum for QR every {qr_intervals} steps, in float32 and float64 (n = {n}, {batch} sequences).")
+     caption=f"Mean spectrum for QR every k steps (k = {', '.join(str(k) for k in qr_intervals)}), in float32 and float64 (n = {n}, {counted(batch, 'sequence')}).")
 outcomes = [warmup_outcome, qr_interval_flattens_tail(tails)]
 glue_text(verdict_warmup=outcomes[0].sentence(), verdict_qr=outcomes[1].sentence(), qr_shifts=qr_interval_shifts(tails))
 write_json("lyapunov.json", {"profile": profile, "outcomes": [o.as_dict() for o in outcomes]})
@@ -311,7 +312,7 @@ ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="exponent index $i$", ylabel=r"$\lambda_i$ (mean over sequences)", title=f"LSTM, n = {n}")
 ax.legend()
 save(fig, "lyapunov/h_versus_hc",
-     caption=f"Mean spectrum of the full state (h, c) against that of h with c held fixed (n = {n}, {batch} sequences).")
+     caption=f"Mean spectrum of the full state (h, c) against that of h with c held fixed (n = {n}, {counted(batch, 'sequence')}).")
 forget = LSTMParameters.from_torch(lstm).as_numpy().run(x.numpy())["f"][:, warmup:]
 slowest = slowest_forget_rate(forget)
 glue_numbers(hc_max=lstm_hc[:, 0].mean().item(), h_max=lstm_h[:, 0].mean().item(), forget_slowest=slowest,

@@ -95,6 +95,7 @@ from lstmdyn.experiments.sweep_tables import (
     selected_rows,
 )
 from lstmdyn.experiments.tasks import mocap_task
+from lstmdyn.names import counted
 from lstmdyn.records import write_json
 from lstmdyn.sweeps import run_sweep
 
@@ -131,8 +132,8 @@ markdown_table(pd.DataFrame([
     ("initialisation", "weight parameters uniform on ±p", "`models.py`: the LSTM's weight matrices only; biases "
      "and read-out keep PyTorch's", "as the authors' code", "the paper's words read as their code reads them"),
     ("CharRNN network", "one layer, 512 units, no biases; Adam, batches of 100, 100 steps; rate ×0.95 per epoch "
-     "after the tenth; 40 epochs; p = 0.08", "–", f"as stated, at {char_hidden} units and {char_epochs} epochs of "
-     f"{char_samples} sequences", "the paper's setting at this profile's size"),
+     "after the tenth; 40 epochs; p = 0.08", "–", f"as stated, at {counted(char_hidden, 'unit')} and {counted(char_epochs, 'epoch')} of "
+     f"{counted(char_samples, 'sequence')}", "the paper's setting at this profile's size"),
     ("CharRNN population", "60 networks, log-dropout and rate sampled uniformly from ranges it does not give",
      "a grid search over rate 0.001–0.01 and dropout 0–0.2 (analysed below)",
      f"`{char_population}`: log₁₀ dropout uniform from {max(d_low, GRID_DROPOUT_FLOOR):g} to {d_high:g}, rate uniform "
@@ -143,16 +144,16 @@ markdown_table(pd.DataFrame([
      "correlation's sign, and the verdict below counts this page's networks against it"),
     ("CharRNN across p (Fig. 3)", "the spectrum converges \"across the range of initialization parameters "
      "tested\"; neither the range nor the network is given", "–", f"the blue network (dropout {blue_dropout:g}, "
-     f"rate {blue_lr:g}) at {char_init_values} values of p evenly from {p_low:g} to {p_high:g}",
+     f"rate {blue_lr:g}) at {counted(char_init_values, 'value')} of p evenly from {p_low:g} to {p_high:g}",
      f"{p_low:g}–{p_high:g} is the one range of p the paper states (for motion capture); blue is the first of the "
      "paper's six networks, its rate in the middle of theirs"),
     ("motion-capture network", "256 units, windows of 25, MSE, batches of 250, rate 0.05, dropout 0; p from 0.05 "
-     "to 0.5; dimensions normalised over all time points", "–", f"{mocap_hidden} units (256 at the paper profile); "
+     "to 0.5; dimensions normalised over all time points", "–", f"{counted(mocap_hidden, 'unit')} (256 at the paper profile); "
      "windows, loss, batches, rate and dropout as stated; p draws the LSTM's weight matrices alone, as for CharRNN; "
      "the normalisation's statistics from the training takes alone", "the paper's setting at this profile's size; "
      "statistics over every time point would carry the validation takes into the inputs"),
     ("motion-capture optimiser, length", "not stated", "–", f"SGD; until the lowest validation loss is "
-     f"{mocap_patience} epochs old, at most {mocap_epochs} epochs; the epoch of the lowest selected",
+     f"{counted(mocap_patience, 'epoch')} old, at most {counted(mocap_epochs, 'epoch')}; the epoch of the lowest selected",
      "plain gradient descent at the stated rate, trained to its best as the paper's CharRNNs are (appendix A)"),
     ("motion-capture read-out", "the next frame", "–", "the next frame; as a labelled variation, its change from "
      "the current frame (output = input + read-out), with an outcome line of its own",
@@ -179,6 +180,7 @@ require_finished(runs)  # one line, and no page, where no network of any sweep f
 failed = failed_members(runs)
 summary = overview(runs, SWEEPS)
 tables = {name: finished_tables(t) for name, t in runs.items()}  # what follows reads the finished members
+glue_text(char_epochs_words=counted(char_epochs, 'epoch'))
 glue_numbers(char_networks=len(members["charrnn"]), mocap_networks=len(members["mocap"]),
              char_init_networks=len(members["charrnn_init"]), char_hidden=char_hidden, mocap_hidden=mocap_hidden,
              char_epochs=char_epochs, mocap_epochs=mocap_epochs, char_characters=100 * char_samples,
@@ -189,7 +191,7 @@ if len(failed):
 
 # %% [markdown]
 # {glue:text}`char_networks` CharRNNs of {glue:text}`char_hidden` units, each trained for
-# {glue:text}`char_epochs` epochs on {glue:text}`char_characters` characters per epoch,
+# {glue:text}`char_epochs_words` on {glue:text}`char_characters` characters per epoch,
 # {glue:text}`char_init_networks` more across p for the spectrum through training, and
 # {glue:text}`mocap_networks` motion-capture networks of {glue:text}`mocap_hidden` units trained for
 # {glue:text}`mocap_epochs` epochs; {glue:text}`failed` networks failed (listed above when there are any).
@@ -239,7 +241,7 @@ glue_text(verdict_charrnn_authors=outcomes["charrnn_authors"].sentence(),
           authors_early=(f"The spectrum after epoch {EARLY} ranks the same networks by their loss after epoch "
                          f"{GRID_EPOCHS} with {early}."),
           decidable_sentence=(f"Subsamples of the grid decide the sign of the correlation (the interval excludes 0 on "
-                              f"the side of the whole grid's ρ) in at least 80 % of draws from {decidable} networks on: "
+                              f"the side of the whole grid's ρ) in at least 80 % of draws from {counted(decidable, 'network')} on: "
                               f"a sweep of fewer cannot be expected to tell, and this page's own verdict below says "
                               f"so rather than judge." if decidable is not None else
                               "No subsample size up to the whole grid decides the sign in 80 % of draws."))
@@ -260,11 +262,11 @@ table(power.rename(columns={"networks": "networks drawn", "decides": "share deci
 # %% tags=["hide-input"]
 for name, t in tables.items():
     chosen[name] = selected_rows(t.epochs, t.members)
-POPULATION = {"charrnn": f"this book's CharRNNs ({char_hidden} units, {char_epochs} epochs), J frame in nats per step",
-              "mocap": f"this book's motion-capture networks ({mocap_hidden} units, trained to their best, at most "
-                       f"{mocap_epochs} epochs, the paper's read-out: the next frame), J frame in nats per step",
+POPULATION = {"charrnn": f"this book's CharRNNs ({counted(char_hidden, 'unit')}, {counted(char_epochs, 'epoch')}), J frame in nats per step",
+              "mocap": f"this book's motion-capture networks ({counted(mocap_hidden, 'unit')}, trained to their best, at most "
+                       f"{counted(mocap_epochs, 'epoch')}, the paper's read-out: the next frame), J frame in nats per step",
               "mocap_residual": f"this book's motion-capture networks with a residual read-out (a variation: the "
-                                f"change from the last frame; {mocap_hidden} units), J frame in nats per step"}
+                                f"change from the last frame; {counted(mocap_hidden, 'unit')}), J frame in nats per step"}
 for name in TASKS:
     correlations[name], others[name], outcomes[name] = sweep_correlation(
         name, chosen[name], seed, decidable=decidable if name == "charrnn" else None, population=POPULATION[name])
@@ -286,7 +288,7 @@ fig = spectra_against_loss(chosen["charrnn"], STATISTIC["charrnn"], LABEL[STATIS
 save(fig, "lyapunov_experiments/charrnn",
      caption=f"CharRNN: spectra at the selected epoch coloured by validation loss, and the largest exponent against "
              f"the loss with Spearman's ρ and its 95 % bootstrap interval; {len(members['charrnn'])} networks of "
-             f"{char_hidden} units, {char_epochs} epochs of {char_samples} sequences.")
+             f"{counted(char_hidden, 'unit')}, {counted(char_epochs, 'epoch')} of {counted(char_samples, 'sequence')}.")
 
 # %% [markdown]
 # {glue:md}`verdict_charrnn`
@@ -334,7 +336,7 @@ save(fig, "lyapunov_experiments/mocap",
      caption=f"Motion capture, the paper's read-out: spectra at the selected epoch coloured by validation loss, and the "
              f"mean exponent against the loss with Spearman's ρ and its 95 % bootstrap interval, the dashed lines two "
              f"baselines (copying the last frame; {linear.name}); {len(members['mocap'])} networks of {mocap_hidden} "
-             f"units trained to their best (at most {mocap_epochs} epochs), p from {p_low:g} to {p_high:g}.")
+             f"units trained to their best (at most {counted(mocap_epochs, 'epoch')}), p from {p_low:g} to {p_high:g}.")
 
 # %% [markdown]
 # The claim is about how the loss varies with the mean exponent across p, not about beating a baseline, but

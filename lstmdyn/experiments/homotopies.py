@@ -270,12 +270,14 @@ def equilibria_summary(found: list[Equilibrium], attempts: int, reference: Equil
         return {True: "stable", False: "unstable", None: "of unknown stability"}[e.stable]
 
     if not found:
-        return f"None of the {attempts} starts reached an equilibrium."
+        return ("The one start reached no equilibrium." if attempts == 1 else
+                f"None of the {attempts} starts reached an equilibrium.")
     if len(found) == 1:
         first = np.linalg.norm(found[0].x - reference.x) <= same * (1 + np.linalg.norm(reference.x))
         which = "the one the zero state leads to" if first else "not the one found from the zero state"
-        return (f"All {attempts} starts led to the same equilibrium, {which}: it is {stable(found[0])}, and no other "
-                "was found.")
+        led = "The one start led to an equilibrium" if attempts == 1 else f"All {attempts} starts led to the same " \
+            "equilibrium"
+        return f"{led}, {which}: it is {stable(found[0])}, and no other was found."
     states = [stable(e) for e in found]
     counts = ", ".join(f"{states.count(s)} {s}" for s in dict.fromkeys(states))
     index = next((k + 1 for k, e in enumerate(found)
