@@ -180,7 +180,7 @@ require_finished(runs)  # one line, and no page, where no network of any sweep f
 failed = failed_members(runs)
 summary = overview(runs, SWEEPS)
 tables = {name: finished_tables(t) for name, t in runs.items()}  # what follows reads the finished members
-glue_text(char_epochs_words=counted(char_epochs, 'epoch'))
+glue_text(char_epochs_words=counted(char_epochs, 'epoch'), mocap_epochs_words=counted(mocap_epochs, 'epoch'))
 glue_numbers(char_networks=len(members["charrnn"]), mocap_networks=len(members["mocap"]),
              char_init_networks=len(members["charrnn_init"]), char_hidden=char_hidden, mocap_hidden=mocap_hidden,
              char_epochs=char_epochs, mocap_epochs=mocap_epochs, char_characters=100 * char_samples,
@@ -194,7 +194,7 @@ if len(failed):
 # {glue:text}`char_epochs_words` on {glue:text}`char_characters` characters per epoch,
 # {glue:text}`char_init_networks` more across p for the spectrum through training, and
 # {glue:text}`mocap_networks` motion-capture networks of {glue:text}`mocap_hidden` units trained for
-# {glue:text}`mocap_epochs` epochs; {glue:text}`failed` networks failed (listed above when there are any).
+# {glue:text}`mocap_epochs_words`; {glue:text}`failed` networks failed (listed above when there are any).
 #
 # ## The authors' own CharRNNs (Fig. 4a,b from their grid search)
 #
@@ -347,7 +347,7 @@ save(fig, "lyapunov_experiments/mocap",
 # {glue:md}`verdict_mocap`
 #
 # The same networks with a residual read-out, which predicts the change from the last frame and so starts at
-# copying it (a variation of this book's, not the paper's network): {glue:md}`mocap_residual_learned`
+# copying it (a variation of this book's, not the paper's network). {glue:md}`mocap_residual_learned`
 # {glue:md}`verdict_mocap_residual`
 #
 # {glue:md}`others`

@@ -121,7 +121,7 @@ def test_the_cost_is_partly_reproduced_when_one_task_holds_and_the_other_fails()
     assert spectrum_cost(_costs([0.01, 0.05], [0, 0])).verdict == "partly"
     assert spectrum_cost(_costs([0.01, 0.05], [0, 2])).verdict == "inconclusive"
     measured = spectrum_cost(_costs([0.01, 0.05], [0, 2])).measured
-    assert "a spectrum = 5.0 iterations, 1/100 of 200 iterations" in measured and "2 networks selected" in measured
+    assert "a spectrum = 5.0 iterations, 1/100 of the 200 iterations" in measured and "2 networks selected" in measured
 
 
 def test_a_task_without_finished_networks_is_left_out_of_the_cost():

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lstmdyn.experiments.outcomes import Claim, Outcome, by_share
 from lstmdyn.experiments.rank_correlation import Correlation, spearman_interval
-from lstmdyn.names import display_name
+from lstmdyn.names import counted, display_name
 
 __all__ = ["CLAIMS", "MIN_NETWORKS", "SWEEP_STATISTICS", "WARMUP_EFFECT", "qr_interval_flattens_tail",
            "spectrum_converges", "spectrum_cost", "sweep_correlation", "warmup_removes_bias"]
@@ -239,6 +239,17 @@ def spectrum_converges(converged: pd.DataFrame, selected: pd.Series, init: pd.Se
                   "largest absolute one; reproduced if every network passes")
 
 
+def _share(fraction: float) -> str:
+    """A spectrum's cost against training, in words: "1/29 of" below the training, "2.3 times" above it.
+
+    Examples
+    --------
+    >>> _share(1 / 29), _share(48.7), _share(1.0)
+    ('1/29 of', '48.7 times', '1.0 times')
+    """
+    return f"1/{1 / fraction:.0f} of" if fraction < 1 else f"{fraction:.1f} times"
+
+
 def spectrum_cost(costs: pd.DataFrame, *, claimed: float = 0.01) -> Outcome:
     """Section 5.3 and Table 1: a spectrum costs about 1/100 of the training to the lowest validation loss
     ("almost 2 orders of magnitude faster than typical training time", section 6).
@@ -277,9 +288,10 @@ def spectrum_cost(costs: pd.DataFrame, *, claimed: float = 0.01) -> Outcome:
     else:
         verdict = "inconclusive"
     shown = "; ".join(f"{display_name(r.task)} on a {display_name(r.device)}: a spectrum = "
-                      f"{r.spectrum_iterations:.1f} iterations, 1/{1 / r.fraction:.0f} of {r.iterations:.0f} "
-                      "iterations to the selected epoch"
-                      + (f" ({r.at_last} networks selected at their last epoch)" if r.at_last else "")
+                      f"{r.spectrum_iterations:.1f} iterations, {_share(r.fraction)} the "
+                      f"{counted(round(r.iterations), 'iteration')} to the selected epoch"
+                      + (f" ({counted(r.at_last, 'network')} selected at {'its' if r.at_last == 1 else 'their'} last "
+                         "epoch)" if r.at_last else "")
                       for r in costs.itertuples())
     return CLAIMS["vogt.cost"].outcome(
         verdict, paper_value=f"1/{1 / claimed:.0f}", measured=shown,
