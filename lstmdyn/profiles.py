@@ -1,16 +1,17 @@
-"""The parameter profiles of the notebooks, in one table.
+"""The parameter profiles of the chapters, in one table that the command line, the sweeps and the book read.
 
 - ``smoke``: seconds per notebook; the tests execute every notebook with it.
-- ``quick``: minutes; the website that ``make book`` builds. These are the defaults written in each notebook"s
-  ``parameters`` cell, so a notebook opened by hand runs in reasonable time.
+- ``quick``: minutes; the website that ``make book`` builds. These are also the defaults written in each notebook's
+  ``parameters`` cell, so that a notebook opened by hand runs in reasonable time (a test holds the two equal).
 - ``paper``: the sizes of the papers, for readers with time or a GPU.
 
-For each notebook: the overrides of ``smoke`` and ``paper`` (``quick`` has none), the admissible range of
-numeric parameters (inclusive; ``None`` for no bound) and the admissible values of string parameters. Every
-edge of a range gives a page (``tests/test_parameter_edges.py`` runs them); a range ends where a value would stop
-meaning what its parameter says (a learning rate of 0 trains nothing, weights of 0 have no dynamics to measure, a
-forget bias of 20 on the published PTB network saturates its forget gate into a map with no isolated
-equilibrium), not where the book would rather not look.
+Plain data, importable without the book's extra. For each notebook: every parameter's ``quick`` value, the
+overrides of ``smoke`` and ``paper``, the admissible range of numeric parameters (inclusive; ``None`` for no bound)
+and the admissible values of string parameters. Every edge of a range gives a page
+(``tests/test_parameter_edges.py`` runs them); a range ends where a value would stop meaning what its parameter
+says (a learning rate of 0 trains nothing, weights of 0 have no dynamics to measure, a forget bias of 20 on the
+published PTB network saturates its forget gate into a map with no isolated equilibrium), not where the book would
+rather not look.
 """
 
 from __future__ import annotations
@@ -153,5 +154,5 @@ NOTEBOOKS: dict[str, NotebookSpec] = {
                                 reads=("benchmarks/results/*.json",)),
 }
 
-#: The chapters with a paper profile: their runs at the papers" scale are kept (``paper/NAME/``) and shown on the site
+#: The chapters with a paper profile: their runs at the papers' scale are kept (``paper/NAME/``) and shown on the site
 PAPER_CHAPTERS = tuple(name for name, spec in NOTEBOOKS.items() if spec.paper)
