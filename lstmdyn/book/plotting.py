@@ -84,11 +84,11 @@ def looks(fig: plt.Figure) -> dict[str, float | int | list]:
 
     Examples
     --------
-    >>> fig, ax = plt.subplots(figsize=(13, 3))
-    >>> _ = ax.plot(range(10), label="a"); _ = ax.set_xlabel("x", fontsize=10)
-    >>> seen = looks(fig)
-    >>> seen["scale"], bool(seen["smallest_text_px"] < MIN_TEXT_PX)  # 10.2 inches drawn: shown at 60 %
-    (0.6, True)
+    >>> fig, ax = plt.subplots(figsize=(13, 3), layout="constrained")
+    >>> _ = ax.plot(range(10), label="a"); _ = ax.set_xlabel("x", fontsize=9)
+    >>> seen = looks(fig)                          # about 13 inches drawn: shown at under half its size
+    >>> 12 < seen["width_in"] <= 13, seen["scale"] < 0.5, bool(seen["smallest_text_px"] < MIN_TEXT_PX)
+    (True, True, True)
     >>> plt.close(fig)
     """
     renderer = fig.canvas.get_renderer()
