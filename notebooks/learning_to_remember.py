@@ -150,13 +150,13 @@ glue_numbers(alternation_accuracy=100 * accuracy["alternation 1, 2"], counting_a
 # %%
 counting = sequences["counting 1 to 9"]
 sweep = {lr: fits(counting, lr) for lr in learning_rates}
-fig, ax = plt.subplots(figsize=(7, 3.6))
+fig, ax = plt.subplots(figsize=(5.8, 3.4))
 for k, (lr, models) in enumerate(sweep.items()):
     for j, model in enumerate(models):
         ax.plot(model.history["loss"], color=f"C{k}", lw=1, alpha=0.8, label=f"learning rate {lr:g}" if j == 0 else None)
 ax.axhline(4 * np.log(2), color="grey", ls="--", lw=0.8, label="chance: 4 ln 2")
 ax.set(xlabel="gradient step", ylabel="loss", yscale="log", title="counting 1 to 9: learning-rate sweep")
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 save(fig, "learning_to_remember/learning_rates",
      caption=f"Loss on counting for each learning rate in {learning_rates}, one line per run ({counted(seeds, 'run')}, {counted(hidden, 'unit')}).")
 shapes = loss_shapes(sweep)

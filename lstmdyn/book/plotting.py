@@ -228,8 +228,8 @@ def homotopy_paths(results: dict, title: str) -> plt.Figure:
         homotopy_path(axes[0], axes[1], result.path, label=f"{name}: {result.status}")
     axes[0].axhline(1.0, color="grey", lw=0.8)
     axes[0].axhline(0.0, color="grey", lw=0.8)
-    axes[0].legend()
-    axes[1].legend(fontsize="small")
+    handles, labels = axes[0].get_legend_handles_labels()  # one entry per run, below both panels
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(3, len(labels)), fontsize="small")
     fig.suptitle(title)
     return fig
 
