@@ -44,7 +44,8 @@ def main() -> None:
     cores = max(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
     print(f"BLAS default threads {cores}; {os.cpu_count()} cores; one-thread threshold "
           f"{equilibria.SINGLE_THREAD_UP_TO} units (lifted here)")
-    threshold, equilibria.SINGLE_THREAD_UP_TO = equilibria.SINGLE_THREAD_UP_TO, 0  # let the default threads run, and limit them here instead
+    # let the library's default threads run, and limit them here instead
+    threshold, equilibria.SINGLE_THREAD_UP_TO = equilibria.SINGLE_THREAD_UP_TO, 0
     rows = []
     print(f"{'n':>5}{'1 thread s':>12}{f'{cores} threads s':>14}{'ratio':>8}")
     for n in (int(size) for size in args.sizes.split(",")):

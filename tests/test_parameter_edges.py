@@ -5,10 +5,10 @@ Two runs per chapter, in both of which every size and count is at its lower edge
 would cost hours, and degenerate no further than at their lower ones): every real-valued parameter at its lower
 edge with the seed at its largest value (0 is the default every other test runs), then every real-valued
 parameter at its upper edge. A count whose upper edge is everything there is (the paper's six named networks)
-runs at that edge too, the rest at the smoke profile ("all"). Each page's prose is read for template text that a
-count of 0, 1 or all leaves behind (``sentence_checks.edge_text``). Where the lower edges together leave a
-chapter nothing to run (a group of counts all 0), the first of the group is set to 1, and the all-zero combination
-must be refused before any work."""
+runs at that edge too, with the counts that may be 0 at 0 and the rest at the smoke profile ("all"). Each page's
+prose is read for template text that a count of 0, 1 or all leaves behind (``sentence_checks.edge_text``).
+Where the lower edges together leave a chapter nothing to run (a group of counts all 0), the first of the group is
+set to 1, and the all-zero combination must be refused before any work."""
 
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ def edges(chapter: str, which: str) -> dict:
     for name, (low, high) in spec.limits.items():
         default = declared[name].default
         scalar = default[0] if isinstance(default, list) else default
-        if which == "all":
-            if isinstance(scalar, int) and high is not None and high <= ALL_AT_MOST and name != "seed":
+        if which == "all":  # all of what there is, none of the sampled counts beside it
+            if isinstance(scalar, int) and name != "seed" and high is not None and high <= ALL_AT_MOST:
                 values[name] = [high] if isinstance(default, list) else high
+            elif isinstance(scalar, int) and name != "seed" and low == 0:
+                values[name] = [0] if isinstance(default, list) else 0
             continue
         if name == "seed":
             value = SEED_MAX if which == "low" else None
@@ -58,7 +60,9 @@ ALL_AT_MOST = 10
 
 
 def _has_all(chapter: str) -> bool:
-    return bool(edges(chapter, "all"))
+    """Whether a count of the chapter can be all there is (an integer whose upper edge is small)."""
+    limits, values = NOTEBOOKS[chapter].limits, edges(chapter, "all")
+    return any(value == limits[name][1] for name, value in values.items())
 
 
 def _real_valued(chapter: str) -> bool:
